@@ -1,0 +1,2 @@
+def main(): print("earl")
+def verify_main(): print("verify")
