@@ -185,8 +185,20 @@ class InSet:
     collection: Expr
 
 
+@dataclass(frozen=True)
+class RuleApplies:
+    """All of the rule's conditions hold (whether or not an overriding rule defeats it)."""
+    rule: str
+
+
+@dataclass(frozen=True)
+class RuleFires:
+    """The rule applies and no rule that overrides it fires. Analyses and queries use this."""
+    rule: str
+
+
 Expr = Union[Lit, InputRef, ParamRef, DefRef, OutcomeRef, Not, And, Or, Implies, Ite, Cmp,
-             Arith, MinMax, InGroup, InSet]
+             Arith, MinMax, InGroup, InSet, RuleApplies, RuleFires]
 
 
 # --------------------------------------------------------------------------- declarations
