@@ -1,0 +1,61 @@
+import datetime
+
+from earl.solver import ir
+from earl.solver.countries import CountryClasses
+
+from test_smt_specs import D, CTRY, base_spec, diffusion_spec, lit, inp, rule, setv
+
+
+def test_classes_partition_and_split_by_dated_membership():
+    spec = base_spec()   # no rules: only the default destination "FR" is named
+    cc = CountryClasses.of(spec)
+    all_codes = set().union(*cc.classes)
+    assert all_codes == set(spec.countries)
+    assert sum(len(c) for c in cc.classes) == len(spec.countries)
+    # D1 ∩ D5 countries without dates share a class
+    assert cc.class_of("CN") == cc.class_of("RU") == cc.class_of("IR") == cc.class_of("BY")
+    assert cc.class_of("AF") != cc.class_of("CN")            # D5 only vs D1+D5
+    # KH (until 2026-02-03) and NI (from 2024-03-14) differ from AF (always D5) and each other
+    assert len({cc.class_of("AF"), cc.class_of("KH"), cc.class_of("NI")}) == 3
+    # A5 members together, except FR which is named (default of an input)
+    assert cc.class_of("DE") == cc.class_of("JP") == cc.class_of("US")
+    assert cc.classes[cc.class_of("FR")] == frozenset({"FR"})
+    assert cc.class_of("MO") != cc.class_of("DE")
+
+
+def test_named_countries_get_singletons_and_representatives():
+    spec = diffusion_spec()   # names "MO"
+    cc = CountryClasses.of(spec)
+    assert cc.classes[cc.class_of("MO")] == frozenset({"MO"})
+    i = cc.class_of("CN")
+    assert cc.representative(i) == "BY"                       # alphabetical first
+    assert cc.representative(cc.class_of("FR")) == "FR"
+    # deterministic order: classes sorted by representative
+    reps = [cc.representative(i) for i in range(len(cc))]
+    assert reps == sorted(reps)
+    assert CountryClasses.of(spec) is cc                      # cached per spec
+    assert CountryClasses.of(ir.resolve(spec)) is cc
+
+
+def test_membership_intervals_and_derived_groups():
+    cc = CountryClasses.of(diffusion_spec())
+    kh, ni, af, cn, de = (cc.class_of(c) for c in ("KH", "NI", "AF", "CN", "DE"))
+    assert cc.membership_intervals(kh, "D5") == ((None, D(2026, 2, 3)),)
+    assert cc.membership_intervals(ni, "D5") == ((D(2024, 3, 14), None),)
+    assert cc.membership_intervals(af, "D5") == ((None, None),)
+    assert cc.membership_intervals(de, "D5") == ()
+    assert cc.member_in_group(kh, "D5", D(2026, 2, 2))
+    assert not cc.member_in_group(kh, "D5", D(2026, 2, 3))
+    assert not cc.member_in_group(ni, "D5", D(2024, 3, 13))
+    assert cc.member_in_group(ni, "D5", D(2024, 3, 14))
+    # HR = (D1 | D5) - A5: derived membership, with dates carried through
+    assert cc.member_in_group(cn, "HR", D(2020, 1, 1))
+    assert cc.membership_intervals(kh, "HR") == ((None, D(2026, 2, 3)),)
+    assert not cc.member_in_group(de, "HR", D(2025, 1, 1))
+    assert cc.boundary_dates() == (D(2024, 3, 14), D(2026, 2, 3))
+
+
+def test_dated_member_named_in_rule_is_singleton():
+    r = rule("r", [ir.Cmp("==", inp("destination"), lit("KH", CTRY))], [setv("license_required", True)])
+    cc = CountryClasses.of(base_spec(rules=[r]))
+    assert cc.classes[cc.class_of("KH")] == frozenset({"KH"})
