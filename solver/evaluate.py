@@ -1,0 +1,718 @@
+"""The reference evaluator: the ground truth every other engine is tested against.
+
+Semantics (ir.Rule): a rule *applies* when all its conditions hold, and *fires* when it applies
+and no rule that overrides it (present under the reading) fires. Each outcome slot (a scalar
+outcome, or one element of a set outcome) takes:
+
+- the value concluded by the firing rules for it, if any fire;
+- if firing rules conclude different values (a *conflict*), the value of the first firing rule in
+  the model's rule order, and the slot is listed in `Trace.conflicts`;
+- otherwise the outcome's default (for a set outcome: whether the element is in the default set).
+
+`Trace.conflicts` lists (outcome, slot-or-None, sorted names of every firing rule concluding
+that slot), ordered by the outcome's declaration order, then by slot. `first_failing[r]` is the
+index of the first condition of `r` that does not hold, for every rule that does not apply.
+
+All arithmetic is exact (Fractions; integral values may be carried as Python ints, which compare
+and hash equal to the Fraction). Dates compare as dates; country groups are taken as they stood on
+the transaction's date.
+
+Two implementations live here:
+- `run` / `Evaluator`: the model is compiled once (cached on the Model) into one straight-line
+  Python function, every definition, rule and outcome computed once per transaction, in
+  dependency order. This is the fast path (batch determinations, differential tests).
+- `interpret` / `run_interpreted`: a direct tree-walking, memoised interpreter of the same
+  semantics, kept deliberately simple; the tests check the two against each other.
+"""
+from __future__ import annotations
+
+import datetime
+from bisect import bisect_right
+from dataclasses import dataclass
+from fractions import Fraction
+from itertools import compress
+from typing import Any, Callable, Iterable
+
+from .ir import (And, Arith, Bool, Cmp, DefRef, Enum, Expr, GroupDiff, GroupExpr, GroupName,
+                 GroupUnion, Implies, InGroup, InputRef, InSet, Ite, Lit, MinMax, Model, Not, Num,
+                 OutcomeRef, Or, ParamRef, RuleApplies, RuleFires, SetOf, Spec, Value)
+from .trace import Trace
+
+__all__ = ["EvalError", "Evaluator", "eval_expr", "run", "run_batch", "compile_model",
+           "compile_expr", "interpret", "run_interpreted", "group_members", "group_table",
+           "expr_refs", "slot_rules"]
+
+
+class EvalError(Exception):
+    """The model cannot be evaluated (a dependency cycle, an incomplete transaction, ...)."""
+
+
+# --------------------------------------------------------------------------- country groups
+
+@dataclass(frozen=True)
+class GroupTable:
+    """A group's members over time: `sets[bisect_right(breaks, day)]` are the members on `day`."""
+    breaks: tuple[datetime.date, ...]
+    sets: tuple[frozenset[str], ...]
+
+    def members_on(self, day: datetime.date) -> frozenset[str]:
+        return self.sets[bisect_right(self.breaks, day)]
+
+    @property
+    def static(self) -> bool:
+        return not self.breaks
+
+
+def _group_breaks(spec: Spec, g: GroupExpr | str, seen: tuple[str, ...]) -> set[datetime.date]:
+    if isinstance(g, str):
+        g = GroupName(g)
+    if isinstance(g, GroupName):
+        if g.name in seen:
+            raise EvalError("country groups defined in a cycle: " + " -> ".join(seen + (g.name,)))
+        if g.name not in spec.groups:
+            raise EvalError(f"no country group named {g.name!r}")
+        grp = spec.groups[g.name]
+        if grp.definition is not None:
+            return _group_breaks(spec, grp.definition, seen + (g.name,))
+        out = set()
+        for m in grp.members:
+            if m.since is not None:
+                out.add(m.since)
+            if m.until is not None:
+                out.add(m.until)
+        return out
+    if isinstance(g, GroupUnion):
+        out = set()
+        for x in g.groups:
+            out |= _group_breaks(spec, x, seen)
+        return out
+    if isinstance(g, GroupDiff):
+        return _group_breaks(spec, g.base, seen) | _group_breaks(spec, g.minus, seen)
+    raise EvalError(f"not a group expression: {g!r}")
+
+
+def group_members(spec: Spec, g: GroupExpr | str, day: datetime.date) -> frozenset[str]:
+    """The members of a group (a name or a group expression) on `day`."""
+    if isinstance(g, str):
+        g = GroupName(g)
+    if isinstance(g, GroupName):
+        if g.name not in spec.groups:
+            raise EvalError(f"no country group named {g.name!r}")
+        grp = spec.groups[g.name]
+        if grp.definition is not None:
+            return group_members(spec, grp.definition, day)
+        return frozenset(m.country for m in grp.members if m.holds_on(day))
+    if isinstance(g, GroupUnion):
+        out: frozenset[str] = frozenset()
+        for x in g.groups:
+            out |= group_members(spec, x, day)
+        return out
+    if isinstance(g, GroupDiff):
+        return group_members(spec, g.base, day) - group_members(spec, g.minus, day)
+    raise EvalError(f"not a group expression: {g!r}")
+
+
+def group_table(spec: Spec, name: str) -> GroupTable:
+    """The group's piecewise-constant membership (cached on the spec)."""
+    cache = spec.__dict__.setdefault("_earl_group_tables", {})
+    table = cache.get(name)
+    if table is None:
+        breaks = tuple(sorted(_group_breaks(spec, name, ())))
+        days = [datetime.date.min] + list(breaks)
+        table = GroupTable(breaks, tuple(group_members(spec, name, d) for d in days))
+        cache[name] = table
+    return table
+
+
+# --------------------------------------------------------------------------- dependencies
+
+def expr_refs(expr: Expr) -> set[tuple[str, str]]:
+    """The model nodes an expression reads: ("def"|"out"|"app"|"fire"|"input"|"param", name)."""
+    out: set[tuple[str, str]] = set()
+    stack = [expr]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, Lit):
+            continue
+        if isinstance(e, InputRef):
+            out.add(("input", e.path))
+        elif isinstance(e, ParamRef):
+            out.add(("param", e.name))
+        elif isinstance(e, DefRef):
+            out.add(("def", e.name))
+        elif isinstance(e, OutcomeRef):
+            out.add(("out", e.name))
+        elif isinstance(e, RuleApplies):
+            out.add(("app", e.rule))
+        elif isinstance(e, RuleFires):
+            out.add(("fire", e.rule))
+        elif isinstance(e, Not):
+            stack.append(e.arg)
+        elif isinstance(e, (And, Or, MinMax)):
+            stack.extend(e.args)
+        elif isinstance(e, Implies):
+            stack += [e.premise, e.conclusion]
+        elif isinstance(e, Ite):
+            stack += [e.cond, e.then, e.orelse]
+        elif isinstance(e, (Cmp, Arith)):
+            stack += [e.left, e.right]
+        elif isinstance(e, InGroup):
+            stack += [e.country, e.date]
+        elif isinstance(e, InSet):
+            stack += [e.element, e.collection]
+        else:
+            raise EvalError(f"unknown expression node {type(e).__name__}")
+    return out
+
+
+def slot_rules(model: Model) -> dict[tuple[str, str | None], list[tuple[str, Value]]]:
+    """For each decided slot (outcome, element-or-None): [(rule, value)] in model rule order."""
+    cache = model.__dict__.get("_earl_slot_rules")
+    if cache is not None and cache[0] is model.rules:
+        return cache[1]
+    slots: dict[tuple[str, str | None], list[tuple[str, Value]]] = {}
+    for r in model.rules.values():
+        for c in r.conclusions:
+            slots.setdefault((c.outcome, c.slot), []).append((r.name, c.value))
+    model.__dict__["_earl_slot_rules"] = (model.rules, slots)
+    return slots
+
+
+def _overriders(model: Model) -> dict[str, list[str]]:
+    ov: dict[str, list[str]] = {name: [] for name in model.rules}
+    for r in model.rules.values():
+        for victim in r.overrides:
+            if victim in ov:
+                ov[victim].append(r.name)
+    return ov
+
+
+def _node_deps(model: Model, node: tuple[str, str], ov, slots_by_outcome) -> set[tuple[str, str]]:
+    kind, name = node
+    if kind == "def":
+        if name not in model.defs:
+            raise EvalError(f"no definition named {name!r}")
+        return expr_refs(model.defs[name])
+    if kind == "app":
+        if name not in model.rules:
+            raise EvalError(f"no rule named {name!r} under reading {model.reading!r}")
+        out: set = set()
+        for c in model.rules[name].conditions:
+            out |= expr_refs(c.expr)
+        return out
+    if kind == "fire":
+        if name not in model.rules:
+            raise EvalError(f"no rule named {name!r} under reading {model.reading!r}")
+        return {("app", name)} | {("fire", o) for o in ov[name]}
+    if kind == "out":
+        if name not in model.outcomes:
+            raise EvalError(f"no outcome named {name!r}")
+        return {("fire", r) for r in slots_by_outcome.get(name, ())}
+    return set()
+
+
+def _order(model: Model, roots: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The nodes reachable from `roots`, dependencies first; EvalError on a cycle."""
+    ov = _overriders(model)
+    slots_by_outcome: dict[str, list[str]] = {}
+    for (outcome, _slot), rs in slot_rules(model).items():
+        lst = slots_by_outcome.setdefault(outcome, [])
+        for r, _v in rs:
+            if r not in lst:
+                lst.append(r)
+    order: list[tuple[str, str]] = []
+    state: dict[tuple[str, str], int] = {}  # 1 = in progress, 2 = done
+    for root in roots:
+        if state.get(root) == 2:
+            continue
+        stack = [(root, None)]
+        path: list[tuple[str, str]] = []
+        while stack:
+            node, it = stack.pop()
+            if it is None:
+                if state.get(node) == 2:
+                    continue
+                if state.get(node) == 1:
+                    cyc = path[path.index(node):] + [node]
+                    raise EvalError("dependency cycle: " + " -> ".join(f"{k} {n}" for k, n in cyc))
+                state[node] = 1
+                path.append(node)
+                deps = sorted(d for d in _node_deps(model, node, ov, slots_by_outcome)
+                              if d[0] not in ("input", "param"))
+                it = iter(deps)
+            nxt = next(it, None)
+            if nxt is None:
+                state[node] = 2
+                path.pop()
+                order.append(node)
+                continue
+            stack.append((node, it))
+            if state.get(nxt) != 2:
+                if state.get(nxt) == 1:
+                    cyc = path[path.index(nxt):] + [nxt]
+                    raise EvalError("dependency cycle: " + " -> ".join(f"{k} {n}" for k, n in cyc))
+                stack.append((nxt, None))
+    return order
+
+
+# --------------------------------------------------------------------------- compiler
+
+def _num(x):
+    """Integral Fractions as ints (faster, equal and hash-equal); other values unchanged."""
+    if type(x) is Fraction and x.denominator == 1:
+        return x.numerator
+    return x
+
+
+class _Codegen:
+    def __init__(self, model: Model):
+        self.model = model
+        self.consts: dict[str, Any] = {}
+        self._const_ids: dict[Any, str] = {}
+        self.inputs: dict[str, str] = {}      # path -> variable
+        self.names: dict[tuple[str, str], str] = {}
+        self.rule_index = {name: i for i, name in enumerate(model.rules)}
+        self.def_index = {name: i for i, name in enumerate(model.defs)}
+        self.out_index = {name: i for i, name in enumerate(model.outcomes)}
+
+    def const(self, value: Any) -> str:
+        key = (type(value), value) if not isinstance(value, (frozenset,)) else ("set", value)
+        try:
+            name = self._const_ids.get(key)
+        except TypeError:
+            name = None
+        if name is None:
+            name = f"_k{len(self.consts)}"
+            self.consts[name] = value
+            try:
+                self._const_ids[key] = name
+            except TypeError:
+                pass
+        return name
+
+    def lit(self, v: Any) -> str:
+        if v is None or isinstance(v, bool):
+            return repr(v)
+        if isinstance(v, Fraction) or (isinstance(v, int)):
+            v = _num(Fraction(v))
+            return repr(v) if isinstance(v, int) else self.const(v)
+        if isinstance(v, str):
+            return repr(v)
+        return self.const(v)
+
+    def var(self, node: tuple[str, str]) -> str:
+        kind, name = node
+        if kind == "input":
+            if name not in self.model.inputs:
+                raise EvalError(f"no input named {name!r}")
+            return self.inputs.setdefault(name, f"i{len(self.inputs)}")
+        if kind == "def":
+            return f"d{self.def_index[name]}"
+        if kind == "out":
+            return f"o{self.out_index[name]}"
+        if kind == "app":
+            return f"a{self.rule_index[name]}"
+        if kind == "fire":
+            return f"f{self.rule_index[name]}"
+        raise EvalError(f"bad node {node!r}")
+
+    def expr(self, e: Expr) -> str:
+        x = self.expr
+        if isinstance(e, Lit):
+            return self.lit(e.value)
+        if isinstance(e, InputRef):
+            return self.var(("input", e.path))
+        if isinstance(e, ParamRef):
+            if e.name not in self.model.params:
+                raise EvalError(f"no parameter named {e.name!r}")
+            return self.lit(self.model.params[e.name])
+        if isinstance(e, DefRef):
+            return self.var(("def", e.name))
+        if isinstance(e, OutcomeRef):
+            return self.var(("out", e.name))
+        if isinstance(e, RuleApplies):
+            return self.var(("app", e.rule))
+        if isinstance(e, RuleFires):
+            return self.var(("fire", e.rule))
+        if isinstance(e, Not):
+            return f"(not {x(e.arg)})"
+        if isinstance(e, And):
+            return "(" + " and ".join(x(a) for a in e.args) + ")" if e.args else "True"
+        if isinstance(e, Or):
+            return "(" + " or ".join(x(a) for a in e.args) + ")" if e.args else "False"
+        if isinstance(e, Implies):
+            return f"((not {x(e.premise)}) or {x(e.conclusion)})"
+        if isinstance(e, Ite):
+            return f"({x(e.then)} if {x(e.cond)} else {x(e.orelse)})"
+        if isinstance(e, Cmp):
+            if e.op not in ("==", "!=", "<", "<=", ">", ">="):
+                raise EvalError(f"unknown comparison {e.op!r}")
+            return f"({x(e.left)} {e.op} {x(e.right)})"
+        if isinstance(e, Arith):
+            if e.op not in ("+", "-", "*"):
+                raise EvalError(f"unknown arithmetic operator {e.op!r}")
+            return f"({x(e.left)} {e.op} {x(e.right)})"
+        if isinstance(e, MinMax):
+            if e.op not in ("min", "max"):
+                raise EvalError(f"unknown operator {e.op!r}")
+            if len(e.args) == 1:
+                return x(e.args[0])
+            return f"{e.op}({', '.join(x(a) for a in e.args)})"
+        if isinstance(e, InGroup):
+            table = group_table(self.model.spec, e.group)
+            if table.static:
+                return f"({x(e.country)} in {self.const(table.sets[0])})"
+            return (f"({x(e.country)} in {self.const(table.sets)}"
+                    f"[_bisect({self.const(table.breaks)}, {x(e.date)})])")
+        if isinstance(e, InSet):
+            return f"({x(e.element)} in {x(e.collection)})"
+        raise EvalError(f"unknown expression node {type(e).__name__}")
+
+
+_CONFLICT_HELPER = '''
+def _conflict(conf, idx, outcome, slot, cands):
+    firing = [(r, v) for r, v, f in cands if f]
+    if len({_key(v) for _r, v in firing}) > 1:
+        conf.append(((idx, "" if slot is None else slot), (outcome, slot, tuple(sorted(r for r, _v in firing)))))
+'''
+
+
+def _value_key(v):
+    return (type(v).__name__ if not isinstance(v, (int, Fraction)) or isinstance(v, bool) else "num", v)
+
+
+def _emit_body(g: _Codegen, order: list[tuple[str, str]], lines: list[str]) -> None:
+    model = g.model
+    slots = slot_rules(model)
+    ov = _overriders(model)
+    for node in order:
+        kind, name = node
+        if kind == "def":
+            lines.append(f"    {g.var(node)} = {g.expr(model.defs[name])}")
+        elif kind == "app":
+            rule = model.rules[name]
+            v = g.var(node)
+            if not rule.conditions:
+                lines.append(f"    {v} = True")
+                continue
+            for i, c in enumerate(rule.conditions):
+                kw = "if" if i == 0 else "elif"
+                lines.append(f"    {kw} not {g.expr(c.expr)}:")
+                lines.append(f"        {v} = False; ff[{name!r}] = {i}")
+            lines.append(f"    else:")
+            lines.append(f"        {v} = True")
+        elif kind == "fire":
+            v = g.var(node)
+            a = g.var(("app", name))
+            if ov[name]:
+                lines.append(f"    {v} = {a} and not ({' or '.join(g.var(('fire', o)) for o in ov[name])})")
+            else:
+                lines.append(f"    {v} = {a}")
+        elif kind == "out":
+            decl = model.outcomes[name]
+            idx = g.out_index[name]
+            v = g.var(node)
+            if isinstance(decl.type, SetOf):
+                default = decl.default.value or frozenset()
+                elems = sorted({s for (o, s) in slots if o == name} | set(default))
+                exprs = []
+                for el in elems:
+                    rs = slots.get((name, el), [])
+                    exprs.append(_slot_expr(g, rs, el in default))
+                    _emit_conflict(g, lines, idx, name, el, rs)
+                if not elems:
+                    lines.append(f"    {v} = {g.const(frozenset())}")
+                else:
+                    lines.append(f"    {v} = frozenset(_compress({g.const(tuple(elems))}, "
+                                 f"({', '.join(exprs)},)))")
+            else:
+                rs = slots.get((name, None), [])
+                lines.append(f"    {v} = {_slot_expr(g, rs, decl.default.value)}")
+                _emit_conflict(g, lines, idx, name, None, rs)
+
+
+def _slot_expr(g: _Codegen, rs: list[tuple[str, Value]], default: Value) -> str:
+    out = g.lit(default) if not isinstance(default, (int, Fraction)) or isinstance(default, bool) \
+        else g.const(default)
+    for r, val in reversed(rs):
+        lit = g.lit(val) if not isinstance(val, (int, Fraction)) or isinstance(val, bool) else g.const(val)
+        out = f"({lit} if {g.var(('fire', r))} else {out})"
+    return out
+
+
+def _emit_conflict(g: _Codegen, lines: list[str], idx: int, outcome: str, slot, rs) -> None:
+    if len({_value_key(v) for _r, v in rs}) < 2:
+        return
+    fs = [g.var(("fire", r)) for r, _v in rs]
+    cands = "(" + ", ".join(f"({r!r}, {g.const(v) if not isinstance(v, str) else repr(v)}, {f})"
+                            for (r, v), f in zip(rs, fs)) + ",)"
+    lines.append(f"    if {' + '.join(fs)} > 1:")
+    lines.append(f"        _conflict(conf, {idx}, {outcome!r}, {slot!r}, {cands})")
+
+
+def _input_loads(g: _Codegen) -> list[str]:
+    lines = []
+    for path, v in g.inputs.items():
+        lines.append(f"    {v} = tx[{path!r}]")
+        if isinstance(g.model.inputs[path].type, Num):
+            lines.append(f"    if {v}.__class__ is _Fraction and {v}.denominator == 1: {v} = {v}.numerator")
+    return lines
+
+
+def _namespace(g: _Codegen) -> dict[str, Any]:
+    ns: dict[str, Any] = dict(g.consts)
+    ns.update(_bisect=bisect_right, _compress=compress, _Fraction=Fraction, _Trace=Trace,
+              _key=_value_key, _sorted=sorted, _frozenset=frozenset)
+    exec(_CONFLICT_HELPER, ns)
+    return ns
+
+
+@dataclass
+class Compiled:
+    """A model compiled to one Python function `run(tx) -> Trace`, and its source (for debugging)."""
+    run: Callable[[dict[str, Value]], Trace]
+    source: str
+    params: dict[str, Value]
+    rules: dict
+    defs: dict
+
+
+def compile_model(model: Model) -> Compiled:
+    """Compile the model (cached on the Model; recompiled if its parameters change)."""
+    cached = model.__dict__.get("_earl_compiled")
+    if cached is not None and cached.rules is model.rules and cached.defs is model.defs \
+            and cached.params == model.params:
+        return cached
+    g = _Codegen(model)
+    roots = [("app", r) for r in model.rules] + [("fire", r) for r in model.rules] + \
+            [("out", o) for o in model.outcomes]
+    order = _order(model, roots)
+    body: list[str] = []
+    _emit_body(g, order, body)
+    rule_names = tuple(model.rules)
+    names = g.const(rule_names)
+    outs = ", ".join(f"{name!r}: {g.var(('out', name))}" for name in model.outcomes)
+    apps = ", ".join(g.var(("app", r)) for r in rule_names)
+    fires = ", ".join(g.var(("fire", r)) for r in rule_names)
+    lines = ["def run(tx):", "    ff = {}", "    conf = []"] + _input_loads(g) + body
+    lines += [
+        f"    return _Trace({{{outs}}},",
+        f"                  _frozenset(_compress({names}, ({apps}{',' if rule_names else ''}))),",
+        f"                  _frozenset(_compress({names}, ({fires}{',' if rule_names else ''}))),",
+        f"                  ff,",
+        f"                  tuple(c for _k, c in _sorted(conf)) if conf else ())",
+    ]
+    source = "\n".join(lines) + "\n"
+    ns = _namespace(g)
+    exec(compile(source, f"<earl model {model.reading}>", "exec"), ns)
+    compiled = Compiled(run=ns["run"], source=source, params=dict(model.params),
+                        rules=model.rules, defs=model.defs)
+    model.__dict__["_earl_compiled"] = compiled
+    return compiled
+
+
+def _to_value(v: Any) -> Value:
+    if isinstance(v, int) and not isinstance(v, bool):
+        return Fraction(v)
+    return v
+
+
+def compile_expr(model: Model, expr: Expr) -> Callable[[dict[str, Value]], Value]:
+    """Compile one expression over the model (cached); the function takes a complete transaction."""
+    compiled = compile_model(model)  # validates the model and keeps the cache fresh
+    cache = model.__dict__.setdefault("_earl_expr_cache", {})
+    key = (id(compiled), expr)
+    try:
+        fn = cache.get(key)
+    except TypeError:
+        key, fn = None, None
+    if fn is not None:
+        return fn
+    g = _Codegen(model)
+    result = g.expr(expr)  # registers the inputs and nodes it reads
+    roots = sorted(d for d in expr_refs(expr) if d[0] not in ("input", "param"))
+    order = _order(model, roots)
+    body: list[str] = []
+    _emit_body(g, order, body)
+    result = g.expr(expr)
+    lines = ["def value(tx):", "    ff = {}", "    conf = []"] + _input_loads(g) + body + \
+            [f"    return {result}"]
+    source = "\n".join(lines) + "\n"
+    ns = _namespace(g)
+    exec(compile(source, "<earl expression>", "exec"), ns)
+    inner = ns["value"]
+
+    def fn(tx: dict[str, Value]) -> Value:
+        try:
+            return _to_value(inner(tx))
+        except KeyError as e:
+            raise EvalError(f"incomplete transaction: no value for input {e.args[0]!r}") from None
+
+    if key is not None:
+        cache[key] = fn
+    return fn
+
+
+# --------------------------------------------------------------------------- public API
+
+def eval_expr(model: Model, tx: dict[str, Value], expr: Expr) -> Value:
+    """The value of `expr` on a complete transaction (parameters from `model.params`)."""
+    return compile_expr(model, expr)(tx)
+
+
+def run(model: Model, tx: dict[str, Value]) -> Trace:
+    """Determine one complete transaction."""
+    fn = compile_model(model).run
+    try:
+        return fn(tx)
+    except KeyError as e:
+        raise EvalError(f"incomplete transaction: no value for input {e.args[0]!r}") from None
+
+
+def run_batch(model: Model, transactions: Iterable[dict[str, Value]]) -> list[Trace]:
+    fn = compile_model(model).run
+    try:
+        return [fn(tx) for tx in transactions]
+    except KeyError as e:
+        raise EvalError(f"incomplete transaction: no value for input {e.args[0]!r}") from None
+
+
+class Evaluator:
+    """The reference evaluator as an Engine (solver/backend.py)."""
+    name = "eval"
+
+    def run(self, model: Model, transaction: dict[str, Value]) -> Trace:
+        return run(model, transaction)
+
+    def run_batch(self, model: Model, transactions: Iterable[dict[str, Value]]) -> list[Trace]:
+        return run_batch(model, transactions)
+
+
+# --------------------------------------------------------------------------- interpreter
+
+class _Interp:
+    """Tree-walking, memoised evaluation of one transaction (the simple statement of the semantics)."""
+
+    def __init__(self, model: Model, tx: dict[str, Value]):
+        self.model = model
+        self.tx = tx
+        self.memo: dict[tuple[str, str], Any] = {}
+        self.busy: set[tuple[str, str]] = set()
+        self.ov = _overriders(model)
+        self.slots = slot_rules(model)
+
+    def node(self, key: tuple[str, str], compute: Callable[[], Any]) -> Any:
+        if key in self.memo:
+            return self.memo[key]
+        if key in self.busy:
+            raise EvalError(f"dependency cycle through {key[0]} {key[1]}")
+        self.busy.add(key)
+        v = compute()
+        self.busy.discard(key)
+        self.memo[key] = v
+        return v
+
+    def first_failing(self, rule: str) -> int | None:
+        if rule not in self.model.rules:
+            raise EvalError(f"no rule named {rule!r} under reading {self.model.reading!r}")
+
+        def compute():
+            for i, c in enumerate(self.model.rules[rule].conditions):
+                if not self.ev(c.expr):
+                    return i
+            return None
+        return self.node(("app", rule), compute)
+
+    def applies(self, rule: str) -> bool:
+        return self.first_failing(rule) is None
+
+    def fires(self, rule: str) -> bool:
+        return self.node(("fire", rule), lambda: self.applies(rule)
+                         and not any(self.fires(o) for o in self.ov[rule]))
+
+    def slot(self, outcome: str, slot: str | None, default: Value) -> Value:
+        for r, v in self.slots.get((outcome, slot), []):
+            if self.fires(r):
+                return v
+        return default
+
+    def outcome(self, name: str) -> Value:
+        if name not in self.model.outcomes:
+            raise EvalError(f"no outcome named {name!r}")
+
+        def compute():
+            decl = self.model.outcomes[name]
+            if isinstance(decl.type, SetOf):
+                default = decl.default.value or frozenset()
+                elems = {s for (o, s) in self.slots if o == name} | set(default)
+                return frozenset(e for e in elems if self.slot(name, e, e in default))
+            return self.slot(name, None, decl.default.value)
+        return self.node(("out", name), compute)
+
+    def ev(self, e: Expr) -> Any:
+        ev = self.ev
+        if isinstance(e, Lit):
+            return e.value
+        if isinstance(e, InputRef):
+            if e.path not in self.tx:
+                raise EvalError(f"incomplete transaction: no value for input {e.path!r}")
+            return self.tx[e.path]
+        if isinstance(e, ParamRef):
+            return self.model.params[e.name]
+        if isinstance(e, DefRef):
+            return self.node(("def", e.name), lambda: ev(self.model.defs[e.name]))
+        if isinstance(e, OutcomeRef):
+            return self.outcome(e.name)
+        if isinstance(e, RuleApplies):
+            return self.applies(e.rule)
+        if isinstance(e, RuleFires):
+            return self.fires(e.rule)
+        if isinstance(e, Not):
+            return not ev(e.arg)
+        if isinstance(e, And):
+            return all(ev(a) for a in e.args)
+        if isinstance(e, Or):
+            return any(ev(a) for a in e.args)
+        if isinstance(e, Implies):
+            return (not ev(e.premise)) or bool(ev(e.conclusion))
+        if isinstance(e, Ite):
+            return ev(e.then) if ev(e.cond) else ev(e.orelse)
+        if isinstance(e, Cmp):
+            a, b = ev(e.left), ev(e.right)
+            return {"==": a == b, "!=": a != b}[e.op] if e.op in ("==", "!=") else \
+                {"<": lambda: a < b, "<=": lambda: a <= b, ">": lambda: a > b,
+                 ">=": lambda: a >= b}[e.op]()
+        if isinstance(e, Arith):
+            a, b = Fraction(ev(e.left)), Fraction(ev(e.right))
+            return a + b if e.op == "+" else a - b if e.op == "-" else a * b
+        if isinstance(e, MinMax):
+            vals = [Fraction(ev(a)) for a in e.args]
+            return max(vals) if e.op == "max" else min(vals)
+        if isinstance(e, InGroup):
+            return ev(e.country) in group_members(self.model.spec, e.group, ev(e.date))
+        if isinstance(e, InSet):
+            return ev(e.element) in ev(e.collection)
+        raise EvalError(f"unknown expression node {type(e).__name__}")
+
+
+def interpret(model: Model, tx: dict[str, Value], expr: Expr) -> Value:
+    """`eval_expr` by direct interpretation (slow; the tests' oracle for the compiler)."""
+    return _to_value(_Interp(model, tx).ev(expr))
+
+
+def run_interpreted(model: Model, tx: dict[str, Value]) -> Trace:
+    """`run` by direct interpretation (slow; the tests' oracle for the compiler)."""
+    it = _Interp(model, tx)
+    outcomes = {name: it.outcome(name) for name in model.outcomes}
+    applicable = frozenset(r for r in model.rules if it.applies(r))
+    fired = frozenset(r for r in model.rules if it.fires(r))
+    ff = {r: it.first_failing(r) for r in model.rules if not it.applies(r)}
+    conflicts = []
+    order = {name: i for i, name in enumerate(model.outcomes)}
+    for (outcome, slot), rs in it.slots.items():
+        firing = [(r, v) for r, v in rs if it.fires(r)]
+        if len({_value_key(v) for _r, v in firing}) > 1:
+            conflicts.append(((order[outcome], slot or ""),
+                              (outcome, slot, tuple(sorted(r for r, _v in firing)))))
+    return Trace(outcomes=outcomes, applicable=applicable, fired=fired, first_failing=ff,
+                 conflicts=tuple(c for _k, c in sorted(conflicts)))
