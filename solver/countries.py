@@ -139,56 +139,86 @@ def _merge(segments: list[Interval]) -> tuple[Interval, ...]:
 class CountryClasses:
     """The signature classes of one spec's countries (see the module docstring)."""
 
-    _cache: dict[int, tuple[weakref.ref, "CountryClasses"]] = {}
+    _cache: dict[tuple[int, ...], tuple[tuple[weakref.ref, ...], "CountryClasses"]] = {}
 
     @classmethod
     def of(cls, model_or_spec: ir.Model | ir.Spec) -> "CountryClasses":
-        spec = model_or_spec.spec if isinstance(model_or_spec, ir.Model) else model_or_spec
-        hit = cls._cache.get(id(spec))
-        if hit is not None and hit[0]() is spec:
+        """The classes of one spec (a Model's spec), cached per Spec object."""
+        return cls.joint(model_or_spec)
+
+    @classmethod
+    def joint(cls, *models_or_specs: ir.Model | ir.Spec) -> "CountryClasses":
+        """Classes valid for several specs at once (the common refinement: two countries share a
+        class only if they do in every spec). The specs must declare the same countries."""
+        specs: list[ir.Spec] = []
+        for m in models_or_specs:
+            spec = m.spec if isinstance(m, ir.Model) else m
+            if all(spec is not s for s in specs):
+                specs.append(spec)
+        key = tuple(id(s) for s in specs)
+        hit = cls._cache.get(key)
+        if hit is not None and all(r() is s for r, s in zip(hit[0], specs)):
             return hit[1]
-        made = cls(spec)
-        key = id(spec)
-        cls._cache[key] = (weakref.ref(spec, lambda _r, key=key: cls._cache.pop(key, None)), made)
+        made = cls(*specs)
+        refs = tuple(weakref.ref(s, lambda _r, key=key: cls._cache.pop(key, None)) for s in specs)
+        cls._cache[key] = (refs, made)
         return made
 
-    def __init__(self, spec: ir.Spec):
-        self.spec = spec
-        self.named: frozenset[str] = named_countries(spec)
-        self._bounds = boundary_dates_of(spec)
+    def __init__(self, *specs: ir.Spec):
+        if not specs:
+            raise ValueError("CountryClasses needs at least one spec")
+        self.specs = specs
+        self.spec = specs[0]
+        codes = list(self.spec.countries)
+        for other in specs[1:]:
+            if set(other.countries) != set(codes):
+                raise ValueError("the specs declare different countries")
+        self.named: frozenset[str] = frozenset().union(*(named_countries(s) for s in specs))
+        self._bounds = tuple(sorted(set().union(*(boundary_dates_of(s) for s in specs))))
         self._segments = _segments(self._bounds)
-        listed = sorted(n for n, g in spec.groups.items() if g.definition is None)
-        # per listed group: country -> sorted intervals
-        ivs: dict[str, dict[str, tuple[Interval, ...]]] = {}
-        for g in listed:
-            per: dict[str, list[Interval]] = {}
-            for m in spec.groups[g].members:
-                per.setdefault(m.country, []).append((m.since, m.until))
-            ivs[g] = {c: _normalise(v) for c, v in per.items()}
+        # per spec, per listed group: country -> normalised intervals
+        listed: list[tuple[int, str]] = []
+        ivs: dict[tuple[int, str], dict[str, tuple[Interval, ...]]] = {}
+        for k, spec in enumerate(specs):
+            for g in sorted(n for n, grp in spec.groups.items() if grp.definition is None):
+                per: dict[str, list[Interval]] = {}
+                for m in spec.groups[g].members:
+                    per.setdefault(m.country, []).append((m.since, m.until))
+                listed.append((k, g))
+                ivs[(k, g)] = {c: _normalise(v) for c, v in per.items()}
         by_sig: dict[tuple, list[str]] = {}
         singles: list[frozenset[str]] = []
-        for code in spec.countries:
+        for code in codes:
             if code in self.named:
                 singles.append(frozenset({code}))
                 continue
-            sig = tuple(ivs[g].get(code, ()) for g in listed)
+            sig = tuple(ivs[kg].get(code, ()) for kg in listed)
             by_sig.setdefault(sig, []).append(code)
-        defaults = input_default_countries(spec)
+        defaults = frozenset().union(*(input_default_countries(s) for s in specs))
         classes = singles + [frozenset(v) for v in by_sig.values()]
         reps = [_pick_rep(c, defaults) for c in classes]
         order = sorted(range(len(classes)), key=lambda i: reps[i])
         self.classes: list[frozenset[str]] = [classes[i] for i in order]
         self._reps: list[str] = [reps[i] for i in order]
         self._index: dict[str, int] = {c: i for i, cl in enumerate(self.classes) for c in cl}
-        # per group (listed and defined): per class: merged membership intervals
-        self._intervals: dict[str, list[tuple[Interval, ...]]] = {}
-        for gname in spec.groups:
-            per_class = []
-            for i in range(len(self.classes)):
-                code = self._reps[i]
-                segs = [s for s in self._segments if self._member_on(code, gname, _sample_day(s))]
-                per_class.append(_merge(segs))
-            self._intervals[gname] = per_class
+        # per spec, per group (listed and defined), per class: merged membership intervals
+        self._intervals_by_spec: list[dict[str, list[tuple[Interval, ...]]]] = []
+        for spec in specs:
+            table: dict[str, list[tuple[Interval, ...]]] = {}
+            for gname in spec.groups:
+                table[gname] = [
+                    _merge([s for s in self._segments
+                            if _group_member(spec, self._reps[i], ir.GroupName(gname), _sample_day(s))])
+                    for i in range(len(self.classes))]
+            self._intervals_by_spec.append(table)
+        self._intervals = self._intervals_by_spec[0]
+
+    def intervals_for(self, spec: ir.Spec, group: str, i: int) -> tuple[Interval, ...]:
+        """Membership intervals of class `i` in `group` as `spec` (one of the joint specs) defines it."""
+        for s, table in zip(self.specs, self._intervals_by_spec):
+            if s is spec:
+                return table[group][i]
+        raise KeyError("spec not among those the classes were built for")
 
     # ------------------------------------------------------------------ queries
 
@@ -217,11 +247,6 @@ class CountryClasses:
     def date_segments(self) -> list[Interval]:
         """The partition of time between consecutive boundary dates (memberships are constant on each)."""
         return list(self._segments)
-
-    # ------------------------------------------------------------------ internals
-
-    def _member_on(self, code: str, group: str, day: datetime.date) -> bool:
-        return _group_member(self.spec, code, ir.GroupName(group), day)
 
 
 def _normalise(intervals: Iterable[Interval]) -> tuple[Interval, ...]:
