@@ -589,6 +589,9 @@ class _Runner:
                 conflicts.append((o, slot, tuple(sorted(rn for rn, _ in firing))))
         for o, s in sets.items():
             outcomes[o] = frozenset(s)
+        if len(conflicts) > 1:
+            order = {o: i for i, o in enumerate(spec.outcomes)}
+            conflicts.sort(key=lambda c: (order[c[0]], c[1] or ""))
         outcomes = {o: outcomes[o] for o in spec.outcomes}
         return Trace(outcomes=outcomes, applicable=frozenset(applicable), fired=frozenset(fired),
                      first_failing=first_failing, conflicts=tuple(conflicts))

@@ -1,0 +1,275 @@
+"""Proof primitives over a Model, by z3: each answers Proof | Instance | Unknown.
+
+- `valid(model, e)`: e holds for every transaction and free parameter (Instance = counterexample)
+- `satisfiable(model, e)`: some transaction makes e true (Instance = witness; Proof = none exists)
+- `implies(model, a, b)`, `disjoint(model, a, b)`: the same, for a ⇒ b and ¬(a ∧ b)
+- `equivalent(model_a, model_b, exprs)`: every expr evaluates the same under both models (two
+  readings, or two specs with one vocabulary) on every transaction
+
+Provenance: every rule's "applies ⇔ its conditions" and "fires ⇔ applies ∧ no overrider fires",
+and every definition's meaning, are asserted under a tracking literal named after the provision;
+on unsat the unsat core names the rules the proof relies on (`Proof.core`).
+
+Honesty: a z3 `unknown` (timeout, nonlinear incompleteness) is `Unknown`, never a proof. When z3
+answers unknown on a problem with whole-number inputs, it is retried with integrality relaxed:
+unsat there is a proof (the relaxation only admits more transactions); a relaxed witness counts
+only if its whole-number inputs came out whole. Every Instance is minimised (minimize.py) and
+then replayed through the reference evaluator; disagreement raises EngineDisagreement.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any, Callable, Sequence
+
+import z3
+
+from . import ir
+from .countries import CountryClasses
+from .minimize import Slot, date_boundaries, minimal_model, numeric_thresholds
+from .results import Instance, Proof, Result, Unknown
+from .smt import CompileError, Compiler, VarPool
+
+ENGINE = "smt"
+
+
+class EngineDisagreement(RuntimeError):
+    """The reference evaluator does not confirm an instance an engine produced: an engine bug."""
+
+
+# --------------------------------------------------------------------------- replay
+
+def with_params(model: ir.Model, params: dict[str, ir.Value]) -> ir.Model:
+    """The model with these parameter values fixed (no parameter left free)."""
+    return dataclasses.replace(model, params={**model.params, **params}, free_params=frozenset())
+
+
+def evaluate_on(model: ir.Model, expr: ir.Expr, instance: Instance) -> ir.Value:
+    """`expr` on the instance's transaction (completed) and parameters, by the reference evaluator."""
+    from .evaluate import eval_expr
+    from .transaction import complete
+    tx = complete(model.spec, instance.transaction)
+    return eval_expr(with_params(model, instance.params), tx, expr)
+
+
+def replay(model: ir.Model, expr: ir.Expr, instance: Instance, expected: bool) -> None:
+    """Check with the reference evaluator that `expr` is `expected` on the instance; raise
+    EngineDisagreement if not."""
+    got = evaluate_on(model, expr, instance)
+    if got is not expected and got != expected:
+        raise EngineDisagreement(
+            f"engine {instance.engine or '?'} produced an instance on which the reference evaluator "
+            f"finds the expression {'false' if expected else 'true'} (expected {expected}): "
+            f"transaction {instance.transaction}, parameters {instance.params}")
+
+
+def replay_difference(model_a: ir.Model, model_b: ir.Model, exprs: Sequence[ir.Expr],
+                      instance: Instance) -> None:
+    """Check with the reference evaluator that some expr differs between the two models."""
+    for e in exprs:
+        if evaluate_on(model_a, e, instance) != evaluate_on(model_b, e, instance):
+            return
+    raise EngineDisagreement(
+        f"engine {instance.engine or '?'} produced a transaction on which the reference evaluator "
+        f"finds both models agree: transaction {instance.transaction}, parameters {instance.params}")
+
+
+# --------------------------------------------------------------------------- queries
+
+class _Query:
+    """A z3 solver loaded with one or two models' tracked semantics over one symbolic transaction."""
+
+    def __init__(self, models: Sequence[ir.Model], *, relax: bool = False):
+        self.models = list(models)
+        spec = self.models[0].spec
+        for m in self.models[1:]:
+            _same_vocabulary(spec, m.spec)
+        self.cc = CountryClasses.joint(*self.models)
+        self.pool = VarPool(spec, self.cc, relax_integers=relax)
+        self.comps = [Compiler(m, self.pool, tracked=True, tag=(f"{i}:" if len(self.models) > 1 else ""))
+                      for i, m in enumerate(self.models)]
+        self.solver = z3.Solver()
+        self.solver.set("core.minimize", True)
+
+    def load(self, goal: z3.BoolRef) -> None:
+        # the goal is compiled first: it creates the parameters and tracked names it uses
+        for c in self.comps:
+            for name in c.model.free_params:
+                c.expr(ir.ParamRef(name))
+        self.solver.add(*self.pool.domain)
+        self.assumptions = []
+        self.literal_rule: dict[str, str] = {}
+        for c in self.comps:
+            for t in c.tracks.values():
+                for ax in t.axioms:
+                    self.solver.add(z3.Implies(t.literal, ax))
+                self.assumptions.append(t.literal)
+                if t.kind == "rule":
+                    self.literal_rule[str(t.literal)] = t.name
+        self.solver.add(goal)
+
+    def slots(self) -> list[Slot]:
+        out = []
+        spec = self.models[0].spec
+        for path, decl in spec.inputs.items():
+            var = self.pool.inputs[path]
+            if isinstance(decl.default, ir.InputRef):
+                default = self.pool.inputs[decl.default.path]
+            else:
+                default = self.pool.encode(decl.type, decl.default.value)
+            out.append(Slot(path, var, decl.type, default,
+                            integer=isinstance(decl.type, ir.Num) and decl.type.integer,
+                            minimum=decl.minimum))
+        base = self.models[0]
+        for name, var in self.pool.params.items():
+            decl = spec.params[name]
+            out.append(Slot(f"param:{name}", var, decl.type, self.pool.encode(decl.type, base.params[name]),
+                            integer=isinstance(decl.type, ir.Num) and decl.type.integer,
+                            minimum=decl.minimum))
+        return out
+
+    def core(self) -> tuple[str, ...]:
+        names = {self.literal_rule[str(lit)] for lit in self.solver.unsat_core()
+                 if str(lit) in self.literal_rule}
+        return tuple(sorted(names))
+
+    def instance(self, m: z3.ModelRef) -> Instance:
+        """Decode a z3 model: the inputs that differ from their defaults (the rest are completed
+        from defaults by whoever reads the instance) and the free parameters."""
+        from .transaction import complete
+        spec = self.models[0].spec
+        values = {path: self.pool.decode(decl.type, m.eval(self.pool.inputs[path], model_completion=True))
+                  for path, decl in spec.inputs.items()}
+        for path, decl in spec.inputs.items():
+            if (isinstance(decl.type, ir.Num) and decl.type.integer
+                    and values[path].denominator != 1):
+                raise ValueError(f"{path} came out fractional in a relaxed model")
+        given = {}
+        for path, decl in spec.inputs.items():
+            d = decl.default
+            default = values[d.path] if isinstance(d, ir.InputRef) else d.value
+            if values[path] != default:
+                given[path] = values[path]
+        tx = complete(spec, given)
+        assert tx == values, "decoded transaction does not complete to itself"
+        params = {name: self.pool.decode(self.pool.param_types[name], m.eval(var, model_completion=True))
+                  for name, var in self.pool.params.items()}
+        return Instance(transaction=tx, params=params, engine=ENGINE)
+
+
+def _same_vocabulary(a: ir.Spec, b: ir.Spec) -> None:
+    if {p: d.type for p, d in a.inputs.items()} != {p: d.type for p, d in b.inputs.items()}:
+        raise ValueError("the two specs declare different inputs")
+    if {n: e.members for n, e in a.enums.items()} != {n: e.members for n, e in b.enums.items()}:
+        raise ValueError("the two specs declare different enums")
+
+
+def _solve(models: Sequence[ir.Model], build_goal: Callable[[list[Compiler]], z3.BoolRef],
+           check_instance: Callable[[Instance], None], *, timeout_ms: int, minimize: bool,
+           extra_exprs: Sequence[ir.Expr]) -> Result:
+    """Search for a model of the goal. unsat → Proof(core); sat → minimal, replayed Instance."""
+    start = time.monotonic()
+    result = _attempt(models, build_goal, check_instance, timeout_ms=timeout_ms,
+                      minimize=minimize, extra_exprs=extra_exprs, relax=False)
+    if not (isinstance(result, Unknown) and result.reason.startswith("incomplete")):
+        return result
+    if not any(isinstance(d.type, ir.Num) and d.type.integer for d in models[0].spec.inputs.values()):
+        return result
+    left = timeout_ms - int((time.monotonic() - start) * 1000)
+    if left <= 0:
+        return result
+    relaxed = _attempt(models, build_goal, check_instance, timeout_ms=left, minimize=minimize,
+                       extra_exprs=extra_exprs, relax=True)
+    if isinstance(relaxed, Unknown):
+        return Unknown(f"{result.reason}; with whole numbers relaxed: {relaxed.reason}", engine=ENGINE)
+    return relaxed
+
+
+def _attempt(models, build_goal, check_instance, *, timeout_ms, minimize, extra_exprs, relax) -> Result:
+    try:
+        query = _Query(models, relax=relax)
+        goal = build_goal(query.comps)
+        query.load(goal)
+    except CompileError as e:
+        raise ValueError(f"cannot compile the query for z3: {e}") from None
+    query.solver.set("timeout", max(1, int(timeout_ms)))
+    r = query.solver.check(*query.assumptions)
+    if r == z3.unsat:
+        return Proof(core=query.core(), engine=ENGINE)
+    if r == z3.unknown:
+        reason = query.solver.reason_unknown()
+        if reason in ("timeout", "canceled") or "timeout" in reason:
+            return Unknown(f"timeout after {timeout_ms} ms", engine=ENGINE)
+        return Unknown(f"incomplete: z3 answered unknown ({reason})", engine=ENGINE)
+    m = query.solver.model()
+    if minimize:
+        budget = max(1_000, min(10_000, int(timeout_ms)))
+        m, _info = minimal_model(
+            query.solver, query.assumptions, query.slots(), m,
+            thresholds=numeric_thresholds(models, extra_exprs),
+            dates=date_boundaries(models, query.cc.boundary_dates(), extra_exprs),
+            budget_ms=budget, check_ms=max(200, budget // 5))
+    try:
+        inst = query.instance(m)
+    except ValueError as e:
+        return Unknown(f"z3 found a witness with no exact value ({e})", engine=ENGINE)
+    check_instance(inst)
+    return inst
+
+
+# --------------------------------------------------------------------------- primitives
+
+def _bool(comp: Compiler, e: ir.Expr) -> z3.BoolRef:
+    t = comp.expr(e, ir.Bool())
+    if not z3.is_bool(t):
+        raise ValueError("the expression is not a condition (true/false)")
+    return t
+
+
+def satisfiable(model: ir.Model, expr: ir.Expr, *, timeout_ms: int = 10_000, minimize: bool = True) -> Result:
+    """Instance = a (minimal) transaction on which `expr` holds; Proof = no transaction does."""
+    return _solve([model], lambda cs: _bool(cs[0], expr),
+                  lambda inst: replay(model, expr, inst, True),
+                  timeout_ms=timeout_ms, minimize=minimize, extra_exprs=[expr])
+
+
+def valid(model: ir.Model, expr: ir.Expr, *, timeout_ms: int = 10_000, minimize: bool = True) -> Result:
+    """Proof = `expr` holds on every transaction and free parameter; Instance = a counterexample."""
+    return _solve([model], lambda cs: z3.Not(_bool(cs[0], expr)),
+                  lambda inst: replay(model, expr, inst, False),
+                  timeout_ms=timeout_ms, minimize=minimize, extra_exprs=[expr])
+
+
+def implies(model: ir.Model, a: ir.Expr, b: ir.Expr, *, timeout_ms: int = 10_000,
+            minimize: bool = True) -> Result:
+    """Proof = whenever `a` holds, `b` holds; Instance = a transaction with `a` and not `b`."""
+    return valid(model, ir.Implies(a, b), timeout_ms=timeout_ms, minimize=minimize)
+
+
+def disjoint(model: ir.Model, a: ir.Expr, b: ir.Expr, *, timeout_ms: int = 10_000,
+             minimize: bool = True) -> Result:
+    """Proof = no transaction has both `a` and `b`; Instance = one that does."""
+    return valid(model, ir.Not(ir.And((a, b))), timeout_ms=timeout_ms, minimize=minimize)
+
+
+def equivalent(model_a: ir.Model, model_b: ir.Model, exprs: Sequence[ir.Expr], *,
+               timeout_ms: int = 10_000, minimize: bool = True) -> Result:
+    """Proof = every expr evaluates the same under both models on every transaction (free
+    parameters of the same name are shared); Instance = a transaction on which some differs."""
+    exprs = list(exprs)
+
+    def goal(cs: list[Compiler]) -> z3.BoolRef:
+        diffs = []
+        for e in exprs:
+            a, b = cs[0].expr(e), cs[1].expr(e)
+            if isinstance(a, dict):
+                members = sorted(set(a) | set(b))
+                diffs.append(z3.Or(*[a.get(m, z3.BoolVal(False)) != b.get(m, z3.BoolVal(False))
+                                     for m in members]) if members else z3.BoolVal(False))
+            else:
+                diffs.append(a != b)
+        return z3.Or(*diffs) if diffs else z3.BoolVal(False)
+
+    return _solve([model_a, model_b], goal,
+                  lambda inst: replay_difference(model_a, model_b, exprs, inst),
+                  timeout_ms=timeout_ms, minimize=minimize, extra_exprs=exprs)
