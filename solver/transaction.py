@@ -118,8 +118,10 @@ def parse_number(text: str) -> Fraction | None:
     pct = s.endswith("%")
     body = s[:-1] if pct else s
     try:
-        value = Fraction(Decimal(body.replace("_", "")))
+        value = _decimal_fraction(body.replace("_", ""))
     except Exception:
+        return None
+    if not isinstance(value, Fraction):
         return None
     return value / 100 if pct else value
 
@@ -154,9 +156,18 @@ class _BadConstant:
         self.text = text
 
 
+_MAX_EXPONENT = 400  # |exponent| beyond this is refused rather than expanded exactly
+
+
+def _decimal_fraction(text: str) -> Fraction | _BadConstant:
+    d = Decimal(text)
+    if not d.is_finite() or abs(d.adjusted()) > _MAX_EXPONENT:
+        return _BadConstant(f"{text} (too large or too small to be a quantity)")
+    return Fraction(d)
+
+
 def _loads(text: str | bytes) -> Any:
-    return json.loads(text, parse_float=lambda s: Fraction(Decimal(s)),
-                      parse_constant=_BadConstant)
+    return json.loads(text, parse_float=_decimal_fraction, parse_constant=_BadConstant)
 
 
 # --------------------------------------------------------------------------- JSON -> transaction
@@ -199,12 +210,11 @@ def _as_number(v: Any) -> Fraction | None:
         return Fraction(v)
     if isinstance(v, Fraction):
         return v
-    if isinstance(v, Decimal):
-        return Fraction(v) if v.is_finite() else None
-    if isinstance(v, float):
+    if isinstance(v, (Decimal, float)):
         if v != v or v in (float("inf"), float("-inf")):
             return None
-        return Fraction(Decimal(repr(v)))
+        x = _decimal_fraction(repr(v) if isinstance(v, float) else str(v))
+        return x if isinstance(x, Fraction) else None
     if isinstance(v, str):
         return parse_number(v)
     return None

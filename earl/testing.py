@@ -1,0 +1,275 @@
+"""Hypothesis strategies over the transactions of a spec, for users' and earl's own tests.
+
+    from hypothesis import given
+    from earl.parser import load_spec
+    from earl.testing import transactions
+
+    spec = load_spec()
+
+    @given(transactions(spec))
+    def test_something(tx): ...
+
+Everything is derived from the Spec (never from knowledge of what it regulates):
+- every enum member (and `none` for optional enums) and every bool;
+- countries from every listed country group, countries named in expressions, and countries outside
+  every group; one representative of each membership signature is drawn often;
+- dates at, just before and just after every group membership change and every date literal,
+  plus random dates around them;
+- numbers at, just below and just above (±1 and ± a tiny fraction) every numeric literal and
+  parameter value (under every reading), plus random values; and, half of the time, one or two
+  numeric inputs are then solved for so that a comparison the spec makes lands exactly on (or
+  next to) its boundary, through definitions and products of inputs (`tpp * quantity`).
+"""
+from __future__ import annotations
+
+import datetime
+import math
+from fractions import Fraction
+from typing import Any
+
+from hypothesis import strategies as st
+
+from .solver import ir
+from .solver.evaluate import EvalError, expr_refs, interpret
+from .solver.transaction import complete as complete_tx
+
+__all__ = ["transactions", "boundary_numbers", "interesting_dates", "country_pool", "value_strategy"]
+
+_TINY = Fraction(1, 1000)
+
+
+def _all_exprs(spec: ir.Spec):
+    for d in spec.defs.values():
+        yield d.body
+        yield from d.by_reading.values()
+    for r in spec.rules.values():
+        for c in r.conditions:
+            yield c.expr
+    for p in spec.properties.values():
+        yield p.body
+    for i in spec.inputs.values():
+        yield i.default
+    for o in spec.outcomes.values():
+        yield o.default
+
+
+def _sub(expr):
+    stack = [expr]
+    while stack:
+        e = stack.pop()
+        yield e
+        for name in getattr(e, "__dataclass_fields__", {}):
+            v = getattr(e, name)
+            if isinstance(v, tuple):
+                stack.extend(x for x in v if hasattr(x, "__dataclass_fields__"))
+            elif hasattr(v, "__dataclass_fields__") and not isinstance(v, ir.Type.__args__):
+                stack.append(v)
+
+
+def _lits(spec: ir.Spec) -> list[Any]:
+    out = []
+    for top in _all_exprs(spec):
+        for e in _sub(top):
+            if isinstance(e, ir.Lit):
+                out.append(e.value)
+    for p in spec.params.values():
+        out.append(p.default.value)
+        out.extend(l.value for l in p.by_reading.values())
+    for ex in spec.examples.values():
+        out.extend(ex.given.values())
+    return out
+
+
+def boundary_numbers(spec: ir.Spec) -> list[Fraction]:
+    """Every numeric literal and parameter value, with its ±1 and ± tiny-fraction neighbours."""
+    base = {Fraction(v) for v in _lits(spec)
+            if isinstance(v, (int, Fraction)) and not isinstance(v, bool)}
+    base |= {Fraction(0), Fraction(1)}
+    out = set()
+    for c in base:
+        out |= {c, c - 1, c + 1, c - _TINY, c + _TINY}
+    return sorted(out)
+
+
+def interesting_dates(spec: ir.Spec) -> list[datetime.date]:
+    """Every group membership change and date literal, with the days either side."""
+    days = set()
+    for g in spec.groups.values():
+        for m in g.members:
+            days |= {d for d in (m.since, m.until) if d is not None}
+    days |= {v for v in _lits(spec) if isinstance(v, datetime.date)}
+    out = set()
+    one = datetime.timedelta(days=1)
+    for d in days:
+        for x in (d - one, d, d + one):
+            out.add(x)
+    return sorted(out)
+
+
+def country_pool(spec: ir.Spec) -> tuple[list[str], list[str], list[str]]:
+    """(one representative per membership signature, every listed or named country, the rest)."""
+    listed: dict[str, set] = {}
+    for g in spec.groups.values():
+        for m in g.members:
+            listed.setdefault(m.country, set()).add((g.name, m.since, m.until))
+    named = {v for v in _lits(spec) if isinstance(v, str) and v in spec.countries}
+    for v in _lits(spec):
+        if isinstance(v, frozenset):
+            named |= {x for x in v if isinstance(x, str) and x in spec.countries}
+    reps: dict[frozenset, str] = {}
+    for code in sorted(listed):
+        reps.setdefault(frozenset(listed[code]), code)
+    outside = sorted(c for c in spec.countries if c not in listed and c not in named)
+    if outside:
+        reps.setdefault(frozenset(), outside[0])
+    special = sorted(set(reps.values()) | named)
+    known = sorted(set(listed) | named)
+    return special, known, outside
+
+
+def value_strategy(spec: ir.Spec, typ: ir.Type, minimum: Fraction | None = None) -> st.SearchStrategy:
+    """Values of one type, aimed at the spec's boundaries."""
+    if isinstance(typ, ir.Bool):
+        return st.booleans()
+    if isinstance(typ, ir.Enum):
+        members = list(spec.enums[typ.name].members)
+        s = st.sampled_from(members)
+        return st.one_of(st.none(), s) if typ.optional else s
+    if isinstance(typ, ir.SetOf):
+        return st.frozensets(st.sampled_from(list(spec.enums[typ.enum].members)))
+    if isinstance(typ, ir.Country):
+        special, known, outside = country_pool(spec)
+        parts = [st.sampled_from(x) for x in (special, known, outside) if x]
+        if not parts:
+            return st.sampled_from(sorted(spec.countries))
+        return st.one_of(*parts)
+    if isinstance(typ, ir.Date):
+        days = interesting_dates(spec)
+        lo = (days[0] if days else datetime.date(2020, 1, 1)) - datetime.timedelta(days=730)
+        hi = (days[-1] if days else datetime.date(2030, 1, 1)) + datetime.timedelta(days=730)
+        rand = st.dates(min_value=lo, max_value=hi)
+        return st.one_of(st.sampled_from(days), rand) if days else rand
+    if isinstance(typ, ir.Num):
+        lo = minimum
+        pts = [x for x in boundary_numbers(spec) if (lo is None or x >= lo)
+               and (not typ.integer or x.denominator == 1)]
+        base = lo if lo is not None else Fraction(-10 ** 6)
+        ints = st.one_of(st.integers(0, 100), st.integers(0, 10 ** 7), st.integers(0, 10 ** 28)) \
+            .map(lambda n: Fraction(n) + base)
+        parts = [st.sampled_from(pts)] if pts else []
+        parts.append(ints)
+        if not typ.integer:
+            parts.append(st.fractions(min_value=base, max_value=base + 10 ** 9, max_denominator=1000))
+            # a random point between two boundaries
+            if len(pts) > 1:
+                parts.append(st.tuples(st.sampled_from(pts), st.sampled_from(pts),
+                                       st.fractions(0, 1, max_denominator=100))
+                             .map(lambda t: t[0] + (t[1] - t[0]) * t[2])
+                             .filter(lambda x: lo is None or x >= lo))
+        return st.one_of(*parts)
+    raise TypeError(f"no strategy for type {typ}")
+
+
+def _numeric_inputs(spec: ir.Spec) -> set[str]:
+    return {p for p, d in spec.inputs.items() if isinstance(d.type, ir.Num)}
+
+
+def _targets(spec: ir.Spec) -> list[tuple[ir.Model, ir.Expr, tuple[str, ...]]]:
+    """(model, left - right, numeric inputs it reads) for every comparison the spec makes."""
+    nums = _numeric_inputs(spec)
+    out = []
+    seen = set()
+    for reading in spec.readings:
+        try:
+            model = ir.resolve(spec, reading)
+        except Exception:
+            continue
+        exprs = list(model.defs.values()) + [c.expr for r in model.rules.values() for c in r.conditions] \
+            + [p.body for p in spec.properties.values()]
+        def_inputs: dict[str, set[str]] = {}
+
+        def reads(e, depth=0) -> set[str]:
+            acc = set()
+            for kind, name in expr_refs(e):
+                if kind == "input" and name in nums:
+                    acc.add(name)
+                elif kind == "def" and name in model.defs and depth < 50:
+                    if name not in def_inputs:
+                        def_inputs[name] = set()
+                        def_inputs[name] = reads(model.defs[name], depth + 1)
+                    acc |= def_inputs[name]
+            return acc
+
+        for top in exprs:
+            for e in _sub(top):
+                if isinstance(e, ir.Cmp) and e.op in ir.CMP_OPS:
+                    key = (reading, e)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    xs = reads(e)
+                    if xs:
+                        out.append((model, ir.Arith("-", e.left, e.right), tuple(sorted(xs))))
+    return out
+
+
+def _solve(model: ir.Model, diff: ir.Expr, tx: dict, x: str) -> Fraction | None:
+    """The value of input `x` where `diff` (linear in x, or treated so) crosses zero."""
+    def f(v):
+        t = dict(tx)
+        t[x] = v
+        r = interpret(model, t, diff)
+        if not isinstance(r, Fraction):
+            raise TypeError
+        return r
+    try:
+        f0, f1 = f(Fraction(0)), f(Fraction(1))
+    except (TypeError, EvalError, KeyError, ArithmeticError):
+        return None
+    slope = f1 - f0
+    if slope == 0:
+        try:  # flat near zero (a max() kink): take the secant far out
+            big = Fraction(10 ** 30)
+            slope = (f(big) - f0) / big
+        except (TypeError, EvalError, KeyError, ArithmeticError):
+            return None
+        if slope == 0:
+            return None
+    return -f0 / slope
+
+
+def transactions(spec: ir.Spec, *, complete: bool = True) -> st.SearchStrategy[dict[str, Any]]:
+    """Transactions of `spec`: complete ones (every input) by default; with complete=False, the
+    given inputs only (absent ones keep their defaults when completed)."""
+    strategies = {p: value_strategy(spec, d.type, d.minimum) for p, d in spec.inputs.items()}
+    targets = _targets(spec)
+    inputs = spec.inputs
+
+    @st.composite
+    def draw_tx(draw):
+        given: dict[str, Any] = {}
+        for path, decl in inputs.items():
+            # inputs defaulting to another input keep that default half of the time; with
+            # complete=False any input may be absent
+            may_omit = (not complete) or isinstance(decl.default, ir.InputRef)
+            if may_omit and draw(st.booleans()):
+                continue
+            given[path] = draw(strategies[path])
+        if targets and draw(st.booleans()):
+            for _ in range(draw(st.integers(1, 2))):
+                model, diff, xs = draw(st.sampled_from(targets))
+                x = draw(st.sampled_from(xs))
+                root = _solve(model, diff, complete_tx(spec, given), x)
+                if root is None:
+                    continue
+                decl = inputs[x]
+                delta = draw(st.sampled_from([0, 0, 1, -1, _TINY, -_TINY]))
+                v = root + delta
+                if decl.type.integer:
+                    v = Fraction(draw(st.sampled_from([math.floor(v), math.ceil(v)])))
+                if decl.minimum is not None and v < decl.minimum:
+                    v = decl.minimum
+                given[x] = v
+        return complete_tx(spec, given) if complete else given
+
+    return draw_tx()
