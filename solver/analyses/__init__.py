@@ -1,0 +1,153 @@
+"""Built-in analyses of a model (DMN verification vocabulary), one module each.
+
+Every analysis is a function `run(ctx) -> list[Finding]` written on the proof primitives only
+(`ctx.satisfiable`, `ctx.implies`), so it never depends on which solver answers and knows
+nothing about what the spec's names mean:
+
+- conflict   two rules can fire together and conclude different values for one slot
+- gap        an outcome decided under a boolean outcome can stay undecided while it holds
+- dead       a rule that no transaction makes fire
+- shadowed   a rule that, whenever it applies, is defeated by a rule overriding it
+- vacuous    a property `always P implies Q` whose premise P no transaction satisfies
+
+`Context` is one reading's model plus the primitives; it memoises every query (analyses share
+them) and keeps the traces of every witness it has seen, so that a rule seen firing in any
+witness needs no query of its own.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+from ..ir import DefRef, Expr, Model, OutcomeRef, Pos, NOWHERE, Rule
+from ..results import Instance, Proof, Result, Unknown
+
+KINDS = ("conflict", "gap", "dead", "shadowed", "vacuous")
+
+
+@dataclass
+class Finding:
+    """One analysis result.
+
+    status: "finding" (a defect: fails the run), "error" (its witness does not replay: an engine
+    bug, fails the run), "intended" (the spec documents it as intended via
+    `intended "<kind>"`: reported, does not fail), "unknown" (a solver gave no answer: exit 3), or
+    "ok" (informational, e.g. a non-vacuous property with its witness).
+    """
+    kind: str
+    reading: str
+    subject: str
+    message: str
+    status: str = "finding"
+    rules: tuple[str, ...] = ()
+    witness: Instance | None = None
+    pos: Pos = NOWHERE
+    query: Expr | None = None     # what the witness satisfies (verify replays it in the evaluator)
+
+    @property
+    def failing(self) -> bool:
+        return self.status in ("finding", "error")
+
+
+@dataclass
+class Context:
+    """One reading: its model, the primitives, a query memo and the traces of witnesses seen."""
+    model: Model
+    primitives: object            # verify.Primitives (duck-typed: satisfiable, implies, trace)
+    timeout_ms: int
+    fired_seen: set[str] = field(default_factory=set)
+    applied_seen: set[str] = field(default_factory=set)
+    queries: int = 0
+    query_seconds: float = 0.0
+    _memo: dict = field(default_factory=dict)
+
+    @property
+    def reading(self) -> str:
+        return self.model.reading
+
+    # -- primitives, memoised -----------------------------------------------------------
+    def _ask(self, key, call: Callable[[], Result]) -> Result:
+        if key not in self._memo:
+            t0 = time.perf_counter()
+            result = call()
+            self.query_seconds += time.perf_counter() - t0
+            self.queries += 1
+            self._memo[key] = result
+            if isinstance(result, Instance):
+                self.observe(result)
+        return self._memo[key]
+
+    def satisfiable(self, expr: Expr, *, minimize: bool = True) -> Result:
+        return self._ask(("sat", expr, minimize), lambda: self.primitives.satisfiable(
+            self.model, expr, timeout_ms=self.timeout_ms, minimize=minimize))
+
+    def implies(self, premise: Expr, conclusion: Expr) -> Result:
+        return self._ask(("implies", premise, conclusion), lambda: self.primitives.implies(
+            self.model, premise, conclusion, timeout_ms=self.timeout_ms))
+
+    def observe(self, instance: Instance) -> None:
+        """Run a witness through the reference evaluator and remember which rules it fires."""
+        try:
+            trace = self.primitives.trace(self.model, instance.transaction, instance.params)
+        except Exception:  # a witness the evaluator rejects is caught by replay elsewhere
+            return
+        self.fired_seen |= trace.fired
+        self.applied_seen |= trace.applicable
+
+    def rule_pos(self, name: str) -> Pos:
+        rule = self.model.rules.get(name) or self.model.spec.rules.get(name)
+        return rule.pos if rule else NOWHERE
+
+
+def intended(rule: Rule, *kinds: str) -> bool:
+    return any(k in rule.intended for k in kinds)
+
+
+def cited(model: Model, name: str) -> str:
+    rule = model.rules.get(name) or model.spec.rules.get(name)
+    return f"{name} ({rule.cite})" if rule and rule.cite else name
+
+
+def children(expr) -> Iterator:
+    """The sub-expressions of an IR expression (generic over the dataclass fields)."""
+    if not dataclasses.is_dataclass(expr):
+        return
+    for f in dataclasses.fields(expr):
+        v = getattr(expr, f.name)
+        if isinstance(v, tuple):
+            for x in v:
+                if dataclasses.is_dataclass(x):
+                    yield x
+        elif dataclasses.is_dataclass(v) and not isinstance(v, type):
+            yield v
+
+
+def outcomes_read(model: Model, expr: Expr, *, through_defs: bool = True) -> set[str]:
+    """The outcomes an expression reads, directly or (by default) through definitions."""
+    out: set[str] = set()
+    seen_defs: set[str] = set()
+    stack = [expr]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, OutcomeRef):
+            out.add(e.name)
+        elif isinstance(e, DefRef) and through_defs and e.name not in seen_defs:
+            seen_defs.add(e.name)
+            if e.name in model.defs:
+                stack.append(model.defs[e.name])
+        stack.extend(children(e))
+    return out
+
+
+def describe(result: Result) -> str:
+    if isinstance(result, Unknown):
+        return f"unknown ({result.engine + ': ' if result.engine else ''}{result.reason})"
+    if isinstance(result, Proof):
+        return "proved"
+    return "instance"
+
+
+__all__ = ["KINDS", "Finding", "Context", "intended", "cited", "children", "outcomes_read",
+           "describe", "Instance", "Proof", "Unknown"]

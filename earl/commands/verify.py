@@ -1,0 +1,106 @@
+"""`earl verify [SPEC_DIR]` (also the `verify` entry point): prove every property, run the
+built-in analyses, replay and write counterexamples.
+
+Exit status: 0 everything as expected; 1 a property, analysis or stored counterexample failed,
+or the engines disagree; 2 a spec or usage error; 3 a solver gave no answer (and nothing failed).
+
+Counterexamples folder (`--counterexamples DIR`): by default, the `counterexamples/` folder beside
+the spec folder when it exists — for the shipped spec run from a checkout (`verify spec/`, or
+`verify` with no argument in an editable install) that is the repository's `counterexamples/`.
+When there is no such folder and no option, counterexamples are neither replayed nor written
+(the report says so). `--no-counterexamples` turns both off.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+
+def shipped_spec_dir() -> Path:
+    from ... import spec as shipped  # earl.spec (the repository's spec/ folder)
+    return Path(shipped.__file__).resolve().parent
+
+
+def default_cx_dir(spec_dir: Path) -> Path | None:
+    candidate = spec_dir.resolve().parent / "counterexamples"
+    return candidate if candidate.is_dir() else None
+
+
+@click.command("verify")
+@click.argument("spec_dir", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--reading", "readings", multiple=True, metavar="NAME",
+              help="Verify under this reading only (repeatable; default: every reading).")
+@click.option("--junit", "junit", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Also write a JUnit XML report to FILE.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON instead of the report.")
+@click.option("--timeout", "timeout", type=click.FloatRange(min=0, min_open=True), default=10.0,
+              show_default=True, metavar="SECONDS", help="Time limit of each solver check.")
+@click.option("--counterexamples", "cx_dir", type=click.Path(file_okay=False, path_type=Path),
+              metavar="DIR", help="Where counterexamples are replayed from and written to "
+              "(default: counterexamples/ beside the spec folder, if it exists).")
+@click.option("--no-counterexamples", is_flag=True, help="Neither replay nor write counterexamples.")
+@click.option("-v", "--verbose", is_flag=True, help="Also show intended findings' witnesses and "
+              "a witness for every non-vacuous property.")
+def command(spec_dir, readings, junit, as_json, timeout, cx_dir, no_counterexamples, verbose):
+    """Prove every property of SPEC_DIR (default: the shipped spec) under every reading with z3,
+    cross-check with clingo, run the built-in analyses (conflict, gap, dead, shadowed, vacuous)
+    and replay stored counterexamples."""
+    from rich.console import Console
+    from ...parser import SpecError, load_spec
+    from ...solver import report
+    from ...solver import verify as verify_mod
+
+    github = bool(os.environ.get("GITHUB_ACTIONS"))
+    err = Console(stderr=True, highlight=False)
+    spec_dir = spec_dir or shipped_spec_dir()
+    if not spec_dir.is_dir():
+        raise click.BadParameter(f"no such folder: {spec_dir}", param_hint="SPEC_DIR")
+    try:
+        spec = load_spec(str(spec_dir))
+    except SpecError as e:
+        click.echo(e.render(), err=True)
+        if github:
+            for line in report.spec_error_annotations(e):
+                click.echo(line)
+        sys.exit(2)
+    for r in readings:
+        if r not in spec.readings:
+            raise click.BadParameter(f"no reading {r!r}; the spec has "
+                                     + ", ".join(spec.readings), param_hint="--reading")
+    if no_counterexamples:
+        cx_dir = None
+    elif cx_dir is None:
+        cx_dir = default_cx_dir(spec_dir)
+
+    try:
+        prims = verify_mod.Primitives()
+    except Exception as e:  # an engine that cannot load: not the user's fault, but no traceback
+        err.print(f"[red]error:[/] the solvers could not be loaded: {type(e).__name__}: {e}")
+        sys.exit(1)
+    result = verify_mod.verify(spec, readings=list(readings) or None,
+                               timeout_ms=max(1, int(timeout * 1000)), cx_dir=cx_dir,
+                               primitives=prims, spec_dir=str(spec_dir))
+
+    if github:
+        for line in report.github_annotations(result, spec):
+            click.echo(line)
+    if as_json:
+        click.echo(json.dumps(report.to_json(result, spec), indent=2, ensure_ascii=False))
+    else:
+        report.human(result, spec, Console(highlight=False, soft_wrap=True), verbose=verbose)
+    if junit is not None:
+        try:
+            junit.write_text(report.junit_xml(result, spec), encoding="utf-8")
+        except OSError as e:
+            err.print(f"[red]error:[/] cannot write {junit}: {e}")
+            sys.exit(2)
+    sys.exit(result.exit_code)
+
+
+def main() -> None:
+    """The `verify` console script."""
+    command(prog_name="verify")

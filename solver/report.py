@@ -1,0 +1,336 @@
+"""What `verify` prints: a human report (rich), JSON, JUnit XML, GitHub Actions annotations.
+
+JUnit: one <testsuite> per reading for the properties (one <testcase> per property: <failure>
+when the outcome is not the expected one, <error> when the engines disagree, an engine fails or
+a counterexample does not replay, <skipped> when a solver gave no answer), one per reading for
+the analyses (one <testcase> per analysis kind: <failure> listing its findings, intended findings
+in <system-out>), and one for the stored counterexamples (one <testcase> per file).
+"""
+from __future__ import annotations
+
+import json
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from .analyses import Finding
+from .ir import Pos, Spec
+from .results import Instance, Proof, Unknown
+from .transaction import value_to_json
+from .verify import ANALYSES, PropertyResult, VerifyResult
+
+ENGINE_TAG = "[z3+clingo]"
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _rel(file: str) -> str:
+    try:
+        p = Path(file)
+        if p.is_absolute():
+            return os.path.relpath(p)
+    except ValueError:
+        pass
+    return file
+
+
+def _where(pos: Pos) -> dict:
+    return {"file": _rel(pos.file), "line": pos.line, "column": pos.column} if pos.line else {}
+
+
+def nested(spec: Spec, values: dict) -> dict:
+    from .counterexamples import non_default
+    from .transaction import to_json
+    return to_json(spec, non_default(spec, values))
+
+
+def instance_json(spec: Spec, inst: Instance | None, model_params: dict | None = None) -> dict | None:
+    if inst is None:
+        return None
+    params = {k: v for k, v in inst.params.items()
+              if model_params is None or model_params.get(k) != v}
+    return {"transaction": nested(spec, inst.transaction),
+            "params": {k: value_to_json(v) for k, v in params.items()},
+            "engine": inst.engine}
+
+
+def one_line(spec: Spec, inst: Instance | None, model_params: dict | None = None) -> str:
+    data = instance_json(spec, inst, model_params)
+    if data is None:
+        return ""
+    text = json.dumps(data["transaction"], ensure_ascii=False)
+    if data["params"]:
+        text += " with " + json.dumps(data["params"], ensure_ascii=False)
+    return text
+
+
+def _engines(p: PropertyResult) -> dict:
+    def k(r):
+        return {Proof: "proof", Instance: "instance", Unknown: "unknown"}.get(type(r))
+    return {"z3": k(p.z3), "clingo": k(p.clingo)}
+
+
+# --------------------------------------------------------------------------- JSON
+
+def to_json(result: VerifyResult, spec: Spec) -> dict:
+    from .ir import resolve
+    params = {r: resolve(spec, r).params for r in result.readings}
+    props = []
+    for p in result.properties:
+        props.append({
+            "property": p.name, "reading": p.reading, "title": p.title, "cite": p.cite,
+            "expected": p.expected, "outcome": p.outcome, "status": p.status,
+            "engines": _engines(p), "message": p.message, **_where(p.pos),
+            "seconds": round(p.seconds, 4),
+            "core": [{"rule": r, "cite": c} for r, c in p.core],
+            "counterexample": instance_json(spec, p.counterexample, params[p.reading]),
+            "counterexample_file": p.cx_file or None,
+            "determination": p.determination or None,
+        })
+    findings = []
+    for f in result.findings:
+        findings.append({
+            "kind": f.kind, "reading": f.reading, "subject": f.subject, "status": f.status,
+            "message": f.message, **_where(f.pos),
+            "rules": [{"rule": r, "cite": spec.rules[r].cite if r in spec.rules else ""}
+                      for r in f.rules],
+            "witness": instance_json(spec, f.witness, params[f.reading]),
+        })
+    return {
+        "spec": result.spec_dir,
+        "readings": result.readings,
+        "exit_code": result.exit_code,
+        "seconds": round(result.seconds, 3),
+        "summary": summary_counts(result),
+        "properties": props,
+        "reading_dependent": [{"property": n, "holds_under": h, "fails_under": f}
+                              for n, h, f in result.reading_dependent()],
+        "findings": findings,
+        "stored_counterexamples": [{"file": _rel(s.file), "property": s.property,
+                                    "reading": s.reading, "status": s.status,
+                                    "message": s.message} for s in result.stored],
+        "errors": result.errors,
+        "notes": result.notes,
+    }
+
+
+def summary_counts(result: VerifyResult) -> dict:
+    ps = result.properties
+    fs = [f for f in result.findings if f.status != "ok"]
+    return {
+        "checks": len(ps),
+        "proved": sum(p.outcome == "holds" and p.ok for p in ps),
+        "failed_as_expected": sum(p.outcome == "fails" and p.ok for p in ps),
+        "unexpected": sum(p.status == "fail" for p in ps),
+        "unknown": sum(p.status == "unknown" for p in ps) + sum(f.status == "unknown" for f in fs),
+        "errors": sum(p.status == "error" for p in ps) + sum(f.status == "error" for f in fs)
+                  + len(result.errors),
+        "findings": sum(f.status == "finding" for f in fs),
+        "intended": sum(f.status == "intended" for f in fs),
+        "stored_failing": sum(s.status == "fail" for s in result.stored),
+    }
+
+
+# --------------------------------------------------------------------------- JUnit XML
+
+def junit_xml(result: VerifyResult, spec: Spec) -> str:
+    root = ET.Element("testsuites", name="earl verify", time=f"{result.seconds:.3f}")
+
+    def suite(name: str) -> ET.Element:
+        return ET.SubElement(root, "testsuite", name=name)
+
+    for reading in result.readings:
+        s = suite(f"properties.{reading}")
+        for p in (p for p in result.properties if p.reading == reading):
+            tc = ET.SubElement(s, "testcase", classname=f"properties.{reading}", name=p.name,
+                               time=f"{p.seconds:.4f}")
+            if p.pos.line:
+                tc.set("file", _rel(p.pos.file))
+                tc.set("line", str(p.pos.line))
+            if p.status == "fail":
+                what = (f"{p.name} is expected to {'hold' if p.expected == 'holds' else 'fail'} "
+                        f"under {reading} but {'fails' if p.outcome == 'fails' else 'holds'}")
+                el = ET.SubElement(tc, "failure", message=what, type="unexpected")
+                el.text = "\n".join(x for x in (
+                    "counterexample: " + one_line(spec, p.counterexample) if p.counterexample else "",
+                    p.determination_text) if x)
+            elif p.status == "error":
+                ET.SubElement(tc, "error", message=p.message, type="engine")
+            elif p.status == "unknown":
+                ET.SubElement(tc, "skipped", message=f"no answer: {p.message}")
+            else:
+                out = ET.SubElement(tc, "system-out")
+                out.text = (f"{p.outcome} as expected {ENGINE_TAG}"
+                            + ("; relies on " + ", ".join(f"{r} ({c})" for r, c in p.core) if p.core else ""))
+        a = suite(f"analyses.{reading}")
+        for kind in ANALYSES:
+            fs = [f for f in result.findings if f.reading == reading and f.kind == kind]
+            tc = ET.SubElement(a, "testcase", classname=f"analyses.{reading}", name=kind)
+            bad = [f for f in fs if f.failing]
+            unknown = [f for f in fs if f.status == "unknown"]
+            if any(f.status == "error" for f in bad):
+                el = ET.SubElement(tc, "error", message=f"{kind}: a witness does not replay",
+                                   type="engine")
+                el.text = "\n".join(f.message for f in bad)
+            elif bad:
+                el = ET.SubElement(tc, "failure", message=f"{len(bad)} {kind} finding(s)", type=kind)
+                el.text = "\n".join(f"{_rel(f.pos.file)}:{f.pos.line}: {f.message}" for f in bad)
+            elif unknown:
+                ET.SubElement(tc, "skipped", message="; ".join(f.message for f in unknown))
+            quiet = [f for f in fs if f.status in ("intended", "ok")]
+            if quiet:
+                out = ET.SubElement(tc, "system-out")
+                out.text = "\n".join(f"{f.status}: {f.message}" for f in quiet)
+    if result.stored:
+        s = suite("counterexamples")
+        for st in result.stored:
+            tc = ET.SubElement(s, "testcase", classname="counterexamples", name=Path(st.file).name)
+            if st.status == "fail":
+                ET.SubElement(tc, "failure", message=st.message, type="stale")
+            else:
+                ET.SubElement(tc, "system-out").text = f"{st.status}: {st.message}"
+    if result.errors:
+        s = suite("engine")
+        for i, e in enumerate(result.errors):
+            tc = ET.SubElement(s, "testcase", classname="engine", name=f"error{i + 1}")
+            ET.SubElement(tc, "error", message=e, type="engine")
+    for s in root:
+        cases = s.findall("testcase")
+        s.set("tests", str(len(cases)))
+        s.set("failures", str(sum(1 for c in cases if c.find("failure") is not None)))
+        s.set("errors", str(sum(1 for c in cases if c.find("error") is not None)))
+        s.set("skipped", str(sum(1 for c in cases if c.find("skipped") is not None)))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+# --------------------------------------------------------------------------- GitHub annotations
+
+def _esc_data(s: str) -> str:
+    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _esc_prop(s: str) -> str:
+    return _esc_data(s).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(level: str, pos: Pos | None, message: str, title: str = "") -> str:
+    props = []
+    if pos is not None and pos.line:
+        props += [f"file={_esc_prop(_rel(pos.file))}", f"line={pos.line}", f"col={pos.column}"]
+    if title:
+        props.append(f"title={_esc_prop(title)}")
+    return f"::{level}{' ' + ','.join(props) if props else ''}::{_esc_data(message)}"
+
+
+def github_annotations(result: VerifyResult, spec: Spec) -> list[str]:
+    out = []
+    for p in result.properties:
+        if p.status == "fail":
+            msg = (f"{p.name} is expected to {'hold' if p.expected == 'holds' else 'fail'} under "
+                   f"{p.reading} but {'fails' if p.outcome == 'fails' else 'holds'}")
+            if p.counterexample:
+                msg += f"; counterexample: {one_line(spec, p.counterexample)}"
+            out.append(annotation("error", p.pos, msg, f"earl verify: {p.name}"))
+        elif p.status == "error":
+            out.append(annotation("error", p.pos, f"{p.name} under {p.reading}: {p.message}",
+                                  "earl verify: engine error"))
+        elif p.status == "unknown":
+            out.append(annotation("warning", p.pos, f"{p.name} under {p.reading}: no answer "
+                                  f"({p.message})", "earl verify: unknown"))
+    for f in result.findings:
+        if f.failing:
+            out.append(annotation("error", f.pos, f"[{f.reading}] {f.message}", f"earl verify: {f.kind}"))
+        elif f.status == "unknown":
+            out.append(annotation("warning", f.pos, f"[{f.reading}] {f.message}", f"earl verify: {f.kind}"))
+    for s in result.stored:
+        if s.status == "fail":
+            out.append(annotation("error", s.pos if s.pos.line else None, f"{_rel(s.file)}: {s.message}",
+                                  "earl verify: stored counterexample"))
+    for e in result.errors:
+        out.append(annotation("error", None, e, "earl verify: engine error"))
+    return out
+
+
+def spec_error_annotations(error) -> list[str]:
+    return [annotation("error" if d.severity == "error" else "warning", d.pos,
+                       d.message + (f" ({d.hint})" if d.hint else ""), "earl: spec error")
+            for d in getattr(error, "diagnostics", [])]
+
+
+# --------------------------------------------------------------------------- human report
+
+def human(result: VerifyResult, spec: Spec, console, *, verbose: bool = False) -> None:
+    from rich.markup import escape
+    from .ir import resolve
+    dim = "dim"
+    tag = escape(ENGINE_TAG)
+    console.print(f"[bold]earl verify[/] {escape(result.spec_dir)} — readings: "
+                  + ", ".join(result.readings))
+    for st in result.stored:
+        if st.status != "pass":
+            mark = "[red]✗[/]" if st.status == "fail" else "[yellow]•[/]"
+            console.print(f"{mark} stored {escape(_rel(st.file))}: {escape(st.message)}")
+    width = max((len(p.name) for p in result.properties), default=10)
+    for reading in result.readings:
+        params = resolve(spec, reading).params
+        console.print(f"[bold]{escape(reading)}[/]")
+        for p in (p for p in result.properties if p.reading == reading):
+            name = escape(p.name.ljust(width))
+            ms = f"[{dim}]{p.seconds * 1000:5.0f} ms[/]"
+            if p.status == "pass" and p.outcome == "holds":
+                console.print(f"  [green]✓[/] {name} proved {tag} {ms}")
+                if p.core:
+                    console.print(f"      [{dim}]relies on: " + escape(
+                        "; ".join(f"{r} ({c})" if c else r for r, c in p.core)) + "[/]")
+            elif p.status == "pass":
+                console.print(f"  [green]✓[/] {name} fails as expected {tag} {ms}")
+                console.print(f"      [{dim}]counterexample: "
+                              + escape(one_line(spec, p.counterexample, params))
+                              + (f" → {escape(_rel(p.cx_file))}" if p.cx_file else "") + "[/]")
+            elif p.status == "fail":
+                if p.outcome == "fails":
+                    console.print(f"  [red]✗[/] {name} [red]FAILS[/] (expected to hold) {tag} {ms}")
+                    console.print("      counterexample: " + escape(one_line(spec, p.counterexample, params))
+                                  + (f" → {escape(_rel(p.cx_file))}" if p.cx_file else ""))
+                    for line in p.determination_text.splitlines():
+                        console.print("      " + escape(line))
+                else:
+                    console.print(f"  [red]✗[/] {name} [red]HOLDS[/] (expected to fail: the documented "
+                                  f"finding is gone) {tag} {ms}")
+            elif p.status == "error":
+                console.print(f"  [red]✗[/] {name} [red]ERROR[/]: {escape(p.message)}")
+                if p.counterexample is not None:
+                    console.print("      instance: " + escape(one_line(spec, p.counterexample, params)))
+            else:
+                console.print(f"  [yellow]![/] {name} unknown: {escape(p.message)}")
+        fs = [f for f in result.findings if f.reading == reading and f.status != "ok"]
+        for f in fs:
+            mark = {"finding": "[red]✗[/]", "error": "[red]✗[/]", "intended": "[cyan]•[/]",
+                    "unknown": "[yellow]![/]"}[f.status]
+            label = f.kind + (" (intended)" if f.status == "intended" else "")
+            console.print(f"  {mark} {escape(label)}: {escape(f.message)}")
+            if f.witness is not None and (f.status != "intended" or verbose):
+                console.print(f"      [{dim}]witness: " + escape(one_line(spec, f.witness, params)) + "[/]")
+        if verbose:
+            for f in (f for f in result.findings if f.reading == reading and f.status == "ok"):
+                console.print(f"  [{dim}]non-vacuous {escape(f.subject)}: "
+                              + escape(one_line(spec, f.witness, params)) + "[/]")
+    dep = result.reading_dependent()
+    if dep:
+        console.print("[bold]reading-dependent[/]")
+        for n, h, f in dep:
+            console.print(f"  {escape(n)}: holds under {', '.join(h)}; fails under {', '.join(f)}")
+    for e in result.errors:
+        console.print(f"[red]error:[/] {escape(e)}")
+    for n in result.notes:
+        console.print(f"[{dim}]note: {escape(n)}[/]")
+    c = summary_counts(result)
+    verdict = {0: "[green]OK[/]", 1: "[red]FAILED[/]", 3: "[yellow]UNKNOWN[/]"}[result.exit_code]
+    stored = f", {len(result.stored)} stored counterexample(s) replayed" if result.stored else ""
+    console.print(
+        f"{verdict}: {c['checks']} property checks ({len(result.readings)} reading(s)): "
+        f"{c['proved']} proved, {c['failed_as_expected']} failed as expected, "
+        f"{c['unexpected']} unexpected, {c['unknown']} unknown, {c['errors']} error(s); "
+        f"findings: {c['findings']} ({c['intended']} intended){stored}; "
+        f"{result.queries} solver queries; {result.seconds:.2f} s")
