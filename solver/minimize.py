@@ -47,20 +47,42 @@ class _Budget:
 
 
 def numeric_thresholds(models: Iterable[ir.Model], extra: Iterable[ir.Expr] = ()) -> list[Fraction]:
-    """Every number the models name (literals in definitions and rule conditions, parameter
-    values) and in `extra` expressions."""
+    """Every number the models name: literals and constant subexpressions (folded with the
+    parameters' values, e.g. `25% * p`) in definitions, rule conditions and `extra` expressions,
+    and the parameters' values."""
     found: set[Fraction] = set()
-    tops: list[ir.Expr] = list(extra)
     for m in models:
-        tops += list(m.defs.values())
+        tops: list[ir.Expr] = list(extra) + list(m.defs.values())
         tops += [c.expr for r in m.rules.values() for c in r.conditions]
         found.update(Fraction(v) for v in m.params.values()
                      if isinstance(v, (int, Fraction)) and not isinstance(v, bool))
-    for top in tops:
-        for e in subexpressions(top):
-            if isinstance(e, ir.Lit) and isinstance(e.value, (int, Fraction)) and not isinstance(e.value, bool):
-                found.add(Fraction(e.value))
+        for top in tops:
+            for e in subexpressions(top):
+                v = _fold(e, m.params)
+                if v is not None:
+                    found.add(v)
     return sorted(found)
+
+
+def _fold(e: ir.Expr, params: dict[str, ir.Value]) -> Fraction | None:
+    """The number a constant subexpression (literals, parameters, arithmetic) stands for."""
+    if isinstance(e, ir.Lit):
+        v = e.value
+        return Fraction(v) if isinstance(v, (int, Fraction)) and not isinstance(v, bool) else None
+    if isinstance(e, ir.ParamRef):
+        v = params.get(e.name)
+        return Fraction(v) if isinstance(v, (int, Fraction)) and not isinstance(v, bool) else None
+    if isinstance(e, ir.Arith):
+        a, b = _fold(e.left, params), _fold(e.right, params)
+        if a is None or b is None:
+            return None
+        return a + b if e.op == "+" else a - b if e.op == "-" else a * b
+    if isinstance(e, ir.MinMax):
+        xs = [_fold(a, params) for a in e.args]
+        if any(x is None for x in xs):
+            return None
+        return max(xs) if e.op == "max" else min(xs)
+    return None
 
 
 def date_boundaries(models: Iterable[ir.Model], country_bounds: Iterable[datetime.date],
