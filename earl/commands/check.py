@@ -1,0 +1,50 @@
+"""`earl check [SPEC_DIR]`: parse and check a spec, print its diagnostics and a summary.
+
+Exit status: 0 the spec is well-formed (warnings allowed); 2 it has errors.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+def summary(spec) -> str:
+    counts = [(len(spec.files), "file"), (len(spec.readings), "reading"), (len(spec.enums), "enum"),
+              (len(spec.groups), "group"), (len(spec.inputs), "input"), (len(spec.params), "param"),
+              (len(spec.defs), "def"), (len(spec.outcomes), "outcome"), (len(spec.rules), "rule"),
+              (len(spec.properties), "property"), (len(spec.examples), "example")]
+    words = []
+    for n, word in counts:
+        plural = word[:-1] + "ies" if word.endswith("y") else word + "s"
+        words.append(f"{n} {word if n == 1 else plural}")
+    return ", ".join(words)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+@click.command("check")
+@click.argument("spec_dir", required=False, type=click.Path(path_type=Path))
+@click.option("-q", "--quiet", is_flag=True, help="Do not print warnings.")
+def command(spec_dir, quiet):
+    """Parse and check SPEC_DIR (a folder of .earl files or one file; default: the shipped spec):
+    names, types, citations, overrides, readings, groups, examples. Prints every error and
+    warning with its file:line:column, then a one-line summary."""
+    from ..parser import SpecError, load_spec_with_warnings
+
+    label = str(spec_dir) if spec_dir is not None else "the shipped spec"
+    try:
+        spec, warnings = load_spec_with_warnings(spec_dir)
+    except SpecError as e:
+        shown = [d for d in e.diagnostics if not (quiet and d.severity == "warning")]
+        if shown:
+            click.echo("\n".join(d.render() for d in shown), err=True)
+        n_err = len(e.errors)
+        n_warn = len(e.diagnostics) - n_err
+        click.echo(f"{label}: {_plural(n_err, 'error')}, {_plural(n_warn, 'warning')}", err=True)
+        raise SystemExit(2)
+    if warnings and not quiet:
+        click.echo("\n".join(d.render() for d in warnings), err=True)
+    click.echo(f"{label}: ok: {summary(spec)}" + (f" ({_plural(len(warnings), 'warning')})" if warnings else ""))
