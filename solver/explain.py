@@ -1,0 +1,374 @@
+"""Determinations: what a user reads, built from (model, transaction, trace).
+
+The explanation depends only on the Trace, so it is the same whichever engine produced it, and it
+knows nothing of what the outcomes mean: the verdict lists every outcome in declaration order, the
+explanation lists every rule that fired with the facts its conditions read, and the "why not" list
+covers every rule that would have added an element to a set outcome or set an outcome to true but
+did not fire (its first failing condition, or the rule that overrode it).
+"""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from .evaluate import expr_refs
+from .ir import (And, Arith, Cmp, Conclusion, DefRef, Expr, Implies, InGroup, InputRef, InSet, Ite,
+                 Lit, MinMax, Model, Not, OutcomeRef, Or, ParamRef, Rule, RuleApplies, RuleFires,
+                 SetOf, Value)
+from .trace import Trace
+from .transaction import UNKNOWN, format_fraction, value_to_json
+
+__all__ = ["Determination", "Fired", "WhyNot", "determine", "render_expr", "render_value",
+           "format_number", "rule_reads"]
+
+
+# --------------------------------------------------------------------------- rendering values
+
+def format_number(x: Any) -> str:
+    """Exact and readable: 26,914,400; 4,800.5; 1/3; 10^26; 2.5 × 10^25."""
+    x = Fraction(x)
+    if x.denominator == 1:
+        n = x.numerator
+        if abs(n) >= 10 ** 9:
+            digits = str(abs(n))
+            stripped = digits.rstrip("0")
+            zeros = len(digits) - len(stripped)
+            if zeros >= 6 and len(stripped) <= 4:
+                sign = "-" if n < 0 else ""
+                exp = len(digits) - 1
+                mant = stripped[0] + ("." + stripped[1:] if len(stripped) > 1 else "")
+                return f"{sign}10^{exp}" if mant == "1" else f"{sign}{mant} × 10^{exp}"
+        return f"{n:,}"
+    f = format_fraction(x)
+    if isinstance(f, str) and "." in f:
+        whole, frac = f.split(".")
+        sign = "-" if whole.startswith("-") else ""
+        return f"{sign}{int(whole.lstrip('-') or 0):,}.{frac}"
+    return str(f)
+
+
+def render_value(v: Any) -> str:
+    if v is UNKNOWN:
+        return "unknown"
+    if v is None:
+        return "none"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, Fraction)):
+        return format_number(v)
+    if isinstance(v, datetime.date):
+        return v.isoformat()
+    if isinstance(v, (frozenset, set)):
+        return "{" + ", ".join(sorted(v)) + "}"
+    return str(v)
+
+
+def _lit(v: Any) -> str:
+    if isinstance(v, str):
+        return f'"{v}"'
+    if isinstance(v, (frozenset, set)):
+        return "{" + ", ".join(f'"{x}"' for x in sorted(v)) + "}"
+    return render_value(v)
+
+
+_PREC = {"ite": 0, "implies": 1, "or": 2, "and": 3, "not": 4, "cmp": 5, "add": 6, "mul": 7, "atom": 8}
+
+
+def render_expr(e: Expr) -> str:
+    """An expression in the language's own syntax (docs/language.md)."""
+    return _render(e)[0]
+
+
+def _render(e: Expr) -> tuple[str, int]:
+    def sub(x, prec):
+        s, p = _render(x)
+        return f"({s})" if p < prec else s
+    if isinstance(e, Lit):
+        return _lit(e.value), _PREC["atom"]
+    if isinstance(e, InputRef):
+        return e.path, _PREC["atom"]
+    if isinstance(e, (ParamRef, DefRef, OutcomeRef)):
+        return e.name, _PREC["atom"]
+    if isinstance(e, RuleApplies):
+        return f"applies({e.rule})", _PREC["atom"]
+    if isinstance(e, RuleFires):
+        return f"fires({e.rule})", _PREC["atom"]
+    if isinstance(e, Not):
+        if isinstance(e.arg, InGroup):
+            return f"{sub(e.arg.country, 6)} not in {e.arg.group}", _PREC["cmp"]
+        if isinstance(e.arg, InSet):
+            return f"{sub(e.arg.element, 6)} not in {sub(e.arg.collection, 6)}", _PREC["cmp"]
+        return f"not {sub(e.arg, _PREC['not'])}", _PREC["not"]
+    if isinstance(e, And):
+        return " and ".join(sub(a, _PREC["and"] + 1) for a in e.args) or "true", _PREC["and"]
+    if isinstance(e, Or):
+        return " or ".join(sub(a, _PREC["or"] + 1) for a in e.args) or "false", _PREC["or"]
+    if isinstance(e, Implies):
+        return f"{sub(e.premise, 2)} implies {sub(e.conclusion, 1)}", _PREC["implies"]
+    if isinstance(e, Ite):
+        return f"if {sub(e.cond, 1)} then {sub(e.then, 1)} else {sub(e.orelse, 0)}", _PREC["ite"]
+    if isinstance(e, Cmp):
+        return f"{sub(e.left, 6)} {e.op} {sub(e.right, 6)}", _PREC["cmp"]
+    if isinstance(e, Arith):
+        if e.op == "*":
+            return f"{sub(e.left, 7)} * {sub(e.right, 8)}", _PREC["mul"]
+        return f"{sub(e.left, 6)} {e.op} {sub(e.right, 7)}", _PREC["add"]
+    if isinstance(e, MinMax):
+        return f"{e.op}({', '.join(render_expr(a) for a in e.args)})", _PREC["atom"]
+    if isinstance(e, InGroup):
+        return f"{sub(e.country, 6)} in {e.group}", _PREC["cmp"]
+    if isinstance(e, InSet):
+        return f"{sub(e.element, 6)} in {sub(e.collection, 6)}", _PREC["cmp"]
+    return repr(e), _PREC["atom"]
+
+
+def render_conclusion(c: Conclusion) -> str:
+    if c.slot is not None:
+        return f'{c.outcome} {"+=" if c.value else "-="} "{c.slot}"'
+    return f"{c.outcome} = {_lit(c.value)}"
+
+
+# --------------------------------------------------------------------------- facts
+
+def _reads(model: Model, exprs, *, memo: dict) -> tuple[list[str], list[str], list[str]]:
+    """(inputs, outcomes, params) read by `exprs`, inputs transitively through definitions."""
+    inputs: set[str] = set()
+    outcomes: set[str] = set()
+    params: set[str] = set()
+    seen_defs: set[str] = set()
+    stack = list(exprs)
+    while stack:
+        e = stack.pop()
+        for kind, name in expr_refs(e):
+            if kind == "input":
+                inputs.add(name)
+            elif kind == "param":
+                params.add(name)
+            elif kind == "out":
+                outcomes.add(name)
+            elif kind == "def" and name not in seen_defs and name in model.defs:
+                seen_defs.add(name)
+                stack.append(model.defs[name])
+    order = {p: i for i, p in enumerate(model.inputs)}
+    oorder = {p: i for i, p in enumerate(model.outcomes)}
+    return (sorted(inputs, key=lambda p: order.get(p, 1 << 30)),
+            sorted(outcomes, key=lambda p: oorder.get(p, 1 << 30)),
+            sorted(params))
+
+
+def rule_reads(model: Model, rule: str, condition: int | None = None) -> tuple[list[str], list[str], list[str]]:
+    """(inputs, outcomes, parameters) the rule's conditions (or one condition) read."""
+    cache = model.__dict__.setdefault("_earl_rule_reads", {})
+    key = (rule, condition)
+    if key not in cache:
+        r = model.rules[rule]
+        conds = r.conditions if condition is None else (r.conditions[condition],)
+        cache[key] = _reads(model, [c.expr for c in conds], memo={})
+    return cache[key]
+
+
+def _facts(model: Model, tx: dict, trace: Trace, reads) -> dict[str, Value]:
+    inputs, outcomes, _params = reads
+    facts = {p: tx[p] for p in inputs if p in tx}
+    for o in outcomes:
+        facts[o] = trace.outcomes.get(o)
+    return facts
+
+
+# --------------------------------------------------------------------------- determination
+
+@dataclass(frozen=True)
+class Fired:
+    provision: str
+    title: str
+    cite: str
+    outcome: str                     # the conclusions, rendered: 'exceptions += "LPP"'
+    facts: dict[str, Value]
+    params: dict[str, Value] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        d = {"provision": self.provision, "title": self.title, "cite": self.cite,
+             "outcome": self.outcome, "facts": {k: value_to_json(v) for k, v in self.facts.items()}}
+        if self.params:
+            d["params"] = {k: value_to_json(v) for k, v in self.params.items()}
+        return d
+
+
+@dataclass(frozen=True)
+class WhyNot:
+    """A rule that would have concluded something positive and did not fire."""
+    provision: str
+    title: str
+    cite: str
+    outcome: str
+    condition: int | None = None     # index of the first failing condition
+    label: str = ""
+    expr: str = ""                   # the failing condition, rendered
+    facts: dict[str, Value] = field(default_factory=dict)
+    overridden_by: tuple[tuple[str, str], ...] = ()   # (rule, cite) of the firing overriders
+    negated: bool = False            # the failing condition is a negation (`unless ...`)
+
+    def to_json(self) -> dict:
+        d: dict[str, Any] = {"provision": self.provision, "title": self.title, "cite": self.cite,
+                             "outcome": self.outcome}
+        if self.overridden_by:
+            d["overridden_by"] = [{"provision": r, "cite": c} for r, c in self.overridden_by]
+        else:
+            d.update(condition=self.condition, label=self.label, expression=self.expr,
+                     facts={k: value_to_json(v) for k, v in self.facts.items()})
+        return d
+
+    def line(self) -> str:
+        what = (self.title.split(":")[0].strip() if self.title else "") or self.provision
+        if self.overridden_by:
+            by = ", ".join(f"{r} ({c})" for r, c in self.overridden_by)
+            return f"{what} unavailable: overridden by {by} — {self.cite}"
+        facts = ", ".join(f"{k} = {render_value(v)}" for k, v in self.facts.items())
+        if self.label:
+            # an `unless` condition is stored negated and its label says what holds
+            label = self.label if self.negated else f"not {self.label}"
+        else:
+            label = f"not {self.expr}"
+        return f"{what} unavailable: {label}" + (f": {facts}" if facts else "") + f" — {self.cite}"
+
+
+@dataclass(frozen=True)
+class Determination:
+    reading: str
+    outcomes: dict[str, Value]
+    explanation: tuple[Fired, ...]
+    not_applicable: tuple[WhyNot, ...]
+    conflicts: tuple[tuple[str, str | None, tuple[str, ...]], ...]
+    transaction: dict[str, Value]
+    outcome_types: dict[str, Any] = field(default_factory=dict)
+    engine: str = "eval"
+
+    # ------------------------------------------------------------- views
+    def verdict(self) -> str:
+        return "; ".join(f"{k}: {render_value(v)}" for k, v in self.outcomes.items())
+
+    def to_json(self) -> dict:
+        from .transaction import to_json as tx_json
+        return {
+            "outcomes": {k: value_to_json(v) for k, v in self.outcomes.items()},
+            "reading": self.reading,
+            "explanation": [f.to_json() for f in self.explanation],
+            "not_applicable": [w.to_json() for w in self.not_applicable],
+            "conflicts": [{"outcome": o, "slot": s, "rules": list(rs)} for o, s, rs in self.conflicts],
+            "transaction": _nested({k: value_to_json(v) for k, v in self.transaction.items()}),
+        }
+
+    def text(self) -> str:
+        """Plain-text rendering (no colour): verdict, fired provisions, why-not lines."""
+        lines = [self.verdict()]
+        if self.conflicts:
+            for o, s, rs in self.conflicts:
+                lines.append(f"CONFLICT: {o}{'' if s is None else f' [{s}]'} decided two ways by "
+                             + ", ".join(rs))
+        if self.explanation:
+            lines.append("because:")
+            for f in self.explanation:
+                lines.append(f"  {f.title or f.provision} [{f.cite}]")
+                lines.append(f"    → {f.outcome}")
+                if f.facts:
+                    lines.append("    facts: " + ", ".join(f"{k} = {render_value(v)}"
+                                                          for k, v in f.facts.items()))
+        else:
+            lines.append("no provision applies: every outcome keeps its default")
+        for w in self.not_applicable:
+            lines.append(w.line())
+        return "\n".join(lines)
+
+    def rich(self):
+        """A rich renderable (for terminals)."""
+        from rich.console import Group as RGroup
+        from rich.text import Text
+        from rich.tree import Tree
+        parts: list[Any] = []
+        verdict = Text()
+        for i, (k, v) in enumerate(self.outcomes.items()):
+            if i:
+                verdict.append("   ")
+            verdict.append(f"{k}: ", style="bold")
+            verdict.append(render_value(v), style="cyan")
+        parts.append(verdict)
+        for o, s, rs in self.conflicts:
+            parts.append(Text(f"CONFLICT: {o}{'' if s is None else f' [{s}]'} decided two ways by "
+                              + ", ".join(rs), style="bold red"))
+        tree = Tree(Text("because", style="bold"))
+        for f in self.explanation:
+            node = tree.add(Text.assemble((f.title or f.provision, "bold green"), "  ",
+                                          (f"[{f.cite}]", "dim")))
+            node.add(Text("→ " + f.outcome, style="cyan"))
+            for k, v in f.facts.items():
+                node.add(Text(f"{k} = {render_value(v)}"))
+        if self.explanation:
+            parts.append(tree)
+        else:
+            parts.append(Text("no provision applies: every outcome keeps its default", style="dim"))
+        for w in self.not_applicable:
+            parts.append(Text(w.line(), style="yellow"))
+        return RGroup(*parts)
+
+
+def _nested(flat: dict[str, Any]) -> dict:
+    out: dict = {}
+    for path, v in flat.items():
+        node = out
+        parts = path.split(".")
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+        node[parts[-1]] = v
+    return out
+
+
+def _positive(rule: Rule, model: Model) -> list[Conclusion]:
+    out = []
+    for c in rule.conclusions:
+        decl = model.outcomes.get(c.outcome)
+        if c.slot is not None and c.value is True and decl is not None and isinstance(decl.type, SetOf):
+            out.append(c)
+        elif c.slot is None and c.value is True:
+            out.append(c)
+    return out
+
+
+def determine(model: Model, tx: dict[str, Value], trace: Trace, *, engine: str = "eval") -> Determination:
+    """The determination a user reads, from a trace (of any engine)."""
+    fired = []
+    for name, rule in model.rules.items():
+        if name in trace.fired:
+            reads = rule_reads(model, name)
+            fired.append(Fired(
+                provision=name, title=rule.title, cite=rule.cite,
+                outcome=", ".join(render_conclusion(c) for c in rule.conclusions),
+                facts=_facts(model, tx, trace, reads),
+                params={p: model.params[p] for p in reads[2] if p in model.params}))
+    why_not = []
+    for name, rule in model.rules.items():
+        if name in trace.fired:
+            continue
+        pos = _positive(rule, model)
+        if not pos:
+            continue
+        outcome = ", ".join(render_conclusion(c) for c in pos)
+        if name in trace.applicable:
+            by = tuple((o.name, o.cite) for o in model.rules.values()
+                       if name in o.overrides and o.name in trace.fired)
+            why_not.append(WhyNot(name, rule.title, rule.cite, outcome, overridden_by=by))
+        else:
+            i = trace.first_failing.get(name)
+            if i is None or i >= len(rule.conditions):
+                continue
+            cond = rule.conditions[i]
+            reads = rule_reads(model, name, i)
+            why_not.append(WhyNot(name, rule.title, rule.cite, outcome, condition=i,
+                                  label=cond.label, expr=render_expr(cond.expr),
+                                  negated=isinstance(cond.expr, Not),
+                                  facts=_facts(model, tx, trace, reads)))
+    return Determination(reading=model.reading, outcomes=dict(trace.outcomes),
+                         explanation=tuple(fired), not_applicable=tuple(why_not),
+                         conflicts=tuple(trace.conflicts), transaction=dict(tx),
+                         outcome_types={k: d.type for k, d in model.outcomes.items()}, engine=engine)
