@@ -91,11 +91,14 @@ class Primitives:
         return fixed
 
     def trace(self, model: Model, transaction: dict[str, Value], params: dict[str, Value]):
-        return self._evaluate.run(self.model_with(model, params), transaction)
+        from .transaction import complete
+        return self._evaluate.run(self.model_with(model, params), complete(model.spec, transaction))
 
     def value(self, model: Model, expr: Expr, transaction: dict[str, Value],
               params: dict[str, Value]) -> Value:
-        return self._evaluate.eval_expr(self.model_with(model, params), transaction, expr)
+        from .transaction import complete
+        return self._evaluate.eval_expr(self.model_with(model, params),
+                                        complete(model.spec, transaction), expr)
 
     def replay(self, model: Model, expr: Expr, instance: Instance, expected: bool) -> None:
         """Raise ReplayError unless the evaluator gives `expr` the value `expected` on `instance`."""
@@ -110,14 +113,13 @@ class Primitives:
 
     def determination(self, model: Model, transaction: dict[str, Value],
                       params: dict[str, Value]) -> tuple[str, dict]:
-        """(human text, public JSON) of the determination of one transaction."""
-        from . import explain
+        """(plain text, public JSON) of the determination of one transaction."""
+        from .explain import determine
+        from .transaction import complete
         fixed = self.model_with(model, params)
-        det = explain.Determination.of(fixed, transaction) if hasattr(explain.Determination, "of") \
-            else explain.Determination(fixed, transaction)
-        text = det.render() if hasattr(det, "render") else str(det)
-        data = det.to_json() if hasattr(det, "to_json") else {}
-        return text, data
+        tx = complete(model.spec, transaction)
+        det = determine(fixed, tx, self._evaluate.run(fixed, tx))
+        return det.text(), det.to_json()
 
 
 # --------------------------------------------------------------------------- results

@@ -21,7 +21,7 @@ import click
 
 
 def shipped_spec_dir() -> Path:
-    from ... import spec as shipped  # earl.spec (the repository's spec/ folder)
+    from .. import spec as shipped  # earl.spec (the repository's spec/ folder)
     return Path(shipped.__file__).resolve().parent
 
 
@@ -50,9 +50,9 @@ def command(spec_dir, readings, junit, as_json, timeout, cx_dir, no_counterexamp
     cross-check with clingo, run the built-in analyses (conflict, gap, dead, shadowed, vacuous)
     and replay stored counterexamples."""
     from rich.console import Console
-    from ...parser import SpecError, load_spec
-    from ...solver import report
-    from ...solver import verify as verify_mod
+    from ..parser import SpecError, load_spec
+    from ..solver import report
+    from ..solver import verify as verify_mod
 
     github = bool(os.environ.get("GITHUB_ACTIONS"))
     err = Console(stderr=True, highlight=False)
