@@ -119,6 +119,15 @@ class VarPool:
             return {m: z3.BoolVal(m in value) for m in members}
         raise CompileError(f"cannot encode a value of type {t}")
 
+    def encode_as(self, var: z3.ExprRef, t: ir.Type, value: ir.Value) -> Any:
+        """`encode`, in the sort of `var` (an `integer` input's whole value as an Int)."""
+        if isinstance(t, ir.Num) and z3.is_int(var):
+            x = Fraction(value)
+            if x.denominator != 1:
+                raise CompileError(f"{var} is a whole number, not {x}")
+            return z3.IntVal(x.numerator)
+        return self.encode(t, value)
+
     def enum_index(self, t: ir.Enum, value: ir.Value) -> int:
         members = self.spec.enums[t.name].members
         if value is None:
@@ -556,9 +565,9 @@ class _Runner:
                 value = tx[path]
             except KeyError:
                 raise ValueError(f"the transaction has no value for input {path!r}") from None
-            zm.update_value(var, pool.encode(spec.inputs[path].type, value))
+            zm.update_value(var, pool.encode_as(var, spec.inputs[path].type, value))
         for name, var in pool.params.items():
-            zm.update_value(var, pool.encode(pool.param_types[name], self.model.params[name]))
+            zm.update_value(var, pool.encode_as(var, pool.param_types[name], self.model.params[name]))
         r = z3.Ast(0)
         if not z3.Z3_model_eval(self._ctx, zm.model, self._ast, True, z3.byref(r)):
             raise RuntimeError("z3 could not evaluate the model")   # pragma: no cover
