@@ -205,7 +205,7 @@ class WhyNot:
     outcome: str
     condition: int | None = None     # index of the first failing condition
     label: str = ""
-    expr: str = ""                   # the failing condition, rendered
+    expr: str = ""                   # the failing condition, rendered (for a negation: what holds)
     facts: dict[str, Value] = field(default_factory=dict)
     overridden_by: tuple[tuple[str, str], ...] = ()   # (rule, cite) of the firing overriders
     negated: bool = False            # the failing condition is a negation (`unless ...`)
@@ -230,7 +230,7 @@ class WhyNot:
             # an `unless` condition is stored negated and its label says what holds
             label = self.label if self.negated else f"not {self.label}"
         else:
-            label = f"not {self.expr}"
+            label = self.expr if self.negated else f"not ({self.expr})"
         return f"{what} unavailable: {label}" + (f": {facts}" if facts else "") + f" — {self.cite}"
 
 
@@ -365,7 +365,8 @@ def determine(model: Model, tx: dict[str, Value], trace: Trace, *, engine: str =
             cond = rule.conditions[i]
             reads = rule_reads(model, name, i)
             why_not.append(WhyNot(name, rule.title, rule.cite, outcome, condition=i,
-                                  label=cond.label, expr=render_expr(cond.expr),
+                                  label=cond.label,
+                                  expr=render_expr(cond.expr.arg if isinstance(cond.expr, Not) else cond.expr),
                                   negated=isinstance(cond.expr, Not),
                                   facts=_facts(model, tx, trace, reads)))
     return Determination(reading=model.reading, outcomes=dict(trace.outcomes),

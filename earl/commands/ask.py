@@ -1,0 +1,245 @@
+"""`earl ask [--spec DIR] [--reading NAME] [--param NAME=VALUE ...] [--engine eval|smt|asp] [--json] FILE|-`
+
+Determine transactions. FILE (or `-`, standard input) holds one JSON transaction, or JSON Lines
+(one transaction per line; blank lines are skipped). One determination per transaction, in order;
+with `--json`, one JSON object per line.
+
+A field given as `null` is an unknown fact: the answer then says which outcomes are settled
+whatever the unknown facts are and, for each unsettled one, which unknown facts it turns on.
+
+Exit status: 0 all answered; 1 some determination has a conflict (two provisions decide one
+outcome two ways); 2 some transaction could not be read (each such line is reported on stderr
+with its JSON path and line number; the other lines are still answered) or a usage error;
+70 an engine failed on some transaction.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+EXIT_CONFLICT = 1
+EXIT_INPUT = 2
+EXIT_INTERNAL = 70
+
+ENGINES = {"eval": None, "smt": ("earl.solver.smt", "SmtEngine"), "asp": ("earl.solver.asp", "AspEngine")}
+
+
+class UsageProblem(Exception):
+    pass
+
+
+def load_engine(name: str):
+    """The engine called `name` (eval, smt, asp); UsageProblem if its module is missing."""
+    if name == "eval":
+        from ..solver.evaluate import Evaluator
+        return Evaluator()
+    if name not in ENGINES:
+        raise UsageProblem(f"unknown engine {name!r}; engines: {', '.join(ENGINES)}")
+    import importlib
+    module, cls = ENGINES[name]
+    try:
+        mod = importlib.import_module(module)
+        return getattr(mod, cls)()
+    except ImportError as e:
+        raise UsageProblem(f"engine {name!r} is not available ({module}: {e})") from None
+    except AttributeError:
+        raise UsageProblem(f"engine {name!r} is not available ({module} has no {cls})") from None
+
+
+def parse_params(spec, items: tuple[str, ...]) -> dict[str, Any]:
+    """--param NAME=VALUE values, each parsed with the parameter's type (exact numbers)."""
+    import difflib
+    from ..solver import ir
+    from ..solver.transaction import UNKNOWN, TransactionError, parse_value
+    out: dict[str, Any] = {}
+    for item in items:
+        if "=" not in item:
+            raise UsageProblem(f"--param {item!r}: expected NAME=VALUE")
+        name, text = (s.strip() for s in item.split("=", 1))
+        if name not in spec.params:
+            close = difflib.get_close_matches(name, list(spec.params), n=3)
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            known = ", ".join(spec.params) or "(none)"
+            raise UsageProblem(f"--param {name}: no such parameter{hint}; parameters: {known}")
+        decl = spec.params[name]
+        raw: Any = text
+        if isinstance(decl.type, ir.Bool):
+            raw = {"true": True, "false": False}.get(text.lower(), text)
+        elif isinstance(decl.type, ir.Enum) and decl.type.optional and text in ("none", "null"):
+            raw = None
+        try:
+            v = parse_value(spec, decl.type, raw, f"--param {name}", minimum=decl.minimum)
+        except TransactionError as e:
+            raise UsageProblem(f"{e.path}: {e.message}") from None
+        if v is UNKNOWN:
+            raise UsageProblem(f"--param {name}: a parameter needs a value")
+        out[name] = v
+    return out
+
+
+def split_transactions(text: str) -> list[tuple[int | None, str]]:
+    """[(line number or None, JSON text)]: the whole text if it is one JSON value, else its lines."""
+    from ..solver.transaction import _loads
+    stripped = text.strip()
+    if not stripped:
+        return []
+    try:
+        _loads(stripped)
+        return [(None, stripped)]
+    except Exception:  # not one JSON document: JSON Lines (or malformed)
+        pass
+    lines = [(i, line) for i, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    if len(lines) == 1:
+        return [(None, lines[0][1])]
+    return lines
+
+
+def _settle_json(model, settled: dict, unknown: tuple[str, ...]) -> dict:
+    from ..solver.transaction import value_to_json
+    out: dict[str, Any] = {"reading": model.reading, "unknown_facts": list(unknown),
+                           "settled": {}, "unsettled": {}}
+    for name, s in settled.items():
+        if hasattr(s, "value"):
+            out["settled"][name] = value_to_json(s.value)
+        else:
+            out["unsettled"][name] = {"depends_on": list(s.depends_on),
+                                      "exact": bool(getattr(s, "exact", True))}
+    return out
+
+
+def _settle_text(model, settled: dict, unknown: tuple[str, ...]) -> str:
+    from ..solver.explain import render_value
+    lines = [f"unknown facts: {', '.join(unknown)}"]
+    done = [(n, s) for n, s in settled.items() if hasattr(s, "value")]
+    todo = [(n, s) for n, s in settled.items() if not hasattr(s, "value")]
+    if done:
+        lines.append("settled whatever the unknown facts are: "
+                     + "; ".join(f"{n}: {render_value(s.value)}" for n, s in done))
+    for n, s in todo:
+        deps = ", ".join(s.depends_on) or "a combination of the unknown facts"
+        approx = "" if getattr(s, "exact", True) else " (the solver ran out of time: possibly incomplete)"
+        lines.append(f"unsettled: {n} turns on {deps}{approx}")
+    return "\n".join(lines)
+
+
+@click.command("ask")
+@click.option("--spec", "spec_dir", type=click.Path(exists=True), default=None, metavar="DIR",
+              help="The spec folder (default: the shipped spec).")
+@click.option("--reading", default=None, metavar="NAME", help="The reading (default: the spec's default).")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Fix a parameter (repeatable); the value is read with the parameter's type.")
+@click.option("--engine", default="eval", type=click.Choice(list(ENGINES)), show_default=True,
+              help="Which engine determines the transactions.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per transaction, one per line.")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+def command(spec_dir, reading, params, engine, as_json, file):
+    """Determine the transactions in FILE (one JSON object, or JSON Lines; `-` = stdin)."""
+    from ..parser import SpecError, load_spec
+    from ..solver import ir
+    from ..solver.explain import determine
+    from ..solver.transaction import UNKNOWN, TransactionError, complete, parse_json
+
+    def fail(msg: str, code: int = EXIT_INPUT):
+        click.echo(f"earl ask: {msg}", err=True)
+        sys.exit(code)
+
+    try:
+        spec = load_spec(spec_dir)
+    except SpecError as e:
+        click.echo(e.render(), err=True)
+        sys.exit(EXIT_INPUT)
+    except OSError as e:
+        fail(f"cannot read the spec: {e}")
+    if reading is not None and reading not in spec.readings:
+        fail(f"no reading named {reading!r}; readings: {', '.join(spec.readings)}")
+    try:
+        fixed = parse_params(spec, params)
+        eng = load_engine(engine)
+    except UsageProblem as e:
+        fail(str(e))
+    model = ir.resolve(spec, reading, fixed)
+    try:
+        text = file.read()
+    except (OSError, UnicodeDecodeError) as e:
+        fail(f"cannot read {getattr(file, 'name', 'the input')}: {e}")
+
+    console = None
+    if not as_json and sys.stdout.isatty():
+        from rich.console import Console
+        console = Console(highlight=False)
+
+    status = 0
+    items = split_transactions(text)
+    if not items:
+        fail("no transaction in the input")
+    for n, (line, chunk) in enumerate(items):
+        where = f"line {line}: " if line is not None else ""
+        try:
+            given = parse_json(spec, chunk, line=line)
+            partial = complete(spec, given)
+        except TransactionError as e:
+            click.echo(f"earl ask: {e}", err=True)
+            status = max(status, EXIT_INPUT)
+            continue
+        if any(v is UNKNOWN for v in partial.values()):
+            try:
+                from ..solver.unknowns import settle, unknown_inputs
+            except ImportError as e:
+                click.echo(f"earl ask: {where}unknown facts (null) need the unknowns analysis, "
+                           f"which is not available ({e})", err=True)
+                status = max(status, EXIT_INPUT)
+                continue
+            try:
+                settled = settle(model, given)
+            except TransactionError as e:
+                click.echo(f"earl ask: {where}{e}", err=True)
+                status = max(status, EXIT_INPUT)
+                continue
+            except Exception as e:  # noqa: BLE001 - never a traceback; the other lines still answer
+                click.echo(f"earl ask: {where}internal error in the unknowns analysis: "
+                           f"{type(e).__name__}: {e}", err=True)
+                status = max(status, EXIT_INTERNAL)
+                continue
+            unknown = tuple(p for p, v in given.items() if v is UNKNOWN)
+            if as_json:
+                out = _settle_json(model, settled, unknown)
+                if line is not None:
+                    out["line"] = line
+                click.echo(json.dumps(out, ensure_ascii=False))
+            else:
+                if n:
+                    click.echo("")
+                if len(items) > 1:
+                    click.echo(f"── transaction {n + 1}" + (f" (line {line})" if line else ""))
+                click.echo(_settle_text(model, settled, unknown))
+            continue
+        try:
+            trace = eng.run(model, partial)
+        except Exception as e:  # noqa: BLE001
+            click.echo(f"earl ask: {where}engine {engine} failed: {type(e).__name__}: {e}", err=True)
+            status = max(status, EXIT_INTERNAL)
+            continue
+        det = determine(model, partial, trace, engine=eng.name)
+        if det.conflicts:
+            status = max(status, EXIT_CONFLICT)
+            for o, s, rs in det.conflicts:
+                click.echo(f"earl ask: {where}conflict: {o}{'' if s is None else f' [{s}]'} is decided "
+                           f"two ways by {', '.join(rs)}", err=True)
+        if as_json:
+            out = det.to_json()
+            if line is not None:
+                out["line"] = line
+            click.echo(json.dumps(out, ensure_ascii=False))
+        else:
+            if n:
+                click.echo("")
+            if len(items) > 1:
+                click.echo(f"── transaction {n + 1}" + (f" (line {line})" if line else ""))
+            if console is not None:
+                console.print(det.rich())
+            else:
+                click.echo(det.text())
+    sys.exit(status)
