@@ -1,0 +1,63 @@
+"""Report formats: GitHub annotation escaping, JUnit counts, literal rendering of spec examples."""
+from __future__ import annotations
+
+import datetime
+import xml.etree.ElementTree as ET
+from fractions import Fraction
+
+from earl.parser import load_spec
+from earl.solver import report
+from earl.solver.counterexamples import literal, non_default
+from earl.solver.ir import Pos
+from earl.solver.transaction import complete
+from earl.solver.verify import verify
+
+from test_verify_support import DEFECTS, BruteForce
+
+
+def test_annotation_escapes_data_and_properties():
+    line = report.annotation("error", Pos("spec/a,b.earl", 3, 7), "50% of\nthe: items", "t:1, 2")
+    assert line == "::error file=spec/a%2Cb.earl,line=3,col=7,title=t%3A1%2C 2::50%25 of%0Athe: items"
+    assert report.annotation("warning", None, "x") == "::warning::x"
+
+
+def test_literals_round_trip_through_the_language():
+    assert literal(Fraction(26_900_000)) == "26900000"
+    assert literal(Fraction(592, 100)) == "5.92"
+    assert literal(None) == "none" and literal(True) == "true"
+    assert literal(datetime.date(2025, 5, 15)) == "2025-05-15"
+    assert literal(frozenset({"b", "a"})) == '{"a", "b"}'
+    assert literal('say "hi"') == '"say \\"hi\\""'
+
+
+def test_non_default_completes_back():
+    spec = load_spec(str(DEFECTS / "clean"))
+    tx = complete(spec, {"controlled": True})
+    assert non_default(spec, tx) == {"controlled": True}
+    assert complete(spec, non_default(spec, tx)) == tx
+
+
+def test_junit_counts_match_testcases():
+    spec = load_spec(str(DEFECTS / "failing"))
+    result = verify(spec, primitives=BruteForce(), spec_dir="failing")
+    root = ET.fromstring(report.junit_xml(result, spec))
+    for suite in root.findall("testsuite"):
+        cases = suite.findall("testcase")
+        assert int(suite.get("tests")) == len(cases)
+        assert int(suite.get("failures")) == sum(c.find("failure") is not None for c in cases)
+    strict = root.find("testsuite[@name='properties.strict']")
+    failed = [c.get("name") for c in strict.findall("testcase") if c.find("failure") is not None]
+    assert failed == ["no_exception_for_controlled"]
+    text = strict.find("testcase[@name='no_exception_for_controlled']/failure").text
+    assert "counterexample" in text and "because:" in text
+
+
+def test_human_summary_line(capsys):
+    from rich.console import Console
+    spec = load_spec(str(DEFECTS / "clean"))
+    result = verify(spec, primitives=BruteForce(), spec_dir="clean")
+    report.human(result, spec, Console(highlight=False, soft_wrap=True, color_system=None))
+    out = capsys.readouterr().out
+    last = out.strip().splitlines()[-1]
+    assert last.startswith("OK: 4 property checks (2 reading(s)): 3 proved, 1 failed as expected")
+    assert "✓ embargoed_denied" in out

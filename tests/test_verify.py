@@ -1,0 +1,312 @@
+"""`verify` end to end through the click command: exit codes, reports, counterexample files,
+and the faults verify must catch (wrong instances, engine disagreement, unknown answers),
+injected through the `Primitives` seam."""
+from __future__ import annotations
+
+import json
+import shutil
+import xml.etree.ElementTree as ET
+
+import pytest
+from click.testing import CliRunner
+
+import earl.solver.verify as verify_mod
+from earl.commands.verify import command
+from earl.parser import load_spec
+from earl.solver.results import Instance, Proof, Unknown
+from earl.solver.transaction import complete
+
+from test_verify_support import DEFECTS, BruteForce
+
+
+def run(args, prims=None, monkeypatch=None, env=None):
+    if prims is not None:
+        monkeypatch.setattr(verify_mod, "Primitives", prims)
+    return CliRunner().invoke(command, [str(a) for a in args], env=env or {"GITHUB_ACTIONS": ""})
+
+
+@pytest.fixture
+def brute(monkeypatch):
+    monkeypatch.setattr(verify_mod, "Primitives", BruteForce)
+
+
+# --------------------------------------------------------------------------- real engines
+
+def test_clean_spec_proves_with_both_engines(tmp_path):
+    r = run([DEFECTS / "clean", "--counterexamples", tmp_path])
+    assert r.exit_code == 0, r.output
+    assert "✓ embargoed_denied" in r.output and "proved [z3+clingo]" in r.output
+    assert "relies on: deny_embargoed (T 2(a))" in r.output          # proof provenance
+    assert "no_exception_when_embargoed: holds under strict; fails under lenient" in r.output
+    assert "fails as expected" in r.output
+    assert (tmp_path / "no_exception_when_embargoed.lenient.json").exists()
+    assert "OK:" in r.output.splitlines()[-1]
+
+
+def test_failing_property_real_engines_shows_determination(tmp_path):
+    r = run([DEFECTS / "failing", "--reading", "strict", "--counterexamples", tmp_path])
+    assert r.exit_code == 1, r.output
+    assert "no_exception_for_controlled FAILS (expected to hold)" in r.output
+    assert "because:" in r.output and "[T 3]" in r.output   # the determination's explanation
+    data = json.loads((tmp_path / "no_exception_for_controlled.json").read_text())
+    assert data["property"] == "no_exception_for_controlled" and data["reading"] == "strict"
+    assert data["expected"] == "holds"
+    assert data["transaction"] == {"controlled": True, "trusted": True}   # minimal
+    assert data["determination"]["outcomes"]["exceptions"] == ["X"]
+
+
+# --------------------------------------------------------------------------- exit codes
+
+@pytest.mark.parametrize("name,marker", [
+    ("conflict", "conflict: deny_embargoed (T 2(a)) and approve_trusted (T 4)"),
+    ("gap", "gap: license_required = true but no rule decides policy"),
+    ("dead", "dead: never (T 5) never fires"),
+    ("shadowed", "shadowed: exception_x (T 3) is shadowed"),
+    ("vacuous", "vacuous: vacuous_denial is vacuous"),
+    ("failing", "no_exception_for_controlled FAILS"),
+])
+def test_each_seeded_defect_fails_the_run(name, marker, brute):
+    r = run([DEFECTS / name, "--no-counterexamples"])
+    assert r.exit_code == 1, r.output
+    assert marker in r.output
+
+
+def test_clean_and_intended_pass(brute):
+    for name in ("clean", "intended"):
+        r = run([DEFECTS / name, "--no-counterexamples"])
+        assert r.exit_code == 0, (name, r.output)
+    assert "shadowed (intended)" in r.output
+
+
+def test_spec_error_exit_2(tmp_path, brute):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "x.earl").write_text("reading r default\nrule oops\n")
+    r = run([bad])
+    assert r.exit_code == 2
+    assert "x.earl:2" in r.output and "Traceback" not in r.output
+
+
+def test_usage_errors_exit_2(tmp_path, brute):
+    r = run([DEFECTS / "clean", "--reading", "nonsense"])
+    assert r.exit_code == 2 and "no reading 'nonsense'" in r.output
+    assert run([tmp_path / "missing"]).exit_code == 2
+    assert run([DEFECTS / "clean", "--timeout", "0"]).exit_code == 2
+
+
+class UnknownClingo(BruteForce):
+    def cross_check(self, model, claim, *, timeout_ms):
+        return Unknown("timeout after 1 ms", engine="clingo")
+
+
+def test_unknown_exit_3_never_reported_as_proved(monkeypatch):
+    r = run([DEFECTS / "clean", "--no-counterexamples"], UnknownClingo, monkeypatch)
+    assert r.exit_code == 3, r.output
+    assert "proved" not in r.output.replace("0 proved", "")
+    assert "! embargoed_denied" in r.output and "clingo: timeout after 1 ms" in r.output
+
+
+def test_unknown_from_analysis_exit_3(monkeypatch):
+    class UnknownSat(BruteForce):
+        def satisfiable(self, model, expr, *, timeout_ms, minimize=True):
+            return Unknown("timeout", engine="z3")
+    r = run([DEFECTS / "clean", "--no-counterexamples"], UnknownSat, monkeypatch)
+    assert r.exit_code == 3, r.output
+
+
+def test_real_tiny_timeout_is_unknown_or_answered(tmp_path):
+    """With a 1 ms budget z3 may or may not answer; it must never claim a proof it lacks:
+    exit 0 only if every check was answered, 3 otherwise."""
+    r = run([DEFECTS / "clean", "--timeout", "0.001", "--no-counterexamples", "--json"])
+    data = json.loads(r.output)
+    unknown = [p for p in data["properties"] if p["outcome"] == "unknown"]
+    assert r.exit_code == (3 if unknown or data["summary"]["unknown"] else 0)
+    for p in unknown:
+        assert p["status"] == "unknown" and not p["core"]
+
+
+# --------------------------------------------------------------------------- injected faults
+
+class DisagreeingClingo(BruteForce):
+    def cross_check(self, model, claim, *, timeout_ms):
+        return Proof(engine="clingo")       # claims every property holds
+
+
+def test_engine_disagreement_is_an_error(monkeypatch):
+    r = run([DEFECTS / "clean", "--no-counterexamples"], DisagreeingClingo, monkeypatch)
+    assert r.exit_code == 1, r.output
+    assert "ERROR" in r.output and "engines disagree: z3 says it fails, clingo says it holds" in r.output
+
+
+class WrongInstance(BruteForce):
+    def prove(self, model, claim, *, timeout_ms):
+        result = super().prove(model, claim, timeout_ms=timeout_ms)
+        # a "counterexample" that is not one: the all-defaults transaction
+        return Instance(complete(model.spec, {}), {}, engine="z3")
+
+    def cross_check(self, model, claim, *, timeout_ms):
+        return Instance(complete(model.spec, {}), {}, engine="clingo")
+
+
+def test_unreplayable_counterexample_is_caught(monkeypatch):
+    r = run([DEFECTS / "clean", "--no-counterexamples"], WrongInstance, monkeypatch)
+    assert r.exit_code == 1, r.output
+    assert "does not replay" in r.output
+
+
+def test_unreplayable_analysis_witness_is_an_error(monkeypatch):
+    class WrongWitness(BruteForce):
+        def satisfiable(self, model, expr, *, timeout_ms, minimize=True):
+            res = super().satisfiable(model, expr, timeout_ms=timeout_ms, minimize=minimize)
+            return Instance(complete(model.spec, {}), {}, engine="z3") if isinstance(res, Instance) else res
+    r = run([DEFECTS / "clean", "--no-counterexamples", "--json"], WrongWitness, monkeypatch)
+    assert r.exit_code == 1
+    data = json.loads(r.output)
+    assert any(f["status"] == "error" and "does not replay" in f["message"] for f in data["findings"])
+
+
+def test_engine_exception_is_reported_without_traceback(monkeypatch):
+    class Crashing(BruteForce):
+        def cross_check(self, model, claim, *, timeout_ms):
+            raise RuntimeError("clingo exploded")
+    r = run([DEFECTS / "clean", "--no-counterexamples"], Crashing, monkeypatch)
+    assert r.exit_code == 1 and "clingo exploded" in r.output and "Traceback" not in r.output
+
+
+# --------------------------------------------------------------------------- counterexample files
+
+def test_counterexample_files_and_their_spec_example(tmp_path, brute):
+    r = run([DEFECTS / "failing", "--counterexamples", tmp_path])
+    assert r.exit_code == 1
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["no_exception_for_controlled.json", "no_exception_for_controlled.lenient.json",
+                     "no_exception_when_embargoed.lenient.json"]
+    data = json.loads((tmp_path / "no_exception_when_embargoed.lenient.json").read_text())
+    assert set(data) >= {"property", "reading", "expected", "transaction", "params",
+                         "determination", "spec_example"}
+    assert data["expected"] == "fails" and data["reading"] == "lenient"
+    # the spec_example block pins the counterexample: it loads, and the evaluator agrees with it
+    spec_dir = tmp_path / "spec"
+    shutil.copytree(DEFECTS / "failing", spec_dir)
+    (spec_dir / "pinned.earl").write_text(data["spec_example"])
+    spec = load_spec(str(spec_dir))
+    [ex] = spec.examples.values()
+    assert ex.reading == "lenient" and ex.expect == {"exceptions": frozenset({"X"})}
+    from earl.solver.evaluate import run as evaluate
+    from earl.solver.ir import resolve
+    trace = evaluate(resolve(spec, "lenient"), complete(spec, ex.given))
+    assert trace.outcomes["exceptions"] == frozenset({"X"})
+
+
+def test_stored_counterexample_replayed_and_stable(tmp_path, brute):
+    run([DEFECTS / "clean", "--counterexamples", tmp_path])
+    f = tmp_path / "no_exception_when_embargoed.lenient.json"
+    before = f.read_text()
+    r = run([DEFECTS / "clean", "--counterexamples", tmp_path, "--json"])
+    assert r.exit_code == 0
+    stored = json.loads(r.output)["stored_counterexamples"]
+    assert [s["status"] for s in stored] == ["pass"]
+    assert f.read_text() == before
+
+
+def test_tampered_counterexample_of_documented_finding_fails(tmp_path, brute):
+    run([DEFECTS / "clean", "--counterexamples", tmp_path])
+    f = tmp_path / "no_exception_when_embargoed.lenient.json"
+    data = json.loads(f.read_text())
+    data["transaction"] = {"controlled": True, "trusted": True}   # no longer embargoed
+    f.write_text(json.dumps(data))
+    r = run([DEFECTS / "clean", "--counterexamples", tmp_path])
+    assert r.exit_code == 1, r.output
+    assert "stale: no_exception_when_embargoed is expected to fail under lenient" in r.output
+    # the run rewrote it from the fresh counterexample: the next run passes
+    assert run([DEFECTS / "clean", "--counterexamples", tmp_path]).exit_code == 0
+
+
+def test_fixed_counterexample_of_holding_property_is_a_note(tmp_path, brute):
+    (tmp_path / "embargoed_denied.json").write_text(json.dumps({
+        "property": "embargoed_denied", "reading": "strict", "expected": "holds",
+        "transaction": {"controlled": True, "embargoed": True}, "params": {}}))
+    r = run([DEFECTS / "clean", "--counterexamples", tmp_path, "--json"])
+    assert r.exit_code == 0, r.output
+    [s] = [s for s in json.loads(r.output)["stored_counterexamples"] if s["property"] == "embargoed_denied"]
+    assert s["status"] == "note" and s["message"].startswith("fixed")
+
+
+def test_unreadable_and_stale_files(tmp_path, brute):
+    (tmp_path / "garbage.json").write_text("{not json")
+    (tmp_path / "gone.json").write_text(json.dumps({"property": "gone", "reading": "strict"}))
+    r = run([DEFECTS / "clean", "--counterexamples", tmp_path, "--json"])
+    stored = {s["property"]: s for s in json.loads(r.output)["stored_counterexamples"]}
+    assert stored["?"]["status"] == "fail" and stored["gone"]["status"] == "note"
+    assert r.exit_code == 1
+
+
+# --------------------------------------------------------------------------- machine outputs
+
+def test_json_shape(brute):
+    r = run([DEFECTS / "failing", "--no-counterexamples", "--json"])
+    data = json.loads(r.output)
+    assert data["exit_code"] == 1 == r.exit_code
+    assert data["readings"] == ["strict", "lenient"]
+    assert set(data["summary"]) >= {"checks", "proved", "failed_as_expected", "unexpected",
+                                    "unknown", "errors", "findings", "intended"}
+    p = next(p for p in data["properties"]
+             if p["property"] == "no_exception_for_controlled" and p["reading"] == "strict")
+    assert p["status"] == "fail" and p["expected"] == "holds" and p["outcome"] == "fails"
+    assert p["engines"] == {"z3": "instance", "clingo": "instance"}
+    assert p["counterexample"]["transaction"] == {"controlled": True, "trusted": True}
+    assert p["file"].endswith("rules.earl") and p["line"] > 0
+    assert data["reading_dependent"] == [{"property": "no_exception_when_embargoed",
+                                          "holds_under": ["strict"], "fails_under": ["lenient"]}]
+    proved = next(p for p in data["properties"] if p["outcome"] == "holds")
+    assert proved["core"] and {"rule", "cite"} <= set(proved["core"][0])
+
+
+def test_junit_xml(tmp_path, monkeypatch):
+    out = tmp_path / "junit.xml"
+    r = run([DEFECTS / "conflict", "--no-counterexamples", "--junit", out], BruteForce, monkeypatch)
+    assert r.exit_code == 1
+    root = ET.parse(out).getroot()
+    suites = {s.get("name"): s for s in root.findall("testsuite")}
+    assert set(suites) == {"properties.strict", "properties.lenient", "analyses.strict",
+                           "analyses.lenient"}
+    props = suites["properties.strict"].findall("testcase")
+    assert sorted(t.get("name") for t in props) == ["embargoed_denied", "no_exception_when_embargoed"]
+    assert all(t.find("failure") is None and t.find("error") is None for t in props)
+    cases = {t.get("name"): t for t in suites["analyses.strict"].findall("testcase")}
+    assert set(cases) == {"vacuous", "conflict", "gap", "dead", "shadowed"}
+    assert cases["conflict"].find("failure") is not None
+    assert "approve_trusted" in cases["conflict"].find("failure").text
+    assert cases["gap"].find("failure") is None
+    assert suites["analyses.strict"].get("failures") == "1"
+
+
+def test_junit_errors_and_skips(tmp_path, monkeypatch):
+    out = tmp_path / "j.xml"
+    run([DEFECTS / "clean", "--no-counterexamples", "--junit", out], DisagreeingClingo, monkeypatch)
+    lenient = {t.get("name"): t for t in ET.parse(out).getroot().iter("testcase")
+               if t.get("classname") == "properties.lenient"}
+    assert lenient["no_exception_when_embargoed"].find("error") is not None
+    run([DEFECTS / "clean", "--no-counterexamples", "--junit", out], UnknownClingo, monkeypatch)
+    cases = [t for t in ET.parse(out).getroot().iter("testcase") if t.get("classname").startswith("properties")]
+    assert cases and all(t.find("skipped") is not None for t in cases)
+
+
+def test_github_annotations(monkeypatch):
+    monkeypatch.setattr(verify_mod, "Primitives", BruteForce)
+    r = run([DEFECTS / "conflict", "--no-counterexamples"], env={"GITHUB_ACTIONS": "true"})
+    lines = [l for l in r.output.splitlines() if l.startswith("::")]
+    assert lines and all(l.startswith("::error file=") for l in lines)
+    assert any("rules.earl,line=" in l and ",col=" in l and "approve_trusted" in l for l in lines)
+    # no annotations outside GitHub Actions
+    r = run([DEFECTS / "conflict", "--no-counterexamples"])
+    assert not [l for l in r.output.splitlines() if l.startswith("::")]
+
+
+def test_github_annotations_for_spec_errors(tmp_path, brute):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "x.earl").write_text("reading r default\nrule oops\n")
+    r = CliRunner().invoke(command, [str(bad)], env={"GITHUB_ACTIONS": "true"})
+    assert r.exit_code == 2
+    assert any(l.startswith("::error file=") and "x.earl,line=2" in l for l in r.output.splitlines())
