@@ -204,8 +204,9 @@ class NumericAbstraction:
     """The numeric atoms of one Model, the abstracted (number-free) expressions, and for search
     the feasible atom combinations per component. Build with `abstraction(model)` (cached)."""
 
-    def __init__(self, model: Model):
+    def __init__(self, model: Model, extra: tuple[Expr, ...] = ()):
         self.model = model
+        self.extra = extra
         self.atoms: list[NumAtom] = []
         self._atom_ids: dict[tuple[Poly, str], int] = {}
         self.variables: dict[str, Variable] = {}
@@ -220,8 +221,18 @@ class NumericAbstraction:
         self.conditions: dict[str, tuple[object, ...]] = {
             name: tuple(self.abstract(c.expr) for c in rule.conditions)
             for name, rule in model.rules.items()}
+        # Properties (and any extra claim) are abstracted up front so a proof finds its atoms.
+        for prop in model.spec.properties.values():
+            try:
+                self.abstract(prop.body)
+            except (NumericError, KeyError):
+                pass   # e.g. a property naming what this reading lacks: checked when claimed
+        for e in extra:
+            self.abstract(e)
         self._frozen = True
+        self.params_key = _params_key(model)
         self._deciders: list[Callable[[dict[str, Fraction]], bool]] | None = None
+        self._compiled: Callable | None = None
         self._components: list[Component] | None = None
 
     # ---------------------------------------------------------------- typing
@@ -470,7 +481,9 @@ class NumericAbstraction:
     def decide(self, transaction: dict[str, Value], params: dict[str, Value] | None = None
                ) -> tuple[bool, ...]:
         """Every atom's truth value for a complete transaction, decided exactly (Fractions)."""
-        return self.decide_values(self.values(transaction, params))
+        if self._compiled is None:
+            self._compiled = _compile_decide(self)
+        return self._compiled(transaction, params or {})
 
     def decide_values(self, vals: dict[str, Fraction]) -> tuple[bool, ...]:
         if self._deciders is None:
@@ -659,6 +672,36 @@ def _decider(atom: NumAtom) -> Callable[[dict[str, Fraction]], bool]:
     return lambda vals: value(vals) == 0
 
 
+def _compile_decide(a: NumericAbstraction) -> Callable:
+    """All atoms as one straight-line Python function over a transaction: coefficients scaled to
+    integers, integral values carried as ints (exact, and much faster than Fractions)."""
+    from math import lcm
+    lines = ["def decide(tx, params):"]
+    names: dict[str, str] = {}
+    for i, (name, var) in enumerate(a.variables.items()):
+        v = names[name] = f"x{i}"
+        if var.is_input:
+            lines.append(f"    {v} = tx[{var.key!r}]")
+        else:
+            lines.append(f"    {v} = params.get({var.key!r}, _defaults[{var.key!r}])")
+        if isinstance(var.type, Date):
+            lines.append(f"    {v} = {v}.toordinal()")
+        else:
+            lines.append(f"    if {v}.__class__ is _F and {v}.denominator == 1: {v} = {v}.numerator")
+    exprs = []
+    for atom in a.atoms:
+        scale = lcm(*(c.denominator for _, c in atom.poly))
+        terms = []
+        for mono, c in atom.poly:
+            k = int(c * scale)
+            terms.append("*".join([f"({k})"] + [names[v] for v in mono]))
+        exprs.append(f"({' + '.join(terms)} {atom.op} 0)")
+    lines.append(f"    return ({', '.join(exprs)}{',' if exprs else ''})")
+    ns = {"_F": Fraction, "_defaults": dict(a.model.params)}
+    exec("\n".join(lines) + "\n", ns)
+    return ns["decide"]
+
+
 def _zconst(q: Fraction):
     import z3
     q = Fraction(q)
@@ -681,14 +724,31 @@ def _zatom(atom: NumAtom, zv):
     return {"<": lhs < 0, "<=": lhs <= 0, "==": lhs == 0}[atom.op]
 
 
-_CACHE: dict[int, tuple[weakref.ref, NumericAbstraction]] = {}
+_CACHE: dict[tuple[int, tuple], tuple[weakref.ref, NumericAbstraction]] = {}
 
 
-def abstraction(model: Model) -> NumericAbstraction:
-    """The numeric abstraction of `model`, built once per Model object."""
-    hit = _CACHE.get(id(model))
-    if hit is not None and hit[0]() is model:
+def abstraction(model: Model, extra: tuple[Expr, ...] = ()) -> NumericAbstraction:
+    """The numeric abstraction of `model` (with the atoms of the `extra` expressions, e.g. a claim
+    that is not one of the spec's properties), built once per Model object and `extra`."""
+    key = (id(model), tuple(extra))
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0]() is model and hit[1].params_key == _params_key(model):
         return hit[1]
-    a = NumericAbstraction(model)
-    _CACHE[id(model)] = (weakref.ref(model, lambda _r, k=id(model): _CACHE.pop(k, None)), a)
+    a = NumericAbstraction(model, tuple(extra))
+    _CACHE[key] = (weakref.ref(model, lambda _r, k=key: _CACHE.pop(k, None)), a)
     return a
+
+
+def abstraction_for(model: Model, expr: Expr) -> NumericAbstraction:
+    """The cached abstraction of `model` if it already covers `expr`, else one extended by it."""
+    base = abstraction(model)
+    try:
+        base.abstract(expr)
+        return base
+    except NumericError:
+        return abstraction(model, (expr,))
+
+
+def _params_key(model: Model) -> tuple:
+    return (tuple(sorted((k, repr(v)) for k, v in model.params.items())),
+            tuple(sorted(model.free_params)))

@@ -1,0 +1,747 @@
+"""The clingo (answer set programming) backend: determinations in batches, and exhaustive search.
+
+The Model is compiled to one logic program (built from the typed objects of asp_program.py),
+parameterised by a transaction id `T`, so a whole batch is grounded and solved in one call:
+
+    tx(T)                      a transaction
+    inp(T,I,V)                 finite input I (enum, bool, country class) has value id V
+    atom(T,K)                  numeric atom K is true (decided in Python, see numeric.py)
+    ceq(T,K)                   the two country inputs of pair K are the same country
+    h(T,N) / v(T,N,V) / m(T,N,E)   boolean node N holds / finite node N has value V /
+                               set node N contains element E (one node per subexpression)
+    pre(T,R,I)                 the first I conditions of rule R hold
+    ff(T,R,I)                  condition I is the first of rule R to fail
+    applies(T,R), fires(T,R), defeated(T,R)
+    cand(T,S,R,V)              firing rule R concludes value V for slot S
+    val(T,S,V)                 slot S has value V (the first firing rule's, else the default)
+    conflict(T,S)              firing rules conclude two values for slot S
+
+For a proof (`valid`) the same rules run on one transaction whose inputs are guessed, each input
+separately: every finite input over its domain (countries over signature classes), and every
+component of numeric atoms over the truth combinations z3 proved feasible. No quantity of the
+spec ever reaches clingo: only ids and truth values do (numeric.py explains why that is sound).
+An answer set is turned back into a concrete transaction (class representatives, component
+witnesses) and replayed through the reference evaluator before it is reported.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import time
+from fractions import Fraction
+from typing import Iterable
+
+import clingo
+
+from . import numeric
+from .asp_program import (Atom, Choice, Compare, Facts, Int, Minimize, Neg, Rule, Show, Statement,
+                          Succ, Var, fact, render_program)
+from .countries import CountryClasses
+from .ir import (And, Bool, Cmp, Country, Date, DefRef, Enum, Expr, Implies, InGroup, InputRef,
+                 InSet, Ite, Lit, Model, Not, Num, Or, OutcomeRef, ParamRef, RuleApplies,
+                 RuleFires, SetOf, Type, Value)
+from .numeric import AtomLit, NumericAbstraction
+from .results import Instance, Proof, Result, Unknown
+from .trace import Trace
+
+__all__ = ["AspEngine", "AspError", "EngineBug", "AspCompiler"]
+
+T, V, W, R, R2, S, I, N, E, C, K, J = (Var(x) for x in "T V W R R2 S I N E C K J".split())
+
+
+class AspError(Exception):
+    """The model uses a construct the clingo backend does not support."""
+
+
+class EngineBug(AssertionError):
+    """The engine produced an instance the reference evaluator does not confirm."""
+
+
+def _h(t, n):
+    return Atom.of("h", t, n)
+
+
+# --------------------------------------------------------------------------- the compiler
+
+class AspCompiler:
+    """Compiles one Model (under one numeric abstraction) to rules over transaction ids."""
+
+    def __init__(self, model: Model, abstraction: NumericAbstraction | None = None):
+        self.model = model
+        self.abs = abstraction or numeric.abstraction(model)
+        self.classes = CountryClasses.of(model)
+        self.rules_out: list[Statement] = []
+        self._memo: dict[tuple[str, object], int] = {}
+        self._nodes = 0
+        # ids
+        self.rule_ids = {name: i for i, name in enumerate(model.rules)}
+        self.rule_names = list(model.rules)
+        self._values: dict[tuple[str, object], int] = {("b", False): 0, ("b", True): 1}
+        self.value_of: dict[int, Value] = {0: False, 1: True}
+        self.finite_vars: dict[str, int] = {}      # "input:path"/"param:name" -> id
+        self.finite_types: dict[str, Type] = {}
+        self.country_pairs: dict[tuple[str, str], int] = {}
+        self.intervals: dict[tuple[object, object, object], int] = {}
+        self.groups: dict[tuple[str, object], int] = {}
+        self._slots()
+        self._rules()
+
+    # ---------------------------------------------------------------- ids
+
+    def vid(self, value: Value) -> int:
+        """The id of a non-country value (enum member, none, bool, number)."""
+        if isinstance(value, bool):
+            return int(value)
+        key = ("n", Fraction(value)) if isinstance(value, (int, Fraction)) else ("v", value)
+        if key not in self._values:
+            self._values[key] = len(self._values)
+            self.value_of[self._values[key]] = value
+        return self._values[key]
+
+    def node(self) -> int:
+        self._nodes += 1
+        return self._nodes - 1
+
+    def emit(self, head: Atom | None, *body) -> None:
+        self.rules_out.append(Rule(head, tuple(body)))
+
+    def type_of(self, e) -> Type:
+        if isinstance(e, AtomLit):
+            return Bool()
+        return self.abs.type_of(e)
+
+    # ---------------------------------------------------------------- slots and rules
+
+    def _slots(self) -> None:
+        m = self.model
+        self.slot_ids: dict[tuple[str, str | None], int] = {}
+        self.slot_default: dict[int, int] = {}
+        self.slots_of: dict[str, list[tuple[str, int]]] = {}   # set outcome -> [(elem, slot)]
+        concluded: dict[str, set] = {}
+        for r in m.rules.values():
+            for c in r.conclusions:
+                concluded.setdefault(c.outcome, set()).add(c.slot)
+        for name, decl in m.outcomes.items():
+            if isinstance(decl.type, Country):
+                raise AspError(f"outcome {name}: country-valued outcomes are not supported")
+            if isinstance(decl.type, SetOf):
+                default = decl.default.value or frozenset()
+                elems = sorted({s for s in concluded.get(name, ()) if s is not None} | set(default))
+                self.slots_of[name] = []
+                for el in elems:
+                    sid = self.slot_ids[(name, el)] = len(self.slot_ids)
+                    self.slot_default[sid] = int(el in default)
+                    self.slots_of[name].append((el, sid))
+            else:
+                sid = self.slot_ids[(name, None)] = len(self.slot_ids)
+                self.slot_default[sid] = self.vid(decl.default.value)
+        for sid, d in self.slot_default.items():
+            self.rules_out.append(fact("sdef", sid, d))
+        self.conclusions: dict[int, list[tuple[int, int]]] = {}   # slot -> [(rule, value)]
+        for r in m.rules.values():
+            rid = self.rule_ids[r.name]
+            for c in r.conclusions:
+                sid = self.slot_ids[(c.outcome, c.slot)]
+                val = int(bool(c.value)) if c.slot is not None else self.vid(c.value)
+                self.rules_out.append(fact("concl", rid, sid, val))
+                self.conclusions.setdefault(sid, []).append((rid, val))
+
+    def _rules(self) -> None:
+        m = self.model
+        out = self.rules_out
+        for name, rule in m.rules.items():
+            rid = self.rule_ids[name]
+            out.append(fact("rule", rid))
+            out.append(fact("ncond", rid, len(rule.conditions)))
+            for i, cond in enumerate(self.abs.conditions[name]):
+                out.append(fact("cond", rid, i, self.bool_node(cond)))
+            for victim in rule.overrides:
+                if victim in self.rule_ids:
+                    out.append(fact("ovr", rid, self.rule_ids[victim]))
+        self.emit(Atom.of("pre", T, R, 0), Atom.of("tx", T), Atom.of("rule", R))
+        self.emit(Atom.of("pre", T, R, Succ(I)), Atom.of("pre", T, R, I), Atom.of("cond", R, I, N),
+                  _h(T, N))
+        self.emit(Atom.of("ff", T, R, I), Atom.of("pre", T, R, I), Atom.of("cond", R, I, N),
+                  Neg(_h(T, N)))
+        self.emit(Atom.of("applies", T, R), Atom.of("pre", T, R, K), Atom.of("ncond", R, K))
+        self.emit(Atom.of("fires", T, R), Atom.of("applies", T, R), Neg(Atom.of("defeated", T, R)))
+        self.emit(Atom.of("defeated", T, R), Atom.of("ovr", R2, R), Atom.of("fires", T, R2))
+        self.emit(Atom.of("cand", T, S, R, V), Atom.of("fires", T, R), Atom.of("concl", R, S, V))
+        self.emit(Atom.of("beaten", T, S, R), Atom.of("cand", T, S, R, V),
+                  Atom.of("cand", T, S, R2, W), Compare(R2, "<", R))
+        self.emit(Atom.of("dval", T, S, V), Atom.of("cand", T, S, R, V),
+                  Neg(Atom.of("beaten", T, S, R)))
+        self.emit(Atom.of("decided", T, S), Atom.of("cand", T, S, R, V))
+        self.emit(Atom.of("val", T, S, V), Atom.of("dval", T, S, V))
+        self.emit(Atom.of("val", T, S, V), Atom.of("tx", T), Atom.of("sdef", S, V),
+                  Neg(Atom.of("decided", T, S)))
+        self.emit(Atom.of("ffn", T, R, I), Atom.of("ff", T, R, I), Compare(Int(0), "<", I))
+        self.emit(Atom.of("ndval", T, S, V), Atom.of("dval", T, S, V), Neg(Atom.of("sdef", S, V)))
+        self.emit(Atom.of("conflict", T, S), Atom.of("cand", T, S, R, V),
+                  Atom.of("cand", T, S, R2, W), Compare(V, "!=", W))
+
+    # ---------------------------------------------------------------- expressions
+
+    def _memoised(self, kind: str, e, build) -> int:
+        key = (kind, e)
+        n = self._memo.get(key)
+        if n is None:
+            n = self._memo[key] = self.node()
+            build(n)
+        return n
+
+    def bool_node(self, e) -> int:
+        return self._memoised("h", e, lambda n: self._bool(n, e))
+
+    def value_node(self, e) -> int:
+        return self._memoised("v", e, lambda n: self._value(n, e))
+
+    def set_node(self, e) -> int:
+        return self._memoised("m", e, lambda n: self._set(n, e))
+
+    def finite_var(self, name: str, type_: Type) -> int:
+        if name not in self.finite_vars:
+            self.finite_vars[name] = len(self.finite_vars)
+            self.finite_types[name] = type_
+        return self.finite_vars[name]
+
+    def _bool(self, n: int, e) -> None:
+        tx = Atom.of("tx", T)
+        head = _h(T, n)
+        if isinstance(e, Lit):
+            if e.value is True:
+                self.emit(head, tx)
+        elif isinstance(e, AtomLit):
+            self.emit(head, Atom.of("atom", T, e.atom))
+        elif isinstance(e, InputRef):
+            self.emit(head, Atom.of("inp", T, self.finite_var("input:" + e.path, Bool()), 1))
+        elif isinstance(e, ParamRef):
+            self.emit(head, Atom.of("inp", T, self.finite_var("param:" + e.name, Bool()), 1))
+        elif isinstance(e, DefRef):
+            self.emit(head, _h(T, self.bool_node(self.abs.defs[e.name])))
+        elif isinstance(e, OutcomeRef):
+            self.emit(head, Atom.of("val", T, self.slot_ids[(e.name, None)], 1))
+        elif isinstance(e, RuleApplies):
+            self.emit(head, Atom.of("applies", T, self._rule(e.rule)))
+        elif isinstance(e, RuleFires):
+            self.emit(head, Atom.of("fires", T, self._rule(e.rule)))
+        elif isinstance(e, Not):
+            self.emit(head, tx, Neg(_h(T, self.bool_node(e.arg))))
+        elif isinstance(e, And):
+            self.emit(head, tx, *(_h(T, self.bool_node(a)) for a in e.args))
+        elif isinstance(e, Or):
+            for a in e.args:
+                self.emit(head, _h(T, self.bool_node(a)))
+        elif isinstance(e, Implies):
+            self.emit(head, tx, Neg(_h(T, self.bool_node(e.premise))))
+            self.emit(head, _h(T, self.bool_node(e.conclusion)))
+        elif isinstance(e, Ite):
+            c = self.bool_node(e.cond)
+            self.emit(head, _h(T, c), _h(T, self.bool_node(e.then)))
+            self.emit(head, tx, Neg(_h(T, c)), _h(T, self.bool_node(e.orelse)))
+        elif isinstance(e, Cmp):
+            self._compare(n, e)
+        elif isinstance(e, InSet):
+            self._inset(n, e)
+        elif isinstance(e, InGroup):
+            g = self._group(e.group, e.date)
+            self.emit(head, self._country(e.country, C), Atom.of("memiv", g, C, I),
+                      Atom.of("ivh", T, I))
+        else:
+            raise AspError(f"unsupported boolean expression: {e}")
+
+    def _rule(self, name: str) -> int:
+        if name not in self.rule_ids:
+            raise AspError(f"no rule {name!r} under reading {self.model.reading!r}")
+        return self.rule_ids[name]
+
+    def _compare(self, n: int, e: Cmp) -> None:
+        if e.op == "!=":
+            self._bool(n, Not(Cmp("==", e.left, e.right)))
+            return
+        if e.op != "==":
+            raise AspError(f"ordering comparison on a non-numeric value: {e}")
+        head = _h(T, n)
+        tl, tr = self.type_of(e.left), self.type_of(e.right)
+        if isinstance(tl, Bool):
+            a, b = self.bool_node(e.left), self.bool_node(e.right)
+            self.emit(head, _h(T, a), _h(T, b))
+            self.emit(head, Atom.of("tx", T), Neg(_h(T, a)), Neg(_h(T, b)))
+        elif isinstance(tl, SetOf) or isinstance(tr, SetOf):
+            a, b = self.set_node(e.left), self.set_node(e.right)
+            diff = Atom.of("nd", T, n)
+            self.emit(diff, Atom.of("m", T, a, E), Neg(Atom.of("m", T, b, E)))
+            self.emit(diff, Atom.of("m", T, b, E), Neg(Atom.of("m", T, a, E)))
+            self.emit(head, Atom.of("tx", T), Neg(diff))
+        elif isinstance(tl, Country) or isinstance(tr, Country):
+            left, right = (e.left, e.right) if not isinstance(e.left, Lit) else (e.right, e.left)
+            if isinstance(right, Lit):
+                self.emit(head, self._country(left, Int(self._named_class(right.value))))
+            elif isinstance(left, InputRef) and isinstance(right, InputRef):
+                self.emit(head, Atom.of("ceq", T, self._pair(left.path, right.path)))
+            else:
+                raise AspError(f"comparison of two computed countries is not supported: {e}")
+        else:
+            if isinstance(e.right, Lit):
+                self.emit(head, Atom.of("v", T, self.value_node(e.left), self.vid(e.right.value)))
+            elif isinstance(e.left, Lit):
+                self.emit(head, Atom.of("v", T, self.value_node(e.right), self.vid(e.left.value)))
+            else:
+                self.emit(head, Atom.of("v", T, self.value_node(e.left), V),
+                          Atom.of("v", T, self.value_node(e.right), V))
+
+    def _pair(self, a: str, b: str) -> int:
+        key = tuple(sorted((a, b)))
+        for path in key:
+            self.finite_var("input:" + path, Country())
+        if key not in self.country_pairs:
+            self.country_pairs[key] = len(self.country_pairs)
+        return self.country_pairs[key]
+
+    def _named_class(self, code: str) -> int:
+        i = self.classes.class_of(code)
+        if len(self.classes.classes[i]) != 1:
+            raise AspError(f"country {code} is named but shares its class: the classes are wrong")
+        return i
+
+    def _country(self, e, var) -> Atom:
+        """An atom binding `var` to the class of the country expression `e`."""
+        if isinstance(e, InputRef):
+            return Atom.of("inp", T, self.finite_var("input:" + e.path, Country()), var)
+        if isinstance(e, Lit):
+            return Atom.of("v", T, self.value_node(e), var)
+        return Atom.of("v", T, self.value_node(e), var)
+
+    def _inset(self, n: int, e: InSet) -> None:
+        head = _h(T, n)
+        coll = e.collection
+        el_type = self.type_of(e.element)
+        if isinstance(coll, Lit):
+            for member in sorted(coll.value, key=repr):
+                if isinstance(el_type, Country):
+                    self.emit(head, self._country(e.element, Int(self._named_class(member))))
+                else:
+                    self.emit(head, Atom.of("v", T, self.value_node(e.element), self.vid(member)))
+        else:
+            self.emit(head, Atom.of("v", T, self.value_node(e.element), V),
+                      Atom.of("m", T, self.set_node(coll), V))
+
+    def _group(self, group: str, date_expr) -> int:
+        key = (group, date_expr)
+        if key in self.groups:
+            return self.groups[key]
+        gid = self.groups[key] = len(self.groups)
+        for i in range(len(self.classes)):
+            for since, until in self.classes.membership_intervals(i, group):
+                self.rules_out.append(fact("memiv", gid, i, self._interval(date_expr, since, until)))
+        return gid
+
+    def _interval(self, date_expr, since, until) -> int:
+        key = (date_expr, since, until)
+        if key in self.intervals:
+            return self.intervals[key]
+        iid = self.intervals[key] = len(self.intervals)
+        body = [Atom.of("tx", T)]
+        if since is not None:
+            body.append(Neg(_h(T, self.bool_node(self.abs.date_before(date_expr, since)))))
+        if until is not None:
+            body.append(_h(T, self.bool_node(self.abs.date_before(date_expr, until))))
+        self.emit(Atom.of("ivh", T, iid), *body)
+        return iid
+
+    def _value(self, n: int, e) -> None:
+        head = Atom.of("v", T, n, V)
+        t = self.type_of(e)
+        if isinstance(t, Bool):
+            b = self.bool_node(e)
+            self.emit(Atom.of("v", T, n, 1), _h(T, b))
+            self.emit(Atom.of("v", T, n, 0), Atom.of("tx", T), Neg(_h(T, b)))
+        elif isinstance(e, Lit):
+            vid = self._named_class(e.value) if isinstance(t, Country) else self.vid(e.value)
+            self.emit(Atom.of("v", T, n, vid), Atom.of("tx", T))
+        elif isinstance(e, InputRef):
+            self.emit(head, Atom.of("inp", T, self.finite_var("input:" + e.path, t), V))
+        elif isinstance(e, ParamRef):
+            self.emit(head, Atom.of("inp", T, self.finite_var("param:" + e.name, t), V))
+        elif isinstance(e, DefRef):
+            self.emit(head, Atom.of("v", T, self.value_node(self.abs.defs[e.name]), V))
+        elif isinstance(e, OutcomeRef):
+            self.emit(head, Atom.of("val", T, self.slot_ids[(e.name, None)], V))
+        elif isinstance(e, Ite):
+            c = self.bool_node(e.cond)
+            self.emit(head, _h(T, c), Atom.of("v", T, self.value_node(e.then), V))
+            self.emit(head, Neg(_h(T, c)), Atom.of("v", T, self.value_node(e.orelse), V))
+        else:
+            raise AspError(f"unsupported value expression: {e}")
+
+    def _set(self, n: int, e) -> None:
+        head = Atom.of("m", T, n, E)
+        if isinstance(e, Lit):
+            for member in sorted(e.value, key=repr):
+                self.emit(Atom.of("m", T, n, self.vid(member)), Atom.of("tx", T))
+        elif isinstance(e, OutcomeRef):
+            for el, sid in self.slots_of[e.name]:
+                self.emit(Atom.of("m", T, n, self.vid(el)), Atom.of("val", T, sid, 1))
+        elif isinstance(e, DefRef):
+            self.emit(head, Atom.of("m", T, self.set_node(self.abs.defs[e.name]), E))
+        elif isinstance(e, Ite):
+            c = self.bool_node(e.cond)
+            self.emit(head, _h(T, c), Atom.of("m", T, self.set_node(e.then), E))
+            self.emit(head, Neg(_h(T, c)), Atom.of("m", T, self.set_node(e.orelse), E))
+        else:
+            raise AspError(f"unsupported set expression: {e}")
+
+    # ---------------------------------------------------------------- transactions as facts
+
+    def finite_value(self, name: str, value: Value) -> int:
+        t = self.finite_types[name]
+        if isinstance(t, Country):
+            return self.classes.class_of(value)
+        return self.vid(value)
+
+    def rows(self, t: int, tx: dict[str, Value], params: dict[str, Value] | None = None
+             ) -> tuple[list, list, list]:
+        """The (inp, atom, ceq) fact rows of transaction `t`."""
+        inp = []
+        for name, i in self.finite_vars.items():
+            kind, key = name.split(":", 1)
+            value = tx[key] if kind == "input" else (params or {}).get(key, self.model.params[key])
+            inp.append((t, i, self.finite_value(name, value)))
+        truth = self.abs.decide(tx, params)
+        atoms = [(t, k) for k, b in enumerate(truth) if b]
+        ceq = [(t, k) for (a, b), k in self.country_pairs.items() if tx[a] == tx[b]]
+        return inp, atoms, ceq
+
+    def base_program(self) -> list[Statement]:
+        return list(self.rules_out)
+
+
+# --------------------------------------------------------------------------- the engine
+
+# Shown for a determination (kept few: reading symbols back costs more than solving): the
+# applicable rules, first failing conditions other than the first, defeated rules, slot values
+# other than the default, conflicts. The rest follows (see `_trace`).
+_SHOW = [Show("applies", 2), Show("ffn", 3), Show("defeated", 2), Show("ndval", 3),
+         Show("conflict", 2)]
+
+
+class AspEngine:
+    """Determinations and proofs by clingo (Engine and Prover protocols of backend.py)."""
+
+    name = "asp"
+
+    def __init__(self):
+        self._compilers: dict[int, tuple[object, AspCompiler]] = {}
+
+    def compiler(self, model: Model) -> AspCompiler:
+        hit = self._compilers.get(id(model))
+        abs_ = numeric.abstraction(model)
+        if hit is not None and hit[0] is model and hit[1].abs is abs_:
+            return hit[1]
+        comp = AspCompiler(model, abs_)
+        self._compilers[id(model)] = (model, comp)
+        return comp
+
+    # ---------------------------------------------------------------- determinations
+
+    def run(self, model: Model, transaction: dict[str, Value]) -> Trace:
+        return self.run_batch(model, [transaction])[0]
+
+    def batch_program(self, model: Model, transactions: list[dict[str, Value]]) -> list[Statement]:
+        """The whole program for a batch: the rules, then each transaction as facts."""
+        comp = self.compiler(model)
+        inp, atoms, ceq = [], [], []
+        for t, tx in enumerate(transactions):
+            a, b, c = comp.rows(t, tx)
+            inp += a
+            atoms += b
+            ceq += c
+        facts = [Facts("tx", tuple((t,) for t in range(len(transactions)))),
+                 Facts("inp", tuple(inp)), Facts("atom", tuple(atoms)), Facts("ceq", tuple(ceq))]
+        return comp.base_program() + facts + _SHOW
+
+    def run_batch(self, model: Model, transactions: Iterable[dict[str, Value]]) -> list[Trace]:
+        txs = list(transactions)
+        if not txs:
+            return []
+        comp = self.compiler(model)
+        text = render_program(self.batch_program(model, txs))
+        ctl = clingo.Control(["--warn=none"])
+        ctl.add("base", [], text)
+        ctl.ground([("base", [])])
+        n = len(txs)
+        applies: list[set[int]] = [set() for _ in txs]
+        ffn: list[dict[int, int]] = [{} for _ in txs]
+        defeated: list[set[int]] = [set() for _ in txs]
+        decided: list[dict[int, int]] = [{} for _ in txs]
+        conflicts: list[list[int]] = [[] for _ in txs]
+        with ctl.solve(yield_=True) as handle:
+            models = 0
+            for m in handle:
+                models += 1
+                # one C call per symbol (str) is cheaper than walking its arguments
+                for text in map(str, m.symbols(shown=True)):
+                    p, _, rest = text.partition("(")
+                    args = rest[:-1].split(",")
+                    t = int(args[0])
+                    if p == "applies":
+                        applies[t].add(int(args[1]))
+                    elif p == "ffn":
+                        ffn[t][int(args[1])] = int(args[2])
+                    elif p == "defeated":
+                        defeated[t].add(int(args[1]))
+                    elif p == "ndval":
+                        decided[t][int(args[1])] = int(args[2])
+                    else:
+                        conflicts[t].append(int(args[1]))
+            if models != 1:
+                raise AspError(f"the determination program has {models} answer sets, not one")
+        return [self._trace(comp, applies[t], ffn[t], defeated[t], decided[t], conflicts[t])
+                for t in range(n)]
+
+    def _trace(self, comp: AspCompiler, applies, ffn, defeated, decided, conflicts) -> Trace:
+        names = comp.rule_names
+        ff = {names[r]: ffn.get(r, 0) for r in range(len(names)) if r not in applies}
+        fired = applies - defeated
+        def slot_value(sid):
+            return decided.get(sid, comp.slot_default[sid])
+        outcomes: dict[str, Value] = {}
+        for name, decl in comp.model.outcomes.items():
+            if isinstance(decl.type, SetOf):
+                outcomes[name] = frozenset(el for el, sid in comp.slots_of[name]
+                                           if slot_value(sid) == 1)
+            else:
+                outcomes[name] = comp.value_of[slot_value(comp.slot_ids[(name, None)])]
+        conf = []
+        order = {name: i for i, name in enumerate(comp.model.outcomes)}
+        slot_key = {sid: key for key, sid in comp.slot_ids.items()}
+        for sid in set(conflicts):
+            outcome, slot = slot_key[sid]
+            rules = tuple(sorted(names[r] for r, _v in comp.conclusions[sid] if r in fired))
+            conf.append(((order[outcome], slot or ""), (outcome, slot, rules)))
+        return Trace(outcomes=outcomes,
+                     applicable=frozenset(r for r in names if r not in ff),
+                     fired=frozenset(names[r] for r in fired),
+                     first_failing=ff,
+                     conflicts=tuple(c for _k, c in sorted(conf)))
+
+    # ---------------------------------------------------------------- search
+
+    def valid(self, model: Model, claim: Expr, *, timeout_ms: int = 10_000) -> Result:
+        """Proof that `claim` holds for every transaction and free parameter, or a replayed
+        counterexample with the fewest inputs off their defaults, or Unknown."""
+        return self._search(model, claim, want=False, timeout_ms=timeout_ms)
+
+    def satisfiable(self, model: Model, expr: Expr, *, timeout_ms: int = 10_000) -> Result:
+        """An Instance (replayed) where `expr` holds, or Proof that none exists, or Unknown."""
+        return self._search(model, expr, want=True, timeout_ms=timeout_ms)
+
+    def search_program(self, model: Model, expr: Expr, want: bool
+                       ) -> tuple[AspCompiler, list[Statement]]:
+        """The program whose answer sets are the transactions where `expr` is `want`."""
+        abs_ = numeric.abstraction_for(model, expr)
+        comp = AspCompiler(model, abs_)
+        goal = comp.bool_node(abs_.abstract(expr))
+        t = 0
+        out: list[Statement] = comp.base_program()
+        out.append(fact("tx", t))
+        out.append(Rule(None, (Neg(_h(t, goal)),) if want else (_h(t, goal),)))
+        # every finite input and free finite parameter, guessed separately
+        for name, i in comp.finite_vars.items():
+            kind, key = name.split(":", 1)
+            if kind == "param" and key not in model.free_params:
+                out.append(fact("inp", t, i, comp.finite_value(name, model.params[key])))
+                continue
+            for d in self._domain(comp, name):
+                out.append(fact("dom", i, d))
+            out.append(Choice(1, 1, Atom.of("inp", t, i, V), (Atom.of("dom", i, V),)))
+            default = self._default_id(comp, name)
+            if default is not None:
+                out.append(fact("idef", i, default))
+            ref = comp.model.inputs[key].default if kind == "input" else None
+            if isinstance(ref, InputRef):
+                j = comp.finite_vars.get("input:" + ref.path)
+                if j is not None:
+                    out.append(fact("idefref", i, j))
+        # fewest inputs off their defaults (the tags 0/1/2 keep the three sums apart)
+        out.append(Minimize(Int(1), 1, (Int(0), T, I),
+                            (Atom.of("inp", T, I, V), Atom.of("idef", I, W), Compare(V, "!=", W))))
+        out.append(Minimize(Int(1), 1, (Int(1), T, I),
+                            (Atom.of("inp", T, I, V), Atom.of("idefref", I, J),
+                             Atom.of("inp", T, J, W), Compare(V, "!=", W))))
+        # country pairs: same country only within one class; a singleton class forces it
+        singles = [i for i, cl in enumerate(comp.classes.classes) if len(cl) == 1]
+        for i in singles:
+            out.append(fact("single", i))
+        for (a, b), k in comp.country_pairs.items():
+            ia, ib = comp.finite_vars["input:" + a], comp.finite_vars["input:" + b]
+            out.append(Choice(0, 1, Atom.of("ceq", t, k), ()))
+            out.append(Rule(None, (Atom.of("ceq", t, k), Atom.of("inp", t, ia, V),
+                                   Atom.of("inp", t, ib, W), Compare(V, "!=", W))))
+            out.append(Rule(None, (Neg(Atom.of("ceq", t, k)), Atom.of("inp", t, ia, V),
+                                   Atom.of("inp", t, ib, V), Atom.of("single", V))))
+        pairs = comp.country_pairs
+        for (a, b), k1 in pairs.items():          # transitivity
+            for (c, d), k2 in pairs.items():
+                if k2 <= k1 or len({a, b} & {c, d}) != 1:
+                    continue
+                rest = tuple(sorted({a, b} ^ {c, d}))
+                if rest in pairs:
+                    out.append(Rule(None, (Atom.of("ceq", t, k1), Atom.of("ceq", t, k2),
+                                           Neg(Atom.of("ceq", t, pairs[rest])))))
+        # numeric atoms: one feasible combination per component
+        for comp_ in abs_.components():
+            for j, combo in enumerate(comp_.combinations):
+                out.append(fact("cdom", comp_.id, j))
+                cost = combo.cost if combo.witness is not None else 1000
+                if cost:
+                    out.append(fact("ccost", comp_.id, j, cost))
+                for k, b in zip(comp_.atoms, combo.values):
+                    if b:
+                        out.append(fact("ctrue", comp_.id, j, k))
+            out.append(Choice(1, 1, Atom.of("combo", t, comp_.id, J),
+                              (Atom.of("cdom", comp_.id, J),)))
+        out.append(Rule(Atom.of("atom", T, K), (Atom.of("combo", T, C, J),
+                                                 Atom.of("ctrue", C, J, K))))
+        out.append(Minimize(W, 1, (Int(2), T, C),
+                            (Atom.of("combo", T, C, J), Atom.of("ccost", C, J, W))))
+        out += [Show("inp", 3), Show("combo", 3), Show("ceq", 2)]
+        return comp, out
+
+    def _domain(self, comp: AspCompiler, name: str) -> list[int]:
+        t = comp.finite_types[name]
+        if isinstance(t, Bool):
+            return [0, 1]
+        if isinstance(t, Country):
+            return list(range(len(comp.classes)))
+        if isinstance(t, Enum):
+            members = list(comp.model.spec.enums[t.name].members) + ([None] if t.optional else [])
+            return [comp.vid(x) for x in members]
+        raise AspError(f"{name}: no finite domain for type {t}")
+
+    def _default_id(self, comp: AspCompiler, name: str) -> int | None:
+        kind, key = name.split(":", 1)
+        if kind == "param":
+            return comp.finite_value(name, comp.model.params[key])
+        d = comp.model.inputs[key].default
+        if isinstance(d, Lit):
+            return comp.finite_value(name, d.value)
+        return None
+
+    def _search(self, model: Model, expr: Expr, *, want: bool, timeout_ms: int) -> Result:
+        comp, program = self.search_program(model, expr, want)
+        ctl = clingo.Control(["--warn=none", "--opt-strategy=usc", "--opt-mode=opt"])
+        ctl.add("base", [], render_program(program))
+        deadline = time.monotonic() + timeout_ms / 1000
+        ctl.ground([("base", [])])
+        best: list = []
+
+        def on_model(m: clingo.Model):
+            best[:] = [list(m.symbols(shown=True))]
+        with ctl.solve(on_model=on_model, async_=True) as handle:
+            finished = handle.wait(max(0.0, deadline - time.monotonic()))
+            if not finished:
+                handle.cancel()
+            result = handle.get()
+        if not best:
+            if finished and result.unsatisfiable:
+                return Proof(engine=self.name)
+            return Unknown("clingo timed out" if not finished else "clingo gave no answer",
+                           engine=self.name)
+        instance = self._concretise(comp, best[0])
+        if instance is None:
+            return Unknown("the abstract instance has no concrete witness", engine=self.name)
+        self._replay(model, expr, instance, want)
+        return instance
+
+    # ---------------------------------------------------------------- back to numbers
+
+    def _concretise(self, comp: AspCompiler, symbols) -> Instance | None:
+        model = comp.model
+        names = {i: name for name, i in comp.finite_vars.items()}
+        chosen: dict[str, int] = {}
+        combos: dict[int, int] = {}
+        same: set[int] = set()
+        for sym in symbols:
+            args = [a.number for a in sym.arguments]
+            if sym.name == "inp":
+                chosen[names[args[1]]] = args[2]
+            elif sym.name == "combo":
+                combos[args[1]] = args[2]
+            elif sym.name == "ceq":
+                same.add(args[1])
+        given: dict[str, Value] = {}
+        params: dict[str, Value] = {}
+        # countries: representatives, distinct members where a pair must differ
+        countries = self._countries(comp, chosen, same)
+        if countries is None:
+            return None
+        for name, vid in chosen.items():
+            kind, key = name.split(":", 1)
+            t = comp.finite_types[name]
+            value = countries[key] if isinstance(t, Country) else comp.value_of[vid]
+            (given if kind == "input" else params)[key] = value
+        for c in comp.abs.components():
+            combo = c.combinations[combos[c.id]]
+            if combo.witness is None:
+                return None
+            for var, number in combo.witness.items():
+                v = comp.abs.variables[var]
+                (given if v.is_input else params)[v.key] = numeric.from_number(number, v.type)
+        from .transaction import complete
+        tx = complete(model.spec, given)
+        free = {k: params.get(k, model.params[k]) for k in sorted(model.free_params)}
+        return Instance(transaction=tx, params=free, engine=self.name)
+
+    def _countries(self, comp: AspCompiler, chosen: dict[str, int], same: set[int]
+                   ) -> dict[str, str] | None:
+        roles = {name.split(":", 1)[1]: cls for name, cls in chosen.items()
+                 if isinstance(comp.finite_types[name], Country)}
+        parent = {r: r for r in roles}
+
+        def find(x):
+            while parent[x] != x:
+                x = parent[x]
+            return x
+        for (a, b), k in comp.country_pairs.items():
+            if k in same:
+                parent[find(a)] = find(b)
+        out: dict[str, str] = {}
+        used: dict[int, list[str]] = {}
+        for role in sorted(roles, key=lambda r: (find(r) != r, r)):
+            root = find(role)
+            if root in out:
+                out[role] = out[root]
+                continue
+            cls = roles[role]
+            # the representative first; another member only if a pair says "different"
+            members = [comp.classes.representative(cls)] + sorted(comp.classes.classes[cls] -
+                                                                  {comp.classes.representative(cls)})
+            taken = used.setdefault(cls, [])
+            pick = next((m for m in members if m not in taken or not self._must_differ(
+                comp, role, out, m, same)), None)
+            if pick is None:
+                return None
+            taken.append(pick)
+            out[root] = out[role] = pick
+        return out
+
+    @staticmethod
+    def _must_differ(comp, role, assigned, code, same) -> bool:
+        for (a, b), k in comp.country_pairs.items():
+            if k in same:
+                continue
+            other = b if a == role else a if b == role else None
+            if other is not None and assigned.get(other) == code:
+                return True
+        return False
+
+    def _replay(self, model: Model, expr: Expr, instance: Instance, want: bool) -> None:
+        from .evaluate import eval_expr
+        m = model
+        if any(instance.params.get(k) != model.params.get(k) for k in instance.params):
+            m = dataclasses.replace(model, params={**model.params, **instance.params})
+        got = eval_expr(m, instance.transaction, expr)
+        if bool(got) != want:
+            raise EngineBug(f"clingo instance does not replay: {expr} is {got} on "
+                            f"{instance.transaction} with {instance.params}")
