@@ -121,6 +121,7 @@ class Compare(Node):
     op: str  # one of ==, !=, <, <=, >, >=
     left: "Expr"
     right: "Expr"
+    op_pos: Optional[Pos] = None
 
 
 @dataclass
@@ -135,6 +136,7 @@ class ArithExpr(Node):
     op: str  # "+", "-", "*"
     left: "Expr"
     right: "Expr"
+    op_pos: Optional[Pos] = None
 
 
 @dataclass

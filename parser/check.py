@@ -12,6 +12,7 @@ expected where they stand (an enum member, a country code), so `destination == "
 """
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
@@ -126,7 +127,7 @@ class ExprChecker:
     # -------------------------------------------------------------- entry points
     def check(self, e, expected=None, what: str = ""):
         """Type of `e` (None if ill-typed: the error is already reported)."""
-        t = self._check(e, expected)
+        t = self._check(e, expected, what)
         if t is not None:
             self.types[id(e)] = t
             if expected is not None and not is_contextual(e) and not assignable(t, expected):
@@ -142,7 +143,7 @@ class ExprChecker:
         return self.check(e, expected, what)
 
     # -------------------------------------------------------------- cases
-    def _check(self, e, expected):
+    def _check(self, e, expected, what=""):
         if isinstance(e, ast.NumberLit):
             return ir.Num()
         if isinstance(e, ast.DateLit):
@@ -150,11 +151,11 @@ class ExprChecker:
         if isinstance(e, ast.BoolLit):
             return ir.Bool()
         if isinstance(e, ast.NoneLit):
-            return self._none(e, expected)
+            return self._none(e, expected, what)
         if isinstance(e, ast.StringLit):
-            return self._string(e, expected)
+            return self._string(e, expected, what)
         if isinstance(e, ast.SetLit):
-            return self._set(e, expected)
+            return self._set(e, expected, what)
         if isinstance(e, ast.Name):
             return self._name(e)
         if isinstance(e, ast.IfThenElse):
@@ -193,16 +194,17 @@ class ExprChecker:
         self.err(e, f"unexpected expression {type(e).__name__}")  # pragma: no cover
         return None
 
-    def _none(self, e, expected):
+    def _none(self, e, expected, what=""):
         if expected is None:
             self.err(e, "cannot tell what 'none' is here: it is the absent value of an optional enum (Name?)")
             return None
         if isinstance(expected, ir.Enum) and expected.optional:
             return expected
-        self.err(e, f"'none' is not a value of type {type_str(expected)} (only optional enums, Name?, can be none)")
+        self.err(e, f"{what or 'this'} should be {_a(type_str(expected))}, but it is 'none' "
+                    "(only optional enums, Name?, can be none)")
         return None
 
-    def _string(self, e, expected):
+    def _string(self, e, expected, what=""):
         if expected is None:
             self.err(e, f"cannot tell what \"{e.value}\" is here: a string is an enum member or a country code, "
                         "and must stand where one of those is expected")
@@ -223,10 +225,10 @@ class ExprChecker:
                 self.err(e, f"\"{e.value}\" is not a known country code", hint)
                 return None
             return expected
-        self.err(e, f"expected {_a(type_str(expected))}, but found the string \"{e.value}\"")
+        self.err(e, f"{what or 'this'} should be {_a(type_str(expected))}, but it is the string \"{e.value}\"")
         return None
 
-    def _set(self, e, expected):
+    def _set(self, e, expected, what=""):
         if expected is None:
             self.err(e, "cannot tell what this set contains here: a literal set must stand where a set "
                         "of enum members or of countries is expected")
@@ -236,7 +238,7 @@ class ExprChecker:
         elif isinstance(expected, ir.SetOf):
             elem = ir.Enum(expected.enum)
         else:
-            self.err(e, f"expected {_a(type_str(expected))}, but found a set")
+            self.err(e, f"{what or 'this'} should be {_a(type_str(expected))}, but it is a set")
             return None
         ok = True
         seen = set()
@@ -255,7 +257,10 @@ class ExprChecker:
     def _name(self, e: ast.Name):
         found = self.scope.lookup(e.path)
         if found is None:
-            self.err(e, f"undefined name '{e.path}'", did_you_mean(e.path, self.scope.all_names()))
+            hint = did_you_mean(e.path, self.scope.all_names())
+            if e.path in self.scope.countries or any(e.path in m for m in self.scope.enums.values()):
+                hint = f"did you mean the string \"{e.path}\"? (codes and enum members are quoted)"
+            self.err(e, f"undefined name '{e.path}'", hint)
             return None
         kind, t = found
         if kind == "group":
@@ -288,7 +293,9 @@ class ExprChecker:
         if tb is None:
             return None
         if not same_kind(ta, tb):
-            self.err(node, f"{what} have different types: {type_str(ta)} and {type_str(tb)}")
+            self.reporter.error(getattr(node, "op_pos", None) or node.pos,
+                                f"{what} have different types: {type_str(ta)} and {type_str(tb)}",
+                                length=len(getattr(node, "op", "") or "x"))
             return None
         if isinstance(ta, ir.Enum) and ta != tb:
             return ir.Enum(ta.name, optional=True)
@@ -299,7 +306,8 @@ class ExprChecker:
         if t is None:
             return None
         if e.op in ORDER_OPS and not isinstance(t, (ir.Num, ir.Date)):
-            self.err(e, f"'{e.op}' compares numbers or dates, not {type_str(t)} values")
+            self.reporter.error(e.op_pos or e.pos, f"'{e.op}' compares numbers or dates, not {type_str(t)} values",
+                                length=len(e.op))
             return None
         return ir.Bool()
 
@@ -331,10 +339,15 @@ class ExprChecker:
         if isinstance(coll, (ast.StringLit, ast.NoneLit)) or isinstance(coll, ast.LITERAL_TYPES):
             self.err(coll, f"the right operand of '{word}' must be a country group, a literal set or a set-valued outcome")
             return None
+        if isinstance(coll, ast.Name) and self.scope.lookup(coll.path) is None:
+            sets = [n for n, t in self.scope.outcomes.items() if isinstance(t, ir.SetOf)]
+            self.err(coll, f"undefined name '{coll.path}': after '{word}' comes a country group, a literal set "
+                           "or a set-valued outcome", did_you_mean(coll.path, [*self.scope.groups, *sets]))
+            if not is_contextual(elem):
+                self.check(elem)
+            return None
         tc = self.check(coll)
         if tc is None:
-            if isinstance(coll, ast.Name) and self.scope.lookup(coll.path) is None:
-                pass
             return None
         if not isinstance(tc, ir.SetOf):
             hint = ""
@@ -398,10 +411,8 @@ class SpecChecker:
             self._metas(d)
         self.readings = self._unique(by_kind.get("reading", []), "reading")
         self.enums = self._unique(by_kind.get("enum", []), "enum")
-        values = [*by_kind.get("input", []), *by_kind.get("param", []), *by_kind.get("def", []),
-                  *by_kind.get("outcome", []), *by_kind.get("group", [])]
+        values = [d for d in decls if d.kind in ("input", "param", "def", "outcome", "group")]
         self._unique(values, "name")
-        self.groups = {d.name.name: d for d in by_kind.get("group", []) if True}
         self.inputs = self._first(by_kind.get("input", []))
         self.params = self._first(by_kind.get("param", []))
         self.defs = self._first(by_kind.get("def", []))
@@ -437,7 +448,8 @@ class SpecChecker:
         self._check_properties()
         self._check_examples()
         self._check_dependencies()
-        self._check_unused()
+        if not self.r.errors:  # while there are errors, "unused" is mostly noise
+            self._check_unused()
         return Checked(self.files, self.readings, self.enums, self.scope.countries, self.groups,
                        self.inputs, self.params, self.defs, self.outcomes, self.rules,
                        self.properties, self.examples, self.scope, self.ec.types, self.ec.refs,
@@ -574,10 +586,10 @@ class SpecChecker:
                         self.err(m, f"\"{m.code}\" is not a known country code",
                                  did_you_mean(m.code, self.scope.countries), len(m.code) + 2)
                     if m.since is not None and m.until is not None and not m.since < m.until:
-                        self.err(m.until_pos or m, f"the membership of \"{m.code}\" ends (until {m.until}) "
+                        self.r.error(m.until_pos or m.pos, f"the membership of \"{m.code}\" ends (until {m.until}) "
                                                    f"before it begins (from {m.since})", length=10)
-                    lo = m.since or ir.datetime.date.min
-                    hi = m.until or ir.datetime.date.max
+                    lo = m.since or datetime.date.min
+                    hi = m.until or datetime.date.max
                     for (plo, phi, pm) in spans.get(m.code, []):
                         if lo < phi and plo < hi:
                             self.err(m, f"\"{m.code}\" is listed twice in group {g.name.name} for overlapping "
@@ -895,6 +907,8 @@ class SpecChecker:
                     graph.setdefault(("outcome", c.target.name), []).append(("rule", name))
                     where.setdefault(("outcome", c.target.name), {}).setdefault(("rule", name), c)
         for cycle in _cycles(graph):
+            if all(kind == "rule" for kind, _ in cycle):
+                continue  # a cycle of overrides alone: already reported as such
             node = where.get(cycle[0], {}).get(cycle[1])
             words = " -> ".join(f"{k} {n}" for k, n in cycle)
             pos_node = node if node is not None else self.defs.get(cycle[0][1]) or self.rules.get(cycle[0][1])

@@ -390,13 +390,13 @@ class ToAst(Transformer):
         return ast.NotExpr(self._p(meta), self._ex(ch[0]))
 
     def compare(self, meta, ch):
-        return ast.Compare(self._tp(ch[1]), str(ch[1]), self._ex(ch[0]), self._ex(ch[2]))
+        return ast.Compare(self._p(meta), str(ch[1]), self._ex(ch[0]), self._ex(ch[2]), self._tp(ch[1]))
 
     def not_member(self, meta, ch):
         return ast.Membership(self._p(meta), self._ex(ch[0]), self._ex(ch[1]), negated=True)
 
     def arith(self, meta, ch):
-        return ast.ArithExpr(self._tp(ch[1]), str(ch[1]), self._ex(ch[0]), self._ex(ch[2]))
+        return ast.ArithExpr(self._p(meta), str(ch[1]), self._ex(ch[0]), self._ex(ch[2]), self._tp(ch[1]))
 
     def minmax(self, meta, ch):
         return ast.MinMaxExpr(self._p(meta), str(ch[0]), [self._ex(c) for c in ch[1:]])
@@ -484,7 +484,9 @@ def expected_in_words(accepts: set[str]) -> str:
         names -= _DECL_TERMINALS
         end = "$END" in names
         names.discard("$END")
-        words.append("a new declaration" + (" or the end of the file" if end else ""))
+        words.append("a new declaration")
+        if end:
+            words.append("the end of the file")
     rest = sorted(_terminal_word(n) for n in names)
     words = rest + words if len(rest) <= 6 else words + rest[:6] + ["..."]
     if not words:
@@ -520,11 +522,8 @@ def _syntax_diagnostic(e: UnexpectedInput, text: str, file: str, reporter: Repor
             # a NAME or keyword the parser did not want here is lexed as unexpected characters
             m = re.match(r"[A-Za-z_][A-Za-z0-9_]*|\d[\d_.eE%]*|\S", text[e.pos_in_stream:])
             word = m.group(0) if m else ch
-            what = f"'{word}'"
-            msg = f"unexpected {what}"
-            allowed = set(e.allowed or ())
-            if allowed:
-                msg += f"; expected {expected_in_words(allowed)}"
+            # the contextual lexer raises this only when no terminal of the language matches
+            msg = f"unexpected character '{ch}'" if len(word) == 1 else f"unexpected '{word}'"
         reporter.error(Pos(file, e.line, e.column), msg, hint)
         return e.pos_in_stream
     if isinstance(e, UnexpectedToken):
