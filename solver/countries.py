@@ -160,7 +160,7 @@ class CountryClasses:
         if hit is not None and all(r() is s for r, s in zip(hit[0], specs)):
             return hit[1]
         made = cls(*specs)
-        refs = tuple(weakref.ref(s, lambda _r, key=key: cls._cache.pop(key, None)) for s in specs)
+        refs = tuple(weakref.ref(s, lambda _r, key=key: _forget(cls._cache, key)) for s in specs)
         cls._cache[key] = (refs, made)
         return made
 
@@ -247,6 +247,11 @@ class CountryClasses:
     def date_segments(self) -> list[Interval]:
         """The partition of time between consecutive boundary dates (memberships are constant on each)."""
         return list(self._segments)
+
+
+def _forget(cache: dict | None, key) -> None:
+    if cache is not None:      # None at interpreter shutdown
+        cache.pop(key, None)
 
 
 def _normalise(intervals: Iterable[Interval]) -> tuple[Interval, ...]:

@@ -22,7 +22,6 @@ slot are reported as a conflict.
 from __future__ import annotations
 
 import datetime
-import weakref
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Iterable
@@ -549,6 +548,9 @@ class _Runner:
             weight *= n + 2
         self.packed = z3.Sum(*digits) if digits else z3.IntVal(0)
         self.zmodel = z3.Model()
+        self._values: dict = {}
+        self._input_slots = [(p, v, v.decl().ast, model.spec.inputs[p].type) for p, v in self.pool.inputs.items()]
+        self._param_slots = [(n, v, v.decl().ast, self.pool.param_types[n]) for n, v in self.pool.params.items()]
         self._ctx = self.packed.ctx_ref()
         self._ast = self.packed.as_ast()
         self.slots: list[tuple[str, str | None, list[tuple[str, ir.Value]]]] = []
@@ -556,20 +558,31 @@ class _Runner:
             for s in self.comp.slots(o):
                 self.slots.append((o, s, self.comp.concluders(o, s)))
 
+    def _value_ast(self, var: z3.ExprRef, t: ir.Type, value: ir.Value):
+        key = (var.get_id(), value if not isinstance(value, frozenset) else tuple(sorted(value)))
+        hit = self._values.get(key)
+        if hit is None:
+            term = self.pool.encode_as(var, t, value)
+            hit = (term, term.as_ast())      # keep the Python object: it owns the reference
+            if len(self._values) < 100_000:
+                self._values[key] = hit
+        return hit[1]
+
     def run(self, tx: dict[str, ir.Value]) -> Trace:
-        pool = self.pool
-        zm = self.zmodel
         spec = self.model.spec
-        for path, var in pool.inputs.items():
+        ctx = self._ctx
+        zm = self.zmodel.model
+        add = z3.Z3_add_const_interp
+        for path, var, decl, t in self._input_slots:
             try:
                 value = tx[path]
             except KeyError:
                 raise ValueError(f"the transaction has no value for input {path!r}") from None
-            zm.update_value(var, pool.encode_as(var, spec.inputs[path].type, value))
-        for name, var in pool.params.items():
-            zm.update_value(var, pool.encode_as(var, pool.param_types[name], self.model.params[name]))
+            add(ctx, zm, decl, self._value_ast(var, t, value))
+        for name, var, decl, t in self._param_slots:
+            add(ctx, zm, decl, self._value_ast(var, t, self.model.params[name]))
         r = z3.Ast(0)
-        if not z3.Z3_model_eval(self._ctx, zm.model, self._ast, True, z3.byref(r)):
+        if not z3.Z3_model_eval(ctx, zm, self._ast, True, z3.byref(r)):
             raise RuntimeError("z3 could not evaluate the model")   # pragma: no cover
         packed = int(z3.Z3_get_numeral_string(self._ctx, r))
         applicable, fired, first_failing = set(), set(), {}
@@ -606,16 +619,16 @@ class _Runner:
                      first_failing=first_failing, conflicts=tuple(conflicts))
 
 
-_runners: dict[int, tuple[weakref.ref, _Runner]] = {}
-
-
 def _runner(model: ir.Model) -> _Runner:
-    hit = _runners.get(id(model))
-    if hit is not None and hit[0]() is model:
+    """The model's compiled runner, cached on the Model (recompiled if its parameters or rules
+    were changed since)."""
+    key = (tuple(model.params.items()), model.free_params, id(model.rules), len(model.rules),
+           id(model.defs), len(model.defs))
+    hit = model.__dict__.get("_earl_smt_runner")
+    if hit is not None and hit[0] == key:
         return hit[1]
     made = _Runner(model)
-    key = id(model)
-    _runners[key] = (weakref.ref(model, lambda _r, key=key: _runners.pop(key, None)), made)
+    model.__dict__["_earl_smt_runner"] = (key, made)
     return made
 
 
