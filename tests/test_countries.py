@@ -59,3 +59,16 @@ def test_dated_member_named_in_rule_is_singleton():
     r = rule("r", [ir.Cmp("==", inp("destination"), lit("KH", CTRY))], [setv("license_required", True)])
     cc = CountryClasses.of(base_spec(rules=[r]))
     assert cc.classes[cc.class_of("KH")] == frozenset({"KH"})
+
+
+def test_joint_classes_refine_both_specs():
+    a = base_spec()
+    b = base_spec()
+    b.groups["A5"] = ir.Group("A5", "A:5", "cite", members=(ir.Membership("DE"), ir.Membership("JP")))
+    ca, cb = CountryClasses.of(a), CountryClasses.of(b)
+    assert ca.class_of("US") == ca.class_of("DE") and cb.class_of("US") != cb.class_of("DE")
+    j = CountryClasses.joint(a, b)
+    assert j.class_of("US") != j.class_of("DE") and j.class_of("JP") == j.class_of("DE")
+    i = j.class_of("US")
+    assert j.intervals_for(a, "A5", i) == ((None, None),) and j.intervals_for(b, "A5", i) == ()
+    assert CountryClasses.joint(a, b) is j
