@@ -1,7 +1,8 @@
 """`earl find [--spec DIR] [--reading NAME] [--param NAME=VALUE ...] [--timeout SECONDS] [--json] CONDITION`
 
-Search for a transaction on which CONDITION (an expression of the spec's language, e.g.
-`end_user.hq in D5 and "AIA" in exceptions`) holds, with z3. Free parameters (those no `--param`
+Search for a transaction on which CONDITION (a boolean expression in the spec's language over
+its inputs, parameters, definitions and outcomes, e.g. `destination in SOME_GROUP and not
+some_outcome`) holds, with z3. Free parameters (those no `--param`
 fixes) may take any value within their `min`, so a witness may also name parameter values.
 
 - Found: prints the minimal transaction (the inputs that differ from their defaults: the fewest
