@@ -274,6 +274,8 @@ class _Codegen:
         self.rule_index = {name: i for i, name in enumerate(model.rules)}
         self.def_index = {name: i for i, name in enumerate(model.defs)}
         self.out_index = {name: i for i, name in enumerate(model.outcomes)}
+        self.hoisted: dict[tuple[str, str], tuple[str, str]] = {}
+        self._const_memo: dict[int, bool] = {}
 
     def const(self, value: Any) -> str:
         key = (type(value), value) if not isinstance(value, (frozenset,)) else ("set", value)
@@ -316,8 +318,44 @@ class _Codegen:
             return f"f{self.rule_index[name]}"
         raise EvalError(f"bad node {node!r}")
 
+    def is_const(self, e: Expr) -> bool:
+        """No input, definition, outcome or rule is read: folded at compile time."""
+        if isinstance(e, (Lit, ParamRef)):
+            return True
+        key = id(e)
+        got = self._const_memo.get(key)
+        if got is None:
+            got = all(kind == "param" for kind, _n in expr_refs(e))
+            self._const_memo[key] = got
+        return got
+
+    def group_lookup(self, group: str, date: Expr) -> str:
+        """The members of `group` on the date, hoisted to the prologue when the date is an input."""
+        table = group_table(self.model.spec, group)
+        if table.static:
+            return self.const(table.sets[0])
+        if isinstance(date, InputRef):
+            key = (group, date.path)
+            if key not in self.hoisted:
+                self.hoisted[key] = (f"g{len(self.hoisted)}",
+                                     f"{self.const(table.sets)}[_bisect({self.const(table.breaks)}, "
+                                     f"{self.var(('input', date.path))})]")
+            return self.hoisted[key][0]
+        return f"{self.const(table.sets)}[_bisect({self.const(table.breaks)}, {self.expr(date)})]"
+
     def expr(self, e: Expr) -> str:
         x = self.expr
+        if not isinstance(e, (Lit, ParamRef)) and self.is_const(e):
+            return self.lit(_Interp(self.model, {}).ev(e))
+        if isinstance(e, Cmp) and e.op in ("==", "!=", "<", "<=", ">", ">="):
+            # exact comparison with a non-integral constant p/q, in integers: L op p/q <=> L*q op p
+            for const_side, other, flip in ((e.right, e.left, False), (e.left, e.right, True)):
+                if self.is_const(const_side):
+                    c = _Interp(self.model, {}).ev(const_side)
+                    if isinstance(c, Fraction) and c.denominator != 1:
+                        scaled = f"({x(other)} * {c.denominator})"
+                        return f"({c.numerator} {e.op} {scaled})" if flip else f"({scaled} {e.op} {c.numerator})"
+                    break
         if isinstance(e, Lit):
             return self.lit(e.value)
         if isinstance(e, InputRef):
@@ -359,11 +397,7 @@ class _Codegen:
                 return x(e.args[0])
             return f"{e.op}({', '.join(x(a) for a in e.args)})"
         if isinstance(e, InGroup):
-            table = group_table(self.model.spec, e.group)
-            if table.static:
-                return f"({x(e.country)} in {self.const(table.sets[0])})"
-            return (f"({x(e.country)} in {self.const(table.sets)}"
-                    f"[_bisect({self.const(table.breaks)}, {x(e.date)})])")
+            return f"({x(e.country)} in {self.group_lookup(e.group, e.date)})"
         if isinstance(e, InSet):
             return f"({x(e.element)} in {x(e.collection)})"
         raise EvalError(f"unknown expression node {type(e).__name__}")
@@ -455,13 +489,17 @@ def _input_loads(g: _Codegen) -> list[str]:
     for path, v in g.inputs.items():
         lines.append(f"    {v} = tx[{path!r}]")
         if isinstance(g.model.inputs[path].type, Num):
-            lines.append(f"    if {v}.__class__ is _Fraction and {v}.denominator == 1: {v} = {v}.numerator")
+            # integral Fractions become ints (int arithmetic is several times faster); the slots
+            # _numerator/_denominator skip the property calls (CPython's fractions module)
+            lines.append(f"    if {v}.__class__ is _Fraction and {v}._denominator == 1: {v} = {v}._numerator")
+    for name, code in g.hoisted.values():
+        lines.append(f"    {name} = {code}")
     return lines
 
 
 def _namespace(g: _Codegen) -> dict[str, Any]:
     ns: dict[str, Any] = dict(g.consts)
-    ns.update(_bisect=bisect_right, _compress=compress, _Fraction=Fraction, _Trace=Trace,
+    ns.update(_new=object.__new__, _bisect=bisect_right, _compress=compress, _Fraction=Fraction, _Trace=Trace,
               _key=_value_key, _sorted=sorted, _frozenset=frozenset)
     exec(_CONFLICT_HELPER, ns)
     return ns
@@ -495,15 +533,36 @@ def compile_model(model: Model) -> Compiled:
     apps = ", ".join(g.var(("app", r)) for r in rule_names)
     fires = ", ".join(g.var(("fire", r)) for r in rule_names)
     lines = ["def run(tx):", "    ff = {}", "    conf = []"] + _input_loads(g) + body
+    # the frozen Trace is filled through its __dict__: the dataclass __init__ (one
+    # object.__setattr__ per field) costs as much as a small model's whole decision
+    # applicable/fired: the frozensets are memoised by their pattern of booleans (few distinct)
+    comma = "," if rule_names else ""
     lines += [
-        f"    return _Trace({{{outs}}},",
-        f"                  _frozenset(_compress({names}, ({apps}{',' if rule_names else ''}))),",
-        f"                  _frozenset(_compress({names}, ({fires}{',' if rule_names else ''}))),",
-        f"                  ff,",
-        f"                  tuple(c for _k, c in _sorted(conf)) if conf else ())",
+        f"    ka = ({apps}{comma})",
+        f"    kf = ({fires}{comma})",
+        f"    sa = _sets.get(ka)",
+        f"    if sa is None: sa = _mkset(ka)",
+        f"    sf = _sets.get(kf)",
+        f"    if sf is None: sf = _mkset(kf)",
+        f"    t = _new(_Trace)",
+        f"    t.__dict__.update(outcomes={{{outs}}},",
+        f"        applicable=sa,",
+        f"        fired=sf,",
+        f"        first_failing=ff,",
+        f"        conflicts=tuple(c for _k, c in _sorted(conf)) if conf else ())",
+        f"    return t",
     ]
     source = "\n".join(lines) + "\n"
     ns = _namespace(g)
+    sets: dict[tuple[bool, ...], frozenset[str]] = {}
+
+    def mkset(key: tuple[bool, ...]) -> frozenset[str]:
+        if len(sets) >= 1 << 16:
+            sets.clear()
+        out = sets[key] = frozenset(compress(rule_names, key))
+        return out
+
+    ns.update(_sets=sets, _mkset=mkset)
     exec(compile(source, f"<earl model {model.reading}>", "exec"), ns)
     compiled = Compiled(run=ns["run"], source=source, params=dict(model.params),
                         rules=model.rules, defs=model.defs)
