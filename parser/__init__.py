@@ -18,7 +18,7 @@ from typing import Optional, Union
 from ..solver import ir
 from .diagnostics import Diagnostic, Reporter, SpecError, render_all
 
-__all__ = ["load_spec", "load_spec_with_warnings", "parse_expression", "SpecError", "Diagnostic",
+__all__ = ["load_spec", "load_spec_with_warnings", "load_spec_sources", "parse_expression", "SpecError", "Diagnostic",
            "render_all", "spec_files", "shipped_spec_dir"]
 
 
@@ -63,10 +63,6 @@ def spec_files(path: Union[str, os.PathLike, None] = None) -> list[tuple[str, st
 
 
 def _load(path, reporter: Reporter) -> Optional[ir.Spec]:
-    from . import check as check_mod
-    from .lower import lower
-    from .parse import parse_text
-
     if path is not None and not Path(path).exists():
         reporter.error(ir.Pos(str(path), 0, 0), "no such file or folder")
         return None
@@ -75,6 +71,14 @@ def _load(path, reporter: Reporter) -> Optional[ir.Spec]:
         reporter.error(ir.Pos(str(path) if path is not None else "earl.spec", 0, 0),
                        "no .earl files found")
         return None
+    return _load_files(files, reporter)
+
+
+def _load_files(files, reporter: Reporter) -> Optional[ir.Spec]:
+    from . import check as check_mod
+    from .lower import lower
+    from .parse import parse_text
+
     trees = []
     for name, data in files:
         if isinstance(data, Exception):
@@ -103,6 +107,16 @@ def load_spec_with_warnings(path: Union[str, os.PathLike, None] = None) -> tuple
     if spec is None or reporter.errors:
         raise SpecError(reporter.sorted())
     return spec, reporter.sorted()
+
+
+def load_spec_sources(sources: dict[str, str]) -> ir.Spec:
+    """Load a spec from text: {file name: contents} (file names are used in diagnostics)."""
+    reporter = Reporter()
+    spec = _load_files([(name, text.encode("utf-8", "surrogatepass")) for name, text in sources.items()],
+                       reporter)
+    if spec is None or reporter.errors:
+        raise SpecError(reporter.sorted())
+    return spec
 
 
 def load_spec(path: Union[str, os.PathLike, None] = None) -> ir.Spec:

@@ -13,6 +13,7 @@ expected where they stand (an enum member, a country code), so `destination == "
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
@@ -58,13 +59,17 @@ def is_contextual(e) -> bool:
     return isinstance(e, (ast.StringLit, ast.SetLit, ast.NoneLit))
 
 
+@functools.lru_cache(maxsize=None)
+def _source_countries(source: str) -> tuple[tuple[str, str], ...]:
+    import pycountry
+    if source == "iso3166":
+        return tuple((c.alpha_2, getattr(c, "common_name", None) or c.name) for c in pycountry.countries)
+    return ()
+
+
 def country_domain(source: str, extras: Iterable[tuple[str, str]]) -> dict[str, str]:
     """code -> name: ISO 3166-1 alpha-2 (pycountry) plus user-assigned extras."""
-    import pycountry
-    out: dict[str, str] = {}
-    if source == "iso3166":
-        for c in pycountry.countries:
-            out[c.alpha_2] = getattr(c, "common_name", None) or c.name
+    out = dict(_source_countries(source))
     for code, name in extras:
         out[code] = name
     return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections import OrderedDict
 from fractions import Fraction
 from importlib import resources
 from typing import Any, Optional
@@ -566,11 +567,33 @@ def _blank(text: str, start: int, end: int) -> str:
     return text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
 
 
+# Syntax trees of files parsed without error, by (file name, text): loading the same spec again
+# (tests, fuzzing, a CLI session) re-checks it without re-parsing. The checker never mutates a tree.
+_AST_CACHE: "OrderedDict[tuple[str, str], ast.File]" = OrderedDict()
+_AST_CACHE_SIZE = 256
+
+
 def parse_text(text: str, file: str, reporter: Reporter, start: str = "start"):
     """Parse one file (or, with start="expr", one expression). Returns the AST, or None after
     reporting syntax errors (as many as can be found: after each error the declaration in which
     it occurred is skipped and parsing resumes at the next one)."""
     reporter.add_source(file, text)
+    if start == "start":
+        key = (file, text)
+        cached = _AST_CACHE.get(key)
+        if cached is not None:
+            _AST_CACHE.move_to_end(key)
+            return cached
+        tree = _parse_text(text, file, reporter, start)
+        if tree is not None:
+            _AST_CACHE[key] = tree
+            while len(_AST_CACHE) > _AST_CACHE_SIZE:
+                _AST_CACHE.popitem(last=False)
+        return tree
+    return _parse_text(text, file, reporter, start)
+
+
+def _parse_text(text: str, file: str, reporter: Reporter, start: str):
     parser = get_parser()
     work = text
     had_error = False
