@@ -27,7 +27,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from .ir import Expr, Model, NOWHERE, Pos, PropertyDecl, Spec, Value, resolve
 from .results import Instance, Proof, Result, Unknown
@@ -289,14 +288,14 @@ def _engine_name(r, z3):
 
 def verify(spec: Spec, *, readings: list[str] | None = None, timeout_ms: int = 10_000,
            cx_dir: str | Path | None = None, primitives: Primitives | None = None,
-           spec_dir: str = "", analyses: tuple[str, ...] = ANALYSES,
-           progress: Callable[[object], None] | None = None) -> VerifyResult:
+           spec_dir: str = "", analyses: tuple[str, ...] = ANALYSES, explore: bool = True,
+           jobs: int = 1) -> VerifyResult:
     """Run every check on `spec`. `readings`: default all (in declaration order).
-    `cx_dir`: where counterexamples are replayed from and written to (None: neither)."""
+    `cx_dir`: where counterexamples are replayed from and written to (None: neither).
+    `explore`: first run sampled transactions through the evaluator so that rules seen firing
+    need no dead/shadowed query (an optimisation only).
+    `jobs`: readings verified in parallel worker processes (fork; falls back to one process)."""
     from . import counterexamples as cxs
-    from .analyses import conflict, dead, gap, shadowed, vacuous
-    modules = {"conflict": conflict, "gap": gap, "dead": dead, "shadowed": shadowed,
-               "vacuous": vacuous}
     t0 = time.perf_counter()
     readings = list(readings) if readings else list(spec.readings)
     result = VerifyResult(spec_dir=spec_dir, readings=readings, cx_dir=str(cx_dir or ""))
@@ -306,42 +305,82 @@ def verify(spec: Spec, *, readings: list[str] | None = None, timeout_ms: int = 1
     if cx_dir is not None:
         result.stored = cxs.replay_stored(spec, models, prims, Path(cx_dir))
 
+    global _JOB
+    _JOB = (spec, prims, timeout_ms, analyses, explore)
+    outcomes: dict[str, tuple] = {}
+    if jobs > 1 and len(readings) > 1:
+        outcomes = _parallel(readings, jobs)
     for reading in readings:
-        model = models[reading]
-        ctx = Context(model, prims, timeout_ms)
-        for prop in spec.properties.values():
-            pr = check_property(prims, model, prop, timeout_ms)
-            result.properties.append(pr)
-            if pr.counterexample is not None and pr.outcome == "fails":
-                ctx.observe(pr.counterexample)
-            if progress:
-                progress(pr)
-        for name in analyses:
-            try:
-                found = modules[name].run(ctx)
-            except Exception as e:
-                result.errors.append(f"{name} analysis under {reading}: {type(e).__name__}: {e}")
-                continue
-            # every witness an analysis reports must replay too
-            for f in found:
-                if f.witness is not None:
-                    _check_witness(prims, model, f)
-            result.findings.extend(found)
-            if progress:
-                for f in found:
-                    progress(f)
-        result.queries += ctx.queries
+        if reading not in outcomes:
+            outcomes[reading] = _verify_reading(reading)
+    _JOB = None
+    for reading in readings:
+        props, findings, queries, errors = outcomes[reading]
+        result.properties += props
+        result.findings += findings
+        result.queries += queries
+        result.errors += errors
 
     if cx_dir is not None:
         written = cxs.write_all(spec, models, prims, Path(cx_dir), result.properties, result.stored)
         for pr in result.properties:
             pr.cx_file = written.get((pr.name, pr.reading), "")
-    else:
-        if any(p.outcome == "fails" for p in result.properties):
-            result.notes.append("counterexamples were not written: no counterexamples folder "
-                                "(pass --counterexamples DIR)")
+    elif any(p.outcome == "fails" for p in result.properties):
+        result.notes.append("counterexamples were not written: no counterexamples folder "
+                            "(pass --counterexamples DIR)")
     result.seconds = time.perf_counter() - t0
     return result
+
+
+_JOB: tuple | None = None   # what the reading workers inherit (fork): never pickled
+
+
+def _parallel(readings: list[str], jobs: int) -> dict[str, tuple]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    try:
+        ctx = multiprocessing.get_context("fork")
+    except ValueError:      # no fork on this platform: verify in this process
+        return {}
+    out = {}
+    try:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(readings)), mp_context=ctx) as pool:
+            for reading, res in zip(readings, pool.map(_verify_reading, readings)):
+                out[reading] = res
+    except Exception:       # a worker that died (or results that cannot travel): redo here
+        return {}
+    return out
+
+
+def _verify_reading(reading: str) -> tuple[list[PropertyResult], list[Finding], int, list[str]]:
+    """Every property and analysis under one reading (one Model, reused by every check)."""
+    from .analyses import conflict, dead, gap, shadowed, vacuous
+    modules = {"conflict": conflict, "gap": gap, "dead": dead, "shadowed": shadowed,
+               "vacuous": vacuous}
+    spec, prims, timeout_ms, analyses, explore = _JOB
+    model = resolve(spec, reading)
+    ctx = Context(model, prims, timeout_ms)
+    props: list[PropertyResult] = []
+    findings: list[Finding] = []
+    errors: list[str] = []
+    for prop in spec.properties.values():
+        pr = check_property(prims, model, prop, timeout_ms)
+        props.append(pr)
+        if pr.counterexample is not None and pr.outcome == "fails":
+            ctx.observe(pr.counterexample)
+    if explore and any(a in analyses for a in ("dead", "shadowed")):
+        ctx.explore()
+    for name in analyses:
+        try:
+            found = modules[name].run(ctx)
+        except Exception as e:
+            errors.append(f"{name} analysis under {reading}: {type(e).__name__}: {e}")
+            continue
+        for f in found:     # every witness an analysis reports must replay too
+            if f.witness is not None:
+                _check_witness(prims, model, f)
+        findings.extend(found)
+    return props, findings, ctx.queries, errors
 
 
 def _check_witness(prims: Primitives, model: Model, finding: Finding) -> None:

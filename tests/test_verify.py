@@ -310,3 +310,14 @@ def test_github_annotations_for_spec_errors(tmp_path, brute):
     r = CliRunner().invoke(command, [str(bad)], env={"GITHUB_ACTIONS": "true"})
     assert r.exit_code == 2
     assert any(l.startswith("::error file=") and "x.earl,line=2" in l for l in r.output.splitlines())
+
+
+def test_parallel_readings_match_sequential():
+    from earl.solver.report import to_json
+    spec = load_spec(str(DEFECTS / "conflict"))
+    a = verify_mod.verify(spec, primitives=BruteForce(), jobs=1)
+    b = verify_mod.verify(spec, primitives=BruteForce(), jobs=2)
+    strip = lambda d: [{k: v for k, v in p.items() if k != "seconds"} for p in d["properties"]]
+    assert strip(to_json(a, spec)) == strip(to_json(b, spec))
+    assert to_json(a, spec)["findings"] == to_json(b, spec)["findings"]
+    assert a.exit_code == b.exit_code == 1

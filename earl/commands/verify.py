@@ -43,9 +43,11 @@ def default_cx_dir(spec_dir: Path) -> Path | None:
               metavar="DIR", help="Where counterexamples are replayed from and written to "
               "(default: counterexamples/ beside the spec folder, if it exists).")
 @click.option("--no-counterexamples", is_flag=True, help="Neither replay nor write counterexamples.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Readings verified in parallel processes (default: one per CPU).")
 @click.option("-v", "--verbose", is_flag=True, help="Also show intended findings' witnesses and "
               "a witness for every non-vacuous property.")
-def command(spec_dir, readings, junit, as_json, timeout, cx_dir, no_counterexamples, verbose):
+def command(spec_dir, readings, junit, as_json, timeout, cx_dir, no_counterexamples, jobs, verbose):
     """Prove every property of SPEC_DIR (default: the shipped spec) under every reading with z3,
     cross-check with clingo, run the built-in analyses (conflict, gap, dead, shadowed, vacuous)
     and replay stored counterexamples."""
@@ -83,7 +85,8 @@ def command(spec_dir, readings, junit, as_json, timeout, cx_dir, no_counterexamp
         sys.exit(1)
     result = verify_mod.verify(spec, readings=list(readings) or None,
                                timeout_ms=max(1, int(timeout * 1000)), cx_dir=cx_dir,
-                               primitives=prims, spec_dir=str(spec_dir))
+                               primitives=prims, spec_dir=str(spec_dir),
+                               jobs=jobs or os.cpu_count() or 1)
 
     if github:
         for line in report.github_annotations(result, spec):

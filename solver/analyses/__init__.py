@@ -96,9 +96,101 @@ class Context:
         self.fired_seen |= trace.fired
         self.applied_seen |= trace.applicable
 
+    def explore(self, samples: int = 3000, seed: int = 0) -> None:
+        """Run `samples` pseudo-random transactions (fixed seed: reproducible) through the
+        reference evaluator and remember which rules they make apply and fire. Sound: a rule seen
+        firing on a real transaction is live, so dead/shadowed need no query for it; it only
+        saves solver queries (every rule not seen still gets one)."""
+        import random
+        try:
+            domains = sample_domains(self.model)
+        except Exception:   # exploration is an optimisation only
+            return
+        rng = random.Random(seed)
+        paths = list(domains)
+        from ..evaluate import run_batch
+        from ..transaction import complete
+        spec, total = self.model.spec, len(self.model.rules)
+        stale, batch = 0, 200
+        for _ in range(0, samples, batch):
+            before = len(self.fired_seen)
+            txs = [complete(spec, {p: rng.choice(domains[p]) for p in paths if rng.random() < 0.5})
+                   for _ in range(batch)]
+            try:
+                traces = run_batch(self.model, txs)
+            except Exception:
+                return
+            for t in traces:
+                self.fired_seen |= t.fired
+                self.applied_seen |= t.applicable
+            stale = stale + 1 if len(self.fired_seen) == before else 0
+            if len(self.fired_seen) == total or stale >= 3:   # nothing new for 600 samples
+                return
+
     def rule_pos(self, name: str) -> Pos:
         rule = self.model.rules.get(name) or self.model.spec.rules.get(name)
         return rule.pos if rule else NOWHERE
+
+
+def sample_domains(model: Model) -> dict[str, list]:
+    """Candidate values of each input, derived from the spec only: every bool and enum member,
+    the numbers the model names (and their neighbours), the group boundary dates, the countries
+    named by the spec plus one member of each listed group and one country in no group."""
+    import datetime
+    from fractions import Fraction
+    from ..countries import boundary_dates_of
+    from ..ir import Bool, Country, Date, Enum, Lit, Num
+    from ..minimize import numeric_thresholds
+    spec = model.spec
+    numbers = sorted({t + d for t in numeric_thresholds([model]) for d in (-1, 0, 1)} | {Fraction(0)})
+    days = set()
+    for b in boundary_dates_of(spec):
+        days |= {b, b - datetime.timedelta(days=1)}
+    countries = _country_sample(spec)
+    out: dict[str, list] = {}
+    for path, decl in spec.inputs.items():
+        t = decl.type
+        default = [decl.default.value] if isinstance(decl.default, Lit) else []
+        if isinstance(t, Bool):
+            vals = [False, True]
+        elif isinstance(t, Enum):
+            vals = list(spec.enums[t.name].members) + ([None] if t.optional else [])
+        elif isinstance(t, Num):
+            vals = [x for x in numbers if decl.minimum is None or x >= decl.minimum]
+            if t.integer:
+                vals = sorted({Fraction(x.numerator // x.denominator) for x in vals}
+                              | {Fraction(-(-x.numerator // x.denominator)) for x in vals})
+                vals = [x for x in vals if decl.minimum is None or x >= decl.minimum]
+        elif isinstance(t, Date):
+            vals = sorted(days | set(default))
+        elif isinstance(t, Country):
+            vals = sorted(countries | set(default))
+        else:
+            continue
+        if vals:
+            out[path] = vals
+    return out
+
+
+_COUNTRY_SAMPLES: dict[int, tuple[object, set[str]]] = {}
+
+
+def _country_sample(spec) -> set[str]:
+    """Named countries, one member of each listed group, one country in no group (per spec)."""
+    cached = _COUNTRY_SAMPLES.get(id(spec))
+    if cached is not None and cached[0] is spec:
+        return cached[1]
+    from ..countries import named_countries
+    grouped: set[str] = set()
+    countries: set[str] = set(named_countries(spec))
+    for g in spec.groups.values():
+        if g.members:
+            countries.add(g.members[0].country)
+            grouped |= {m.country for m in g.members}
+    outside = sorted(set(spec.countries) - grouped)
+    countries |= set(outside[:1])
+    _COUNTRY_SAMPLES[id(spec)] = (spec, countries)
+    return countries
 
 
 def intended(rule: Rule, *kinds: str) -> bool:
