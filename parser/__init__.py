@@ -10,7 +10,9 @@ optional hint); `SpecError.render()` gives them all as text.
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from importlib import resources
 from pathlib import Path
 from typing import Optional, Union
@@ -50,7 +52,7 @@ def spec_files(path: Union[str, os.PathLike, None] = None) -> list[tuple[str, st
         return out
     p = Path(path)
     if p.is_dir():
-        files = sorted(x for x in p.rglob("*.earl") if x.is_file())
+        files = sorted(x for x in p.glob("*.earl") if x.is_file())
     else:
         files = [p]
     out = []
@@ -74,7 +76,31 @@ def _load(path, reporter: Reporter) -> Optional[ir.Spec]:
     return _load_files(files, reporter)
 
 
+@contextlib.contextmanager
+def _deep_recursion(limit: int = 20_000):
+    """The checker and the lowering walk expressions recursively; allow deeply nested ones."""
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, limit))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
+
+
+def _too_deep(reporter: Reporter, file: str) -> None:
+    reporter.error(ir.Pos(file, 1, 1), "an expression is nested too deeply to be checked")
+
+
 def _load_files(files, reporter: Reporter) -> Optional[ir.Spec]:
+    try:
+        with _deep_recursion():
+            return _load_files_inner(files, reporter)
+    except RecursionError:
+        _too_deep(reporter, files[0][0] if files else "<spec>")
+        return None
+
+
+def _load_files_inner(files, reporter: Reporter) -> Optional[ir.Spec]:
     from . import check as check_mod
     from .lower import lower
     from .parse import parse_text
@@ -137,11 +163,16 @@ def parse_expression(spec: ir.Spec, text: str) -> ir.Expr:
     from .parse import parse_text
 
     reporter = Reporter()
-    tree = parse_text(text, CONDITION_FILE, reporter, start="expr")
-    if tree is None or reporter.errors:
-        raise SpecError(reporter.sorted())
-    ec = ExprChecker(Scope.of_spec(spec), reporter)
-    ec.check(tree, ir.Bool(), "the condition")
-    if reporter.errors:
-        raise SpecError(reporter.sorted())
-    return Lowerer(ec.types, ec.refs).expr(tree)
+    try:
+        with _deep_recursion():
+            tree = parse_text(text, CONDITION_FILE, reporter, start="expr")
+            if tree is None or reporter.errors:
+                raise SpecError(reporter.sorted())
+            ec = ExprChecker(Scope.of_spec(spec), reporter)
+            ec.check(tree, ir.Bool(), "the condition")
+            if reporter.errors:
+                raise SpecError(reporter.sorted())
+            return Lowerer(ec.types, ec.refs).expr(tree)
+    except RecursionError:
+        _too_deep(reporter, CONDITION_FILE)
+        raise SpecError(reporter.sorted()) from None

@@ -150,6 +150,9 @@ class ExprChecker:
     # -------------------------------------------------------------- cases
     def _check(self, e, expected, what=""):
         if isinstance(e, ast.NumberLit):
+            if isinstance(expected, ir.Num) and expected.integer and e.value.denominator != 1:
+                self.err(e, f"{what or 'this'} is an integer, but {e.text} is not a whole number")
+                return None
             return ir.Num()
         if isinstance(e, ast.DateLit):
             return ir.Date()
@@ -676,9 +679,6 @@ class SpecChecker:
                 if not isinstance(e, ast.LITERAL_TYPES):
                     self.err(e, f"the default of input '{p}' must be a literal or another input's path")
                     continue
-                if isinstance(t, ir.Num) and t.integer and isinstance(e, ast.NumberLit) and e.value.denominator != 1:
-                    self.err(e, f"input '{p}' is an integer, but its default {e.text} is not a whole number")
-                    continue
                 self.ec.check(e, t, f"the default of input '{p}'")
             self._minimum(d, t, e)
         # cycles among input defaults
@@ -867,11 +867,12 @@ class SpecChecker:
             t = self.decl_types[id(d)]
             if t is None:
                 continue
-            if isinstance(t, ir.Num) and t.integer and isinstance(b.value, ast.NumberLit) \
-                    and b.value.value.denominator != 1:
-                self.err(b.value, f"{what} '{target}' is an integer, but {b.value.text} is not a whole number")
+            if self.ec.check_literal(b.value, t, f"the value of {what} '{target}'") is None:
                 continue
-            self.ec.check_literal(b.value, t, f"the value of {what} '{target}'")
+            low = getattr(d, "minimum", None)
+            if low is not None and isinstance(b.value, ast.NumberLit) and b.value.value < low.value:
+                self.err(b.value, f"the value of {what} '{target}', {b.value.text}, is below its minimum {low.text}",
+                         length=len(b.value.text))
 
     # -------------------------------------------------------------- dependencies and unused names
     def _names_in(self, e, out: list) -> None:

@@ -14,7 +14,7 @@ from fractions import Fraction
 from importlib import resources
 from typing import Any, Optional
 
-from lark import Lark, Token, Transformer, Tree, v_args
+from lark import Lark, Token, Transformer_NonRecursive, Tree, v_args
 from lark.exceptions import (LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput,
                              UnexpectedToken, VisitError)
 
@@ -84,9 +84,9 @@ class _BadLiteral(Exception):
 # --------------------------------------------------------------------------- lark tree -> AST
 
 @v_args(meta=True)
-class ToAst(Transformer):
+class ToAst(Transformer_NonRecursive):
     def __init__(self, file: str, reporter: Reporter):
-        super().__init__(visit_tokens=False)
+        super().__init__(visit_tokens=False)  # non-recursive: deep expressions are fine
         self.file = file
         self.reporter = reporter
 

@@ -436,3 +436,24 @@ def test_condition_must_be_bool(base_spec):
     with pytest.raises(SpecError) as ei:
         parse_expression(base_spec, "n + 1")
     assert "the condition should be a bool, but it is a number" in ei.value.render()
+
+
+def test_integer_input_default_must_be_whole(tmp_path):
+    expect_error(tmp_path, "input q : integer = 2.5\n", "2.5", "the default of input 'q' is an integer, but 2.5 is not a whole number")
+
+
+def test_example_value_below_minimum(tmp_path):
+    expect_error(tmp_path, 'input q : number = 1, min 0\nexample e "e" given q = -2\n', "-2",
+                 "the value of input 'q', -2, is below its minimum 0")
+
+
+def test_default_below_minimum(tmp_path):
+    expect_error(tmp_path, "param p : number = 1, min 5\ndef x : bool = p > 1\n", "1, min", "the default 1 is below the minimum 5")
+
+
+def test_deeply_nested_expressions_are_fine(tmp_path):
+    f = tmp_path / "t.earl"
+    f.write_text(BASE + "def x : bool = " + " and ".join(["n > 1"] * 3000) + "\n"
+                 + 'rule a "a" cite "c" when x then o = true\n')
+    spec = load_spec(f)
+    assert len(spec.defs["x"].body.args) == 3000
