@@ -75,6 +75,24 @@ def country_domain(source: str, extras: Iterable[tuple[str, str]]) -> dict[str, 
     return out
 
 
+@functools.lru_cache(maxsize=None)
+def reserved_words() -> frozenset[str]:
+    """The keywords of the grammar: a name spelt like one could not always be referred to."""
+    import re as _re
+    from .parse import get_parser
+    words: set[str] = set()
+    for t in get_parser().terminals:
+        if t.pattern.type == "str":
+            if t.pattern.value.isidentifier():
+                words.add(t.pattern.value)
+        else:
+            # alternatives of regex keywords such as "holds" | "fails", (max|min)(?=\()
+            words.update(w for w in _re.findall(r"[A-Za-z_]+", t.pattern.value)
+                         if t.name not in ("NAME", "STRING", "NUMBER", "DATE", "COMMENT", "WS")
+                         and len(w) > 2)
+    return frozenset(words)
+
+
 @dataclass
 class Scope:
     inputs: dict[str, object] = field(default_factory=dict)     # path -> ir type
@@ -417,6 +435,8 @@ class SpecChecker:
         for d in decls:
             by_kind.setdefault(d.kind, []).append(d)
             self._metas(d)
+            if d.kind != "countries":  # its name is the source (iso3166)
+                self._reserved(d)
         self.readings = self._unique(by_kind.get("reading", []), "reading")
         self.enums = self._unique(by_kind.get("enum", []), "enum")
         values = [d for d in decls if d.kind in ("input", "param", "def", "outcome", "group")]
@@ -464,6 +484,12 @@ class SpecChecker:
                        self.decl_types)
 
     # -------------------------------------------------------------- helpers
+    def _reserved(self, d: ast.Decl) -> None:
+        first = d.name.name.split(".")[0]
+        if first in reserved_words():
+            self.err(d.name, f"'{first}' is a reserved word of the language and cannot name {_a(d.kind)}",
+                     length=len(first))
+
     def _metas(self, d: ast.Decl) -> None:
         seen: dict[str, ast.MetaClause] = {}
         for m in d.metas:

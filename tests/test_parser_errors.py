@@ -457,3 +457,7 @@ def test_deeply_nested_expressions_are_fine(tmp_path):
                  + 'rule a "a" cite "c" when x then o = true\n')
     spec = load_spec(f)
     assert len(spec.defs["x"].body.args) == 3000
+
+
+def test_reserved_word_as_name(tmp_path):
+    expect_error(tmp_path, "def true : bool = n > 1\n", "true", "'true' is a reserved word of the language and cannot name a def")
