@@ -539,6 +539,8 @@ def _syntax_diagnostic(e: UnexpectedInput, text: str, file: str, reporter: Repor
             hint = "codes with letters that read as exponents (like 4E091) must be quoted strings"
         elif tok.type == "NAME" and "STRING" in accepts and "NAME" not in accepts:
             hint = f"did you mean the string \"{tok}\"?"
+        elif tok.start_pos is not None and re.search(r"(?<![\w.])if\s+$", text[:tok.start_pos]):
+            hint = "inside an expression, write 'if ... then ... else ...' in parentheses"
         reporter.error(Pos(file, tok.line, tok.column),
                        f"unexpected {_describe_token(tok)}; expected {expected_in_words(accepts)}",
                        hint, length=len(str(tok)))

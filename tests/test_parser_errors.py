@@ -461,3 +461,8 @@ def test_deeply_nested_expressions_are_fine(tmp_path):
 
 def test_reserved_word_as_name(tmp_path):
     expect_error(tmp_path, "def true : bool = n > 1\n", "true", "'true' is a reserved word of the language and cannot name a def")
+
+
+def test_nested_if_needs_parentheses_hint(tmp_path):
+    expect_error(tmp_path, "def x : bool = o or if o then true else false\n", "o then",
+                 "unexpected name 'o'", hint="inside an expression, write 'if ... then ... else ...' in parentheses")
