@@ -312,6 +312,12 @@ def human(result: VerifyResult, spec: Spec, console, *, verbose: bool = False) -
             console.print(f"  {mark} {escape(label)}: {escape(f.message)}")
             if f.witness is not None and (f.status != "intended" or verbose):
                 console.print(f"      [{dim}]witness: " + escape(one_line(spec, f.witness, params)) + "[/]")
+        witnessed = [f for f in result.findings if f.reading == reading and f.status == "ok"
+                     and f.kind == "vacuous"]
+        if witnessed and not verbose:
+            console.print(f"  [{dim}]non-vacuous: {len(witnessed)} propert"
+                          f"{'y' if len(witnessed) == 1 else 'ies'} with a premise some transaction "
+                          f"satisfies (witnesses: -v or --json)[/]")
         if verbose:
             for f in (f for f in result.findings if f.reading == reading and f.status == "ok"):
                 console.print(f"  [{dim}]non-vacuous {escape(f.subject)}: "
