@@ -292,8 +292,8 @@ def verify(spec: Spec, *, readings: list[str] | None = None, timeout_ms: int = 1
            jobs: int = 1) -> VerifyResult:
     """Run every check on `spec`. `readings`: default all (in declaration order).
     `cx_dir`: where counterexamples are replayed from and written to (None: neither).
-    `explore`: first run sampled transactions through the evaluator so that rules seen firing
-    need no dead/shadowed query (an optimisation only).
+    `explore`: first run the spec's examples, then sampled transactions, through the evaluator
+    so that rules seen firing need no dead/shadowed query (an optimisation only).
     `jobs`: readings verified in parallel worker processes (fork; falls back to one process)."""
     from . import counterexamples as cxs
     t0 = time.perf_counter()
@@ -306,7 +306,7 @@ def verify(spec: Spec, *, readings: list[str] | None = None, timeout_ms: int = 1
         result.stored = cxs.replay_stored(spec, models, prims, Path(cx_dir))
 
     global _JOB
-    _JOB = (spec, prims, timeout_ms, analyses, explore)
+    _JOB = (spec, models, prims, timeout_ms, analyses, explore)
     outcomes: dict[str, tuple] = {}
     if jobs > 1 and len(readings) > 1:
         outcomes = _parallel(readings, jobs)
@@ -357,8 +357,8 @@ def _verify_reading(reading: str) -> tuple[list[PropertyResult], list[Finding], 
     from .analyses import conflict, dead, gap, shadowed, vacuous
     modules = {"conflict": conflict, "gap": gap, "dead": dead, "shadowed": shadowed,
                "vacuous": vacuous}
-    spec, prims, timeout_ms, analyses, explore = _JOB
-    model = resolve(spec, reading)
+    spec, models, prims, timeout_ms, analyses, explore = _JOB
+    model = models[reading]
     ctx = Context(model, prims, timeout_ms)
     props: list[PropertyResult] = []
     findings: list[Finding] = []
@@ -369,6 +369,7 @@ def _verify_reading(reading: str) -> tuple[list[PropertyResult], list[Finding], 
         if pr.counterexample is not None and pr.outcome == "fails":
             ctx.observe(pr.counterexample)
     if explore and any(a in analyses for a in ("dead", "shadowed")):
+        ctx.observe_examples()
         ctx.explore()
     for name in analyses:
         try:

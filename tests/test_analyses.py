@@ -107,3 +107,13 @@ def test_witnesses_of_rules_seen_firing_spare_dead_queries():
     # one batched query finds a transaction firing the rules; later rounds cover the rest
     assert first <= len(ctx.model.rules)
     assert ctx.fired_seen >= set(ctx.model.rules)
+
+
+def test_exploration_spares_queries_and_keeps_dead_rules_dead():
+    prims = BruteForce()
+    ctx = ctx_for("dead", prims)
+    ctx.explore()
+    assert ctx.fired_seen == set(ctx.model.rules) - {"never"}   # sampling can't fire a dead rule
+    found = dead.run(ctx)
+    assert [f.subject for f in found] == ["never"]
+    assert ctx.queries == 2    # RuleFires(never), then RuleApplies(never) to classify it

@@ -96,12 +96,28 @@ class Context:
         self.fired_seen |= trace.fired
         self.applied_seen |= trace.applicable
 
+    def observe_examples(self) -> None:
+        """Run the spec's examples (concrete transactions) through the reference evaluator under
+        this reading and remember which rules they make fire (with the example's parameters: a
+        valid parameter choice, since proofs range over every parameter value)."""
+        from ..transaction import complete
+        for ex in self.model.spec.examples.values():
+            try:
+                trace = self.primitives.trace(self.model, complete(self.model.spec, ex.given),
+                                              dict(ex.params))
+            except Exception:   # an optimisation only: a broken example is `earl test`'s business
+                continue
+            self.fired_seen |= trace.fired
+            self.applied_seen |= trace.applicable
+
     def explore(self, samples: int = 3000, seed: int = 0) -> None:
         """Run `samples` pseudo-random transactions (fixed seed: reproducible) through the
         reference evaluator and remember which rules they make apply and fire. Sound: a rule seen
         firing on a real transaction is live, so dead/shadowed need no query for it; it only
         saves solver queries (every rule not seen still gets one)."""
         import random
+        if self.fired_seen >= set(self.model.rules):
+            return
         try:
             domains = sample_domains(self.model)
         except Exception:   # exploration is an optimisation only
