@@ -339,3 +339,11 @@ def test_committed_counterexamples_of_the_shipped_spec_still_reproduce():
     for s in results:
         data = json.loads(Path(s.file).read_text())
         assert data["expected"] == verify_mod.expectation(spec.properties[s.property], s.reading)
+
+
+def test_json_stays_parseable_under_github_actions(monkeypatch):
+    monkeypatch.setattr(verify_mod, "Primitives", BruteForce)
+    r = CliRunner().invoke(command, [str(DEFECTS / "conflict"), "--no-counterexamples", "--json"],
+                           env={"GITHUB_ACTIONS": "true"})
+    assert json.loads(r.stdout)["exit_code"] == 1
+    assert any(l.startswith("::error file=") for l in r.stderr.splitlines())

@@ -89,8 +89,10 @@ def command(spec_dir, readings, junit, as_json, timeout, cx_dir, no_counterexamp
                                jobs=jobs or os.cpu_count() or 1)
 
     if github:
+        # with --json the annotations go to stderr (the runner reads workflow commands from
+        # both streams), so that stdout stays one JSON document
         for line in report.github_annotations(result, spec):
-            click.echo(line)
+            click.echo(line, err=as_json)
     if as_json:
         click.echo(json.dumps(report.to_json(result, spec), indent=2, ensure_ascii=False))
     else:
