@@ -9,8 +9,9 @@ with B = v is expected to decide O, and
 
     gap(O, B, v)  :=  satisfiable(B == v and O == none)
 
-reports a transaction where B = v but no rule decided O (e.g. "a licence is required but no
-licensing policy applies"), with a minimal witness. The finding is intended (reported, does not
+reports a transaction where B = v but no rule decided O (in a rule set where "a requirement
+holds" is B and "the treatment decided under it" is O: the requirement holds but no treatment
+was decided), with a minimal witness. The finding is intended (reported, does not
 fail the run) when a rule concluding O is marked `intended "gap"`.
 """
 from __future__ import annotations
