@@ -13,7 +13,6 @@ import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from .analyses import Finding
 from .ir import Pos, Spec
 from .results import Instance, Proof, Unknown
 from .transaction import value_to_json

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from .ir import Expr, Model, NOWHERE, Pos, PropertyDecl, Spec, Value, resolve
 from .results import Instance, Proof, Result, Unknown
-from .analyses import Context, Finding, cited
+from .analyses import Context, Finding
 
 ANALYSES = ("vacuous", "conflict", "gap", "dead", "shadowed")
 
@@ -217,10 +217,6 @@ def expectation(prop: PropertyDecl, reading: str) -> str:
     return prop.expect_by_reading.get(reading, prop.expect)
 
 
-def _kind(r: Result | None) -> str:
-    return {Proof: "proof", Instance: "instance", Unknown: "unknown"}.get(type(r), "none")
-
-
 def check_property(prims: Primitives, model: Model, prop: PropertyDecl, timeout_ms: int,
                    *, with_determination: bool = True) -> PropertyResult:
     reading = model.reading
@@ -247,8 +243,7 @@ def check_property(prims: Primitives, model: Model, prop: PropertyDecl, timeout_
             try:
                 prims.replay(model, prop.body, r, False)
             except ReplayError as e:
-                res.message = f"counterexample from {r.engine or _engine_name(r, z3)} does not " \
-                              f"replay: {e}"
+                res.message = f"the {_engine_name(r, z3)} counterexample does not replay: {e}"
                 res.counterexample = r
                 return res
     if isinstance(z3, Unknown) or isinstance(asp, Unknown):
@@ -394,7 +389,3 @@ def _check_witness(prims: Primitives, model: Model, finding: Finding) -> None:
     except ReplayError as e:
         finding.status = "error"
         finding.message += f" [witness does not replay: {e}]"
-
-
-def cite_list(model: Model, rules) -> list[str]:
-    return [cited(model, r) for r in rules]
