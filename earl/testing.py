@@ -30,10 +30,10 @@ from typing import Any
 from hypothesis import strategies as st
 
 from .solver import ir
-from .solver.evaluate import EvalError, expr_refs, interpret
+from .solver.evaluate import EvalError, eval_expr, expr_refs
 from .solver.transaction import complete as complete_tx
 
-__all__ = ["transactions", "boundary_numbers", "interesting_dates", "country_pool", "value_strategy"]
+__all__ = ["transactions", "random_transactions", "boundary_numbers", "interesting_dates", "country_pool", "value_strategy"]
 
 _TINY = Fraction(1, 1000)
 
@@ -218,7 +218,7 @@ def _solve(model: ir.Model, diff: ir.Expr, tx: dict, x: str) -> Fraction | None:
     def f(v):
         t = dict(tx)
         t[x] = v
-        r = interpret(model, t, diff)
+        r = eval_expr(model, t, diff)
         if not isinstance(r, Fraction):
             raise TypeError
         return r
@@ -244,6 +244,10 @@ def transactions(spec: ir.Spec, *, complete: bool = True) -> st.SearchStrategy[d
     strategies = {p: value_strategy(spec, d.type, d.minimum) for p, d in spec.inputs.items()}
     targets = _targets(spec)
     inputs = spec.inputs
+    # strategies are built once: building them inside the draw costs more than the draw
+    target_st = st.sampled_from([(m, d, st.sampled_from(xs)) for m, d, xs in targets]) if targets else None
+    delta_st = st.sampled_from([0, 0, 1, -1, _TINY, -_TINY])
+    bools, one_or_two = st.booleans(), st.integers(1, 2)
 
     @st.composite
     def draw_tx(draw):
@@ -252,24 +256,92 @@ def transactions(spec: ir.Spec, *, complete: bool = True) -> st.SearchStrategy[d
             # inputs defaulting to another input keep that default half of the time; with
             # complete=False any input may be absent
             may_omit = (not complete) or isinstance(decl.default, ir.InputRef)
-            if may_omit and draw(st.booleans()):
+            if may_omit and draw(bools):
                 continue
             given[path] = draw(strategies[path])
-        if targets and draw(st.booleans()):
-            for _ in range(draw(st.integers(1, 2))):
-                model, diff, xs = draw(st.sampled_from(targets))
-                x = draw(st.sampled_from(xs))
+        if target_st is not None and draw(bools):
+            for _ in range(draw(one_or_two)):
+                model, diff, xs = draw(target_st)
+                x = draw(xs)
                 root = _solve(model, diff, complete_tx(spec, given), x)
                 if root is None:
                     continue
                 decl = inputs[x]
-                delta = draw(st.sampled_from([0, 0, 1, -1, _TINY, -_TINY]))
-                v = root + delta
+                v = root + draw(delta_st)
                 if decl.type.integer:
-                    v = Fraction(draw(st.sampled_from([math.floor(v), math.ceil(v)])))
+                    v = Fraction(math.ceil(v) if draw(bools) else math.floor(v))
                 if decl.minimum is not None and v < decl.minimum:
                     v = decl.minimum
                 given[x] = v
         return complete_tx(spec, given) if complete else given
 
     return draw_tx()
+
+
+def random_transactions(spec: ir.Spec, n: int, *, seed: int = 0) -> list[dict[str, Any]]:
+    """`n` complete transactions drawn with Python's `random` from the same pools as
+    `transactions` (boundaries, group representatives, dates around changes, boundary solving),
+    without hypothesis: for benchmarks and large differential runs (100,000 transactions)."""
+    import random
+    rnd = random.Random(seed)
+    special, known, outside = country_pool(spec)
+    country_lists = [x for x in (special, known, outside) if x] or [sorted(spec.countries)]
+    days = interesting_dates(spec) or [datetime.date(2025, 1, 1)]
+    bnums = boundary_numbers(spec)
+    targets = _targets(spec)
+    pools: dict[str, list[Fraction]] = {}
+
+    def value(decl: ir.InputDecl):
+        t = decl.type
+        if isinstance(t, ir.Bool):
+            return rnd.random() < 0.5
+        if isinstance(t, ir.Enum):
+            members = spec.enums[t.name].members
+            if t.optional and rnd.random() < 0.3:
+                return None
+            return rnd.choice(members)
+        if isinstance(t, ir.SetOf):
+            return frozenset(m for m in spec.enums[t.enum].members if rnd.random() < 0.5)
+        if isinstance(t, ir.Country):
+            return rnd.choice(rnd.choice(country_lists))
+        if isinstance(t, ir.Date):
+            d = rnd.choice(days)
+            return d if rnd.random() < 0.6 else d + datetime.timedelta(days=rnd.randint(-800, 800))
+        if isinstance(t, ir.Num):
+            lo = decl.minimum
+            pts = pools.get(decl.path)
+            if pts is None:
+                pts = pools[decl.path] = [x for x in bnums if (lo is None or x >= lo)
+                                          and (not t.integer or x.denominator == 1)]
+            r = rnd.random()
+            if pts and r < 0.5:
+                return rnd.choice(pts)
+            base = lo if lo is not None else Fraction(-10 ** 6)
+            if t.integer or r < 0.8:
+                return base + rnd.choice([rnd.randint(0, 100), rnd.randint(0, 10 ** 7), rnd.randint(0, 10 ** 28)])
+            return base + Fraction(rnd.randint(0, 10 ** 9), rnd.randint(1, 1000))
+        raise TypeError(f"no values for type {t}")
+
+    out = []
+    for _ in range(n):
+        given = {}
+        for path, decl in spec.inputs.items():
+            if isinstance(decl.default, ir.InputRef) and rnd.random() < 0.5:
+                continue
+            given[path] = value(decl)
+        if targets and rnd.random() < 0.5:
+            for _ in range(rnd.randint(1, 2)):
+                model, diff, xs = rnd.choice(targets)
+                x = rnd.choice(xs)
+                root = _solve(model, diff, complete_tx(spec, given), x)
+                if root is None:
+                    continue
+                decl = spec.inputs[x]
+                v = root + rnd.choice([0, 0, 1, -1, _TINY, -_TINY])
+                if decl.type.integer:
+                    v = Fraction(math.ceil(v) if rnd.random() < 0.5 else math.floor(v))
+                if decl.minimum is not None and v < decl.minimum:
+                    v = decl.minimum
+                given[x] = v
+        out.append(complete_tx(spec, given))
+    return out

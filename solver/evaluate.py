@@ -579,14 +579,15 @@ def _to_value(v: Any) -> Value:
 def compile_expr(model: Model, expr: Expr) -> Callable[[dict[str, Value]], Value]:
     """Compile one expression over the model (cached); the function takes a complete transaction."""
     compiled = compile_model(model)  # validates the model and keeps the cache fresh
-    cache = model.__dict__.setdefault("_earl_expr_cache", {})
-    key = (id(compiled), expr)
-    try:
-        fn = cache.get(key)
-    except TypeError:
-        key, fn = None, None
-    if fn is not None:
-        return fn
+    cache = model.__dict__.get("_earl_expr_cache")
+    if cache is None or cache[0] is not compiled:
+        cache = (compiled, {})
+        model.__dict__["_earl_expr_cache"] = cache
+    # keyed by identity (hashing a deep frozen expression costs more than evaluating it); the
+    # entry keeps the expression alive, so its id cannot be reused while cached
+    hit = cache[1].get(id(expr))
+    if hit is not None and hit[0] is expr:
+        return hit[1]
     g = _Codegen(model)
     result = g.expr(expr)  # registers the inputs and nodes it reads
     roots = sorted(d for d in expr_refs(expr) if d[0] not in ("input", "param"))
@@ -607,8 +608,7 @@ def compile_expr(model: Model, expr: Expr) -> Callable[[dict[str, Value]], Value
         except KeyError as e:
             raise EvalError(f"incomplete transaction: no value for input {e.args[0]!r}") from None
 
-    if key is not None:
-        cache[key] = fn
+    cache[1][id(expr)] = (expr, fn)
     return fn
 
 
