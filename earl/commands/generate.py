@@ -1,0 +1,122 @@
+"""`earl generate [--spec DIR] [--reading NAME] [--out DIR] [--format json|jsonl|csv|pytest] [--timeout S]`
+and `earl generate --check DIR`.
+
+Generate the smallest set of transactions meeting every feasible coverage goal of the spec (every
+outcome value, every rule firing, every condition mattering on its own (MC/DC), every numeric
+threshold hit exactly and one step either side), each with its expected determination; goals no
+transaction can meet are proved infeasible and reported (they are not failures). The set is
+written to --out (testset.<format> and coverage.json); without --out it is printed as JSON.
+
+`--check DIR` re-derives the expected outcomes of a stored set (testset.json or testset.jsonl)
+under its reading and lists every change.
+
+Exit status: 0 done (check: nothing changed); 1 check: some expectation changed; 2 usage or spec
+error; 70 internal error (an engine disagreed with the reference evaluator).
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import click
+
+EXIT_CHANGED = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 70
+
+
+@click.command("generate")
+@click.option("--spec", "spec_dir", type=click.Path(exists=True, file_okay=False), default=None,
+              metavar="DIR", help="The spec folder (default: the shipped spec).")
+@click.option("--reading", default=None, metavar="NAME", help="The reading (default: the spec's default).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
+              help="Write the set and its coverage report here.")
+@click.option("--format", "fmt", type=click.Choice(["json", "jsonl", "csv", "pytest"]),
+              default="json", show_default=True, help="Format of the set.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0,
+              show_default=True, metavar="SECONDS", help="Time limit of the optimisation.")
+@click.option("--check", "check_dir", type=click.Path(exists=True), default=None, metavar="DIR",
+              help="Check a stored set against the spec instead of generating one.")
+def command(spec_dir, reading, out_dir, fmt, timeout, check_dir):
+    """Generate a minimal covering test set, or check a stored one (--check)."""
+    from ..parser import SpecError, load_spec
+
+    def fail(msg: str, code: int = EXIT_USAGE):
+        click.echo(f"earl generate: {msg}", err=True)
+        sys.exit(code)
+
+    try:
+        spec = load_spec(spec_dir)
+    except SpecError as e:
+        click.echo(e.render(), err=True)
+        sys.exit(EXIT_USAGE)
+    except OSError as e:
+        fail(f"cannot read the spec: {e}")
+    if reading is not None and reading not in spec.readings:
+        fail(f"no reading named {reading!r}; readings: {', '.join(spec.readings)}")
+    if check_dir is not None:
+        _check(spec, check_dir, fail)
+        return
+    _generate(spec, reading, out_dir, fmt, timeout, fail)
+
+
+def _check(spec, path, fail):
+    from ..solver.testset import StoredSetError, check
+    try:
+        reading, n, changes = check(spec, path)
+    except StoredSetError as e:
+        fail(str(e))
+    if not changes:
+        click.echo(f"{n} cases checked under reading {reading}: no expectation changed")
+        sys.exit(0)
+    cases = sorted({c.case for c in changes})
+    click.echo(f"{len(cases)} of {n} cases changed under reading {reading}:")
+    for c in changes:
+        if not c.outcome:
+            click.echo(f"  {c.case}: {c.after}")
+        else:
+            click.echo(f"  {c.case}: {c.outcome}: {json.dumps(c.before)} -> {json.dumps(c.after)}")
+    sys.exit(EXIT_CHANGED)
+
+
+def _generate(spec, reading, out_dir, fmt, timeout, fail):
+    from ..solver.asp import EngineBug
+    from ..solver.coverage import fixed_model
+    from ..solver.generate import GenerateError, generate
+    from ..solver import testset
+    model = fixed_model(spec, reading)
+    start = time.monotonic()
+    try:
+        g = generate(model, timeout=timeout, log=lambda m: click.echo(m, err=True))
+    except GenerateError as e:
+        fail(str(e))
+    except EngineBug as e:
+        fail(f"internal error: {e}", EXIT_INTERNAL)
+    c = g.counts()
+    lines = [f"reading {model.reading}: {g.size} transactions "
+             f"(greedy {g.greedy_size}; lower bound {g.lower_bound}"
+             f"{'; proved optimal' if g.optimal else '; optimum not proved'}) "
+             f"in {time.monotonic() - start:.1f}s",
+             f"goals: {c['total']} total, {c['met']} met, {c['infeasible']} proved infeasible, "
+             f"{c['unknown']} unknown"]
+    infeasible = [x for x in g.goals if g.status[x.id] == "infeasible"]
+    for x in infeasible:
+        lines.append(f"  infeasible: {x.id} ({x.text})")
+    for x in g.goals:
+        if g.status[x.id] == "unknown":
+            lines.append(f"  unknown: {x.id} ({x.text})")
+    lines += [f"note: {n}" for n in g.notes]
+    if out_dir is None:
+        cs = testset.cases(g)
+        click.echo(json.dumps({**testset.report(g, cs), "transactions": cs}, ensure_ascii=False,
+                              indent=1))
+        click.echo("\n".join(lines), err=True)
+        return
+    try:
+        paths = testset.write(g, out_dir, fmt)
+    except OSError as e:
+        fail(f"cannot write {out_dir}: {e}")
+    click.echo("\n".join(lines))
+    for p in paths:
+        click.echo(f"wrote {p}")
