@@ -363,8 +363,9 @@ def _verify_reading(reading: str) -> tuple[list[PropertyResult], list[Finding], 
         props.append(pr)
         if pr.counterexample is not None and pr.outcome == "fails":
             ctx.observe(pr.counterexample)
-    if explore and any(a in analyses for a in ("dead", "shadowed")):
+    if explore and any(a in analyses for a in ("vacuous", "dead", "shadowed")):
         ctx.observe_examples()
+    if explore and any(a in analyses for a in ("dead", "shadowed")):
         ctx.explore()
     for name in analyses:
         try:

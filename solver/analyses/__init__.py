@@ -59,6 +59,7 @@ class Context:
     timeout_ms: int
     fired_seen: set[str] = field(default_factory=set)
     applied_seen: set[str] = field(default_factory=set)
+    samples: list = field(default_factory=list)   # concrete Instances seen (examples, witnesses)
     queries: int = 0
     query_seconds: float = 0.0
     _memo: dict = field(default_factory=dict)
@@ -95,6 +96,7 @@ class Context:
             return
         self.fired_seen |= trace.fired
         self.applied_seen |= trace.applicable
+        self.samples.append(instance)
 
     def observe_examples(self) -> None:
         """Run the spec's examples (concrete transactions) through the reference evaluator under
@@ -103,12 +105,22 @@ class Context:
         from ..transaction import complete
         for ex in self.model.spec.examples.values():
             try:
-                trace = self.primitives.trace(self.model, complete(self.model.spec, ex.given),
-                                              dict(ex.params))
+                inst = Instance(complete(self.model.spec, ex.given), dict(ex.params),
+                                engine=f"example {ex.name}")
             except Exception:   # an optimisation only: a broken example is `earl test`'s business
                 continue
-            self.fired_seen |= trace.fired
-            self.applied_seen |= trace.applicable
+            self.observe(inst)
+
+    def find_sample(self, expr: Expr) -> Instance | None:
+        """A concrete transaction already seen (example, witness) on which `expr` holds, by the
+        reference evaluator; None if there is none."""
+        for inst in self.samples:
+            try:
+                if self.primitives.value(self.model, expr, inst.transaction, inst.params) is True:
+                    return inst
+            except Exception:
+                continue
+        return None
 
     def explore(self, samples: int = 3000, seed: int = 0) -> None:
         """Run `samples` pseudo-random transactions (fixed seed: reproducible) through the

@@ -3,8 +3,9 @@
 Such a property is proved for a wrong reason (nothing is ever checked). For each property
 whose body is an implication: `satisfiable(P)`; no instance -> a `vacuous` finding (fails the
 run); an instance -> an "ok" result carrying the witness, so every non-vacuous property shows a
-transaction where its premise holds. Properties that are not implications have no premise and
-are not checked.
+transaction where its premise holds: one already seen (an example of the spec, a
+counterexample) when one satisfies the premise, else a minimal one from the solver. Properties
+that are not implications have no premise and are not checked.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ def run(ctx: Context) -> list[Finding]:
     for prop in ctx.model.spec.properties.values():
         if not isinstance(prop.body, Implies):
             continue
-        result = ctx.satisfiable(prop.body.premise)
+        result = ctx.find_sample(prop.body.premise) or ctx.satisfiable(prop.body.premise)
         if isinstance(result, Unknown):
             findings.append(Finding(KIND, ctx.reading, prop.name, f"could not decide whether the "
                                     f"premise of {prop.name} can hold: {result.reason}",
