@@ -117,3 +117,23 @@ def test_exploration_spares_queries_and_keeps_dead_rules_dead():
     found = dead.run(ctx)
     assert [f.subject for f in found] == ["never"]
     assert ctx.queries == 2    # RuleFires(never), then RuleApplies(never) to classify it
+
+
+def test_gap_polarity_of_conditions():
+    from earl.solver.analyses.gap import polarity
+    from earl.solver.ir import Bool, Cmp, Lit, Not, OutcomeRef
+    b = OutcomeRef("b")
+    assert polarity(b, "b") is True
+    assert polarity(Not(b), "b") is False
+    assert polarity(Cmp("==", b, Lit(False, Bool())), "b") is False
+    assert polarity(Cmp("!=", Lit(False, Bool()), b), "b") is True
+    assert polarity(Not(Not(b)), "b") is True
+
+
+def test_gap_pairs_come_from_the_rules_conditions(prims):
+    """Only (policy, license_required = true) is checked: both policy rules read
+    license_required positively; no other optional outcome is decided under a boolean one."""
+    from earl.solver.analyses.gap import decided_under
+    ctx = ctx_for("gap", prims)
+    pairs = decided_under(ctx.model)
+    assert set(pairs) == {("policy", "license_required", True)}
