@@ -61,6 +61,10 @@ def _h(t, n):
     return Atom.of("h", t, n)
 
 
+def _negate(lit):
+    return lit.atom if isinstance(lit, Neg) else Neg(lit)
+
+
 # --------------------------------------------------------------------------- the compiler
 
 class AspCompiler:
@@ -83,6 +87,7 @@ class AspCompiler:
         self.country_pairs: dict[tuple[str, str], int] = {}
         self.intervals: dict[tuple[object, object, object], int] = {}
         self.groups: dict[tuple[str, object], int] = {}
+        self._refs: set[int] = set()
         self._slots()
         self._rules()
 
@@ -149,21 +154,27 @@ class AspCompiler:
     def _rules(self) -> None:
         m = self.model
         out = self.rules_out
+        tx = Atom.of("tx", T)
         for name, rule in m.rules.items():
             rid = self.rule_ids[name]
-            out.append(fact("rule", rid))
-            out.append(fact("ncond", rid, len(rule.conditions)))
-            for i, cond in enumerate(self.abs.conditions[name]):
-                out.append(fact("cond", rid, i, self.bool_node(cond)))
             for victim in rule.overrides:
                 if victim in self.rule_ids:
                     out.append(fact("ovr", rid, self.rule_ids[victim]))
-        self.emit(Atom.of("pre", T, R, 0), Atom.of("tx", T), Atom.of("rule", R))
-        self.emit(Atom.of("pre", T, R, Succ(I)), Atom.of("pre", T, R, I), Atom.of("cond", R, I, N),
-                  _h(T, N))
-        self.emit(Atom.of("ff", T, R, I), Atom.of("pre", T, R, I), Atom.of("cond", R, I, N),
-                  Neg(_h(T, N)))
-        self.emit(Atom.of("applies", T, R), Atom.of("pre", T, R, K), Atom.of("ncond", R, K))
+            # The conditions in order: pre(T,R,I) = the first I hold. Only a first failing
+            # condition other than the first is derived (ffn); "not applicable and no ffn"
+            # means the first condition failed.
+            conds = self.abs.conditions[name]
+            prev: Atom = tx
+            for i, c in enumerate(conds):
+                lit = self.lit(c)
+                if i > 0:
+                    self.emit(Atom.of("ffn", T, rid, i), prev, _negate(lit))
+                nxt = Atom.of("pre", T, rid, i + 1) if i + 1 < len(conds) else \
+                    Atom.of("applies", T, rid)
+                self.emit(nxt, prev, lit)
+                prev = nxt
+            if not conds:
+                self.emit(Atom.of("applies", T, rid), tx)
         self.emit(Atom.of("fires", T, R), Atom.of("applies", T, R), Neg(Atom.of("defeated", T, R)))
         self.emit(Atom.of("defeated", T, R), Atom.of("ovr", R2, R), Atom.of("fires", T, R2))
         self.emit(Atom.of("cand", T, S, R, V), Atom.of("fires", T, R), Atom.of("concl", R, S, V))
@@ -172,13 +183,40 @@ class AspCompiler:
         self.emit(Atom.of("dval", T, S, V), Atom.of("cand", T, S, R, V),
                   Neg(Atom.of("beaten", T, S, R)))
         self.emit(Atom.of("decided", T, S), Atom.of("cand", T, S, R, V))
-        self.emit(Atom.of("val", T, S, V), Atom.of("dval", T, S, V))
-        self.emit(Atom.of("val", T, S, V), Atom.of("tx", T), Atom.of("sdef", S, V),
-                  Neg(Atom.of("decided", T, S)))
-        self.emit(Atom.of("ffn", T, R, I), Atom.of("ff", T, R, I), Compare(Int(0), "<", I))
+        # val/3 (a slot's value, default included) only for slots a condition reads (ref/1)
+        self.emit(Atom.of("val", T, S, V), Atom.of("dval", T, S, V), Atom.of("ref", S))
+        self.emit(Atom.of("val", T, S, V), Atom.of("tx", T), Atom.of("ref", S),
+                  Atom.of("sdef", S, V), Neg(Atom.of("decided", T, S)))
         self.emit(Atom.of("ndval", T, S, V), Atom.of("dval", T, S, V), Neg(Atom.of("sdef", S, V)))
         self.emit(Atom.of("conflict", T, S), Atom.of("cand", T, S, R, V),
                   Atom.of("cand", T, S, R2, W), Compare(V, "!=", W))
+
+    def lit(self, e) -> Atom | Neg:
+        """A body literal for the boolean expression `e`: the leaf itself where `e` is a leaf
+        (no node of its own), else the node's h/2 atom."""
+        if isinstance(e, AtomLit):
+            return Atom.of("atom", T, e.atom)
+        if isinstance(e, InputRef):
+            return Atom.of("inp", T, self.finite_var("input:" + e.path, Bool()), 1)
+        if isinstance(e, OutcomeRef):
+            return Atom.of("val", T, self.slot_ref(e.name, None), 1)
+        if isinstance(e, RuleApplies):
+            return Atom.of("applies", T, self._rule(e.rule))
+        if isinstance(e, RuleFires):
+            return Atom.of("fires", T, self._rule(e.rule))
+        if isinstance(e, Not):
+            inner = self.lit(e.arg)
+            if isinstance(inner, Atom):
+                return Neg(inner)
+        return _h(T, self.bool_node(e))
+
+    def slot_ref(self, outcome: str, slot) -> int:
+        """The id of a slot a condition reads (its val/3 is derived)."""
+        sid = self.slot_ids[(outcome, slot)]
+        if sid not in self._refs:
+            self._refs.add(sid)
+            self.rules_out.append(fact("ref", sid))
+        return sid
 
     # ---------------------------------------------------------------- expressions
 
@@ -218,27 +256,27 @@ class AspCompiler:
         elif isinstance(e, ParamRef):
             self.emit(head, Atom.of("inp", T, self.finite_var("param:" + e.name, Bool()), 1))
         elif isinstance(e, DefRef):
-            self.emit(head, _h(T, self.bool_node(self.abs.defs[e.name])))
+            self.emit(head, tx, self.lit(self.abs.defs[e.name]))
         elif isinstance(e, OutcomeRef):
-            self.emit(head, Atom.of("val", T, self.slot_ids[(e.name, None)], 1))
+            self.emit(head, Atom.of("val", T, self.slot_ref(e.name, None), 1))
         elif isinstance(e, RuleApplies):
             self.emit(head, Atom.of("applies", T, self._rule(e.rule)))
         elif isinstance(e, RuleFires):
             self.emit(head, Atom.of("fires", T, self._rule(e.rule)))
         elif isinstance(e, Not):
-            self.emit(head, tx, Neg(_h(T, self.bool_node(e.arg))))
+            self.emit(head, tx, _negate(self.lit(e.arg)))
         elif isinstance(e, And):
-            self.emit(head, tx, *(_h(T, self.bool_node(a)) for a in e.args))
+            self.emit(head, tx, *(self.lit(a) for a in e.args))
         elif isinstance(e, Or):
             for a in e.args:
-                self.emit(head, _h(T, self.bool_node(a)))
+                self.emit(head, tx, self.lit(a))
         elif isinstance(e, Implies):
-            self.emit(head, tx, Neg(_h(T, self.bool_node(e.premise))))
-            self.emit(head, _h(T, self.bool_node(e.conclusion)))
+            self.emit(head, tx, _negate(self.lit(e.premise)))
+            self.emit(head, tx, self.lit(e.conclusion))
         elif isinstance(e, Ite):
-            c = self.bool_node(e.cond)
-            self.emit(head, _h(T, c), _h(T, self.bool_node(e.then)))
-            self.emit(head, tx, Neg(_h(T, c)), _h(T, self.bool_node(e.orelse)))
+            c = self.lit(e.cond)
+            self.emit(head, tx, c, self.lit(e.then))
+            self.emit(head, tx, _negate(c), self.lit(e.orelse))
         elif isinstance(e, Cmp):
             self._compare(n, e)
         elif isinstance(e, InSet):
@@ -264,9 +302,9 @@ class AspCompiler:
         head = _h(T, n)
         tl, tr = self.type_of(e.left), self.type_of(e.right)
         if isinstance(tl, Bool):
-            a, b = self.bool_node(e.left), self.bool_node(e.right)
-            self.emit(head, _h(T, a), _h(T, b))
-            self.emit(head, Atom.of("tx", T), Neg(_h(T, a)), Neg(_h(T, b)))
+            a, b = self.lit(e.left), self.lit(e.right)
+            self.emit(head, Atom.of("tx", T), a, b)
+            self.emit(head, Atom.of("tx", T), _negate(a), _negate(b))
         elif isinstance(tl, SetOf) or isinstance(tr, SetOf):
             a, b = self.set_node(e.left), self.set_node(e.right)
             diff = Atom.of("nd", T, n)
@@ -343,9 +381,9 @@ class AspCompiler:
         iid = self.intervals[key] = len(self.intervals)
         body = [Atom.of("tx", T)]
         if since is not None:
-            body.append(Neg(_h(T, self.bool_node(self.abs.date_before(date_expr, since)))))
+            body.append(_negate(self.lit(self.abs.date_before(date_expr, since))))
         if until is not None:
-            body.append(_h(T, self.bool_node(self.abs.date_before(date_expr, until))))
+            body.append(self.lit(self.abs.date_before(date_expr, until)))
         self.emit(Atom.of("ivh", T, iid), *body)
         return iid
 
@@ -353,9 +391,9 @@ class AspCompiler:
         head = Atom.of("v", T, n, V)
         t = self.type_of(e)
         if isinstance(t, Bool):
-            b = self.bool_node(e)
-            self.emit(Atom.of("v", T, n, 1), _h(T, b))
-            self.emit(Atom.of("v", T, n, 0), Atom.of("tx", T), Neg(_h(T, b)))
+            b = self.lit(e)
+            self.emit(Atom.of("v", T, n, 1), Atom.of("tx", T), b)
+            self.emit(Atom.of("v", T, n, 0), Atom.of("tx", T), _negate(b))
         elif isinstance(e, Lit):
             vid = self._named_class(e.value) if isinstance(t, Country) else self.vid(e.value)
             self.emit(Atom.of("v", T, n, vid), Atom.of("tx", T))
@@ -366,11 +404,11 @@ class AspCompiler:
         elif isinstance(e, DefRef):
             self.emit(head, Atom.of("v", T, self.value_node(self.abs.defs[e.name]), V))
         elif isinstance(e, OutcomeRef):
-            self.emit(head, Atom.of("val", T, self.slot_ids[(e.name, None)], V))
+            self.emit(head, Atom.of("val", T, self.slot_ref(e.name, None), V))
         elif isinstance(e, Ite):
-            c = self.bool_node(e.cond)
-            self.emit(head, _h(T, c), Atom.of("v", T, self.value_node(e.then), V))
-            self.emit(head, Neg(_h(T, c)), Atom.of("v", T, self.value_node(e.orelse), V))
+            c = self.lit(e.cond)
+            self.emit(head, Atom.of("v", T, self.value_node(e.then), V), c)
+            self.emit(head, Atom.of("v", T, self.value_node(e.orelse), V), _negate(c))
         else:
             raise AspError(f"unsupported value expression: {e}")
 
@@ -381,13 +419,14 @@ class AspCompiler:
                 self.emit(Atom.of("m", T, n, self.vid(member)), Atom.of("tx", T))
         elif isinstance(e, OutcomeRef):
             for el, sid in self.slots_of[e.name]:
-                self.emit(Atom.of("m", T, n, self.vid(el)), Atom.of("val", T, sid, 1))
+                self.emit(Atom.of("m", T, n, self.vid(el)),
+                          Atom.of("val", T, self.slot_ref(e.name, el), 1))
         elif isinstance(e, DefRef):
             self.emit(head, Atom.of("m", T, self.set_node(self.abs.defs[e.name]), E))
         elif isinstance(e, Ite):
-            c = self.bool_node(e.cond)
-            self.emit(head, _h(T, c), Atom.of("m", T, self.set_node(e.then), E))
-            self.emit(head, Neg(_h(T, c)), Atom.of("m", T, self.set_node(e.orelse), E))
+            c = self.lit(e.cond)
+            self.emit(head, Atom.of("m", T, self.set_node(e.then), E), c)
+            self.emit(head, Atom.of("m", T, self.set_node(e.orelse), E), _negate(c))
         else:
             raise AspError(f"unsupported set expression: {e}")
 
@@ -399,18 +438,16 @@ class AspCompiler:
             return self.classes.class_of(value)
         return self.vid(value)
 
-    def rows(self, t: int, tx: dict[str, Value], params: dict[str, Value] | None = None
-             ) -> tuple[list, list, list]:
-        """The (inp, atom, ceq) fact rows of transaction `t`."""
-        inp = []
-        for name, i in self.finite_vars.items():
+    def signature(self, tx: dict[str, Value], params: dict[str, Value] | None = None) -> tuple:
+        """A transaction as the engine sees it: the value id of every finite input (in
+        finite_vars order), the truth value of every numeric atom, and of every country pair."""
+        finite = []
+        for name in self.finite_vars:
             kind, key = name.split(":", 1)
             value = tx[key] if kind == "input" else (params or {}).get(key, self.model.params[key])
-            inp.append((t, i, self.finite_value(name, value)))
-        truth = self.abs.decide(tx, params)
-        atoms = [(t, k) for k, b in enumerate(truth) if b]
-        ceq = [(t, k) for (a, b), k in self.country_pairs.items() if tx[a] == tx[b]]
-        return inp, atoms, ceq
+            finite.append(self.finite_value(name, value))
+        pairs = tuple(tx[a] == tx[b] for (a, b) in self.country_pairs)
+        return tuple(finite), self.abs.decide(tx, params), pairs
 
     def base_program(self) -> list[Statement]:
         return list(self.rules_out)
@@ -447,25 +484,42 @@ class AspEngine:
     def run(self, model: Model, transaction: dict[str, Value]) -> Trace:
         return self.run_batch(model, [transaction])[0]
 
-    def batch_program(self, model: Model, transactions: list[dict[str, Value]]) -> list[Statement]:
-        """The whole program for a batch: the rules, then each transaction as facts."""
+    def abstract_batch(self, model: Model, transactions: list[dict[str, Value]]
+                       ) -> tuple[list[tuple], list[int]]:
+        """The distinct abstract transactions of a batch (finite input values, atom truth values,
+        country pairs), and for each transaction the index of its abstract one. Transactions
+        with the same abstraction have the same trace, so each is solved once."""
         comp = self.compiler(model)
+        keys: dict[tuple, int] = {}
+        index = []
+        for tx in transactions:
+            key = comp.signature(tx)
+            index.append(keys.setdefault(key, len(keys)))
+        return list(keys), index
+
+    def batch_program(self, model: Model, transactions: list[dict[str, Value]]) -> list[Statement]:
+        """The whole program for a batch: the rules, then each distinct abstract transaction as
+        facts (transaction ids index `abstract_batch(...)[0]`)."""
+        return self._program(self.compiler(model), self.abstract_batch(model, transactions)[0])
+
+    def _program(self, comp: AspCompiler, keys: list[tuple]) -> list[Statement]:
         inp, atoms, ceq = [], [], []
-        for t, tx in enumerate(transactions):
-            a, b, c = comp.rows(t, tx)
-            inp += a
-            atoms += b
-            ceq += c
-        facts = [Facts("tx", tuple((t,) for t in range(len(transactions)))),
+        for t, (finite, truth, pairs) in enumerate(keys):
+            inp += [(t, i, v) for i, v in enumerate(finite)]
+            atoms += [(t, k) for k, b in enumerate(truth) if b]
+            ceq += [(t, k) for k, b in enumerate(pairs) if b]
+        facts = [Facts("tx", tuple((t,) for t in range(len(keys)))),
                  Facts("inp", tuple(inp)), Facts("atom", tuple(atoms)), Facts("ceq", tuple(ceq))]
         return comp.base_program() + facts + _SHOW
 
     def run_batch(self, model: Model, transactions: Iterable[dict[str, Value]]) -> list[Trace]:
-        txs = list(transactions)
-        if not txs:
+        all_txs = list(transactions)
+        if not all_txs:
             return []
         comp = self.compiler(model)
-        text = render_program(self.batch_program(model, txs))
+        keys, index = self.abstract_batch(model, all_txs)
+        txs = keys
+        text = render_program(self._program(comp, keys))
         ctl = clingo.Control(["--warn=none"])
         ctl.add("base", [], text)
         ctl.ground([("base", [])])
@@ -496,8 +550,11 @@ class AspEngine:
                         conflicts[t].append(int(args[1]))
             if models != 1:
                 raise AspError(f"the determination program has {models} answer sets, not one")
-        return [self._trace(comp, applies[t], ffn[t], defeated[t], decided[t], conflicts[t])
-                for t in range(n)]
+        traces = [self._trace(comp, applies[t], ffn[t], defeated[t], decided[t], conflicts[t])
+                  for t in range(n)]
+        return [dataclasses.replace(traces[i], outcomes=dict(traces[i].outcomes),
+                                    first_failing=dict(traces[i].first_failing))
+                for i in index]
 
     def _trace(self, comp: AspCompiler, applies, ffn, defeated, decided, conflicts) -> Trace:
         names = comp.rule_names
