@@ -520,8 +520,20 @@ class NumericAbstraction:
         return sorted(tuple(g) for g in groups.values())
 
     def _component(self, cid: int, atom_ids: tuple[int, ...]) -> Component:
-        import z3
         vars_ = tuple(sorted(set().union(*(self.atoms[i].vars for i in atom_ids))))
+        # The feasible combinations depend only on the atoms and the variables' types, bounds
+        # and defaults: shared between readings and Model objects.
+        key = (tuple((self.atoms[i].poly, self.atoms[i].op) for i in atom_ids),
+               tuple((v, str(self.variables[v].type), self.variables[v].minimum,
+                      self.variables[v].default) for v in vars_))
+        combos = _COMPONENTS.get(key)
+        if combos is None:
+            combos = _COMPONENTS[key] = self._combinations(atom_ids, vars_)
+        return Component(cid, atom_ids, vars_, combos)
+
+    def _combinations(self, atom_ids, vars_) -> tuple[Combination, ...]:
+        """AllSAT over the atoms' booleans (blocking clauses), a witness for each."""
+        import z3
         zv = {v: (z3.Int(v) if self.variables[v].is_integer else z3.Real(v)) for v in vars_}
         base = []
         for v in vars_:
@@ -533,22 +545,34 @@ class NumericAbstraction:
         bools = [z3.Bool(f"atom{i}") for i in atom_ids]
         for b, i in zip(bools, atom_ids):
             base.append(b == _zatom(self.atoms[i], zv))
+        # the witness solver: "pin" literals move a variable to its default when they can
+        ws = z3.Solver()
+        ws.set("timeout", 5000)
+        ws.add(*base)
+        pins = {}
+        for v in vars_:
+            d = self.variables[v].default
+            if d is not None:
+                p = z3.Bool(f"pin_{v}")
+                ws.add(z3.Implies(p, zv[v] == _zconst(d)))
+                pins[p] = v
         combos: list[Combination] = []
         solver = z3.Solver()
+        solver.set("timeout", 10000)
         solver.add(*base)
         while True:
             r = solver.check()
             if r == z3.unsat:
                 break
             if r == z3.unknown:
-                return self._component_by_cases(cid, atom_ids, vars_, base, bools, zv, combos)
+                return self._combinations_by_cases(atom_ids, vars_, ws, pins, bools, zv, combos)
             m = solver.model()
             values = tuple(z3.is_true(m.eval(b, model_completion=True)) for b in bools)
-            combos.append(self._witness(atom_ids, vars_, base, bools, zv, values))
+            combos.append(self._witness(atom_ids, vars_, ws, pins, bools, zv, values))
             solver.add(z3.Or([b != z3.BoolVal(v) for b, v in zip(bools, values)]))
-        return Component(cid, atom_ids, vars_, tuple(combos))
+        return tuple(combos)
 
-    def _component_by_cases(self, cid, atom_ids, vars_, base, bools, zv, found) -> Component:
+    def _combinations_by_cases(self, atom_ids, vars_, ws, pins, bools, zv, found):
         """z3 gave up on the component as a whole: try every combination on its own, keeping
         (without witness) those it cannot refute."""
         import z3
@@ -559,44 +583,34 @@ class NumericAbstraction:
         for values in itertools.product((False, True), repeat=len(atom_ids)):
             if values in known:
                 continue
-            s = z3.Solver()
-            s.set("timeout", 2000)
-            s.add(*base)
-            s.add(*[b == z3.BoolVal(v) for b, v in zip(bools, values)])
-            r = s.check()
+            r = ws.check(*[b == z3.BoolVal(v) for b, v in zip(bools, values)])
             if r == z3.sat:
-                combos.append(self._witness(atom_ids, vars_, base, bools, zv, values))
+                combos.append(self._witness(atom_ids, vars_, ws, pins, bools, zv, values))
             elif r == z3.unknown:
                 combos.append(Combination(values, None, 0))
-        return Component(cid, atom_ids, vars_, tuple(combos))
+        return tuple(combos)
 
-    def _witness(self, atom_ids, vars_, base, bools, zv, values) -> Combination:
-        """A witness of `values`, each variable moved to its default where the combination
-        allows; checked exactly in Python (None if z3's model does not realise it exactly)."""
+    def _witness(self, atom_ids, vars_, ws, pins, bools, zv, values) -> Combination:
+        """A witness of `values` with as many variables at their defaults as the unsat cores
+        allow; checked exactly in Python (None if z3's model does not realise it exactly)."""
         import z3
-        s = z3.Solver()
-        s.set("timeout", 2000)
-        s.add(*base)
-        s.add(*[b == z3.BoolVal(v) for b, v in zip(bools, values)])
-        if s.check() != z3.sat:
-            return Combination(values, None, 0)
-        for v in vars_:
-            d = self.variables[v].default
-            if d is None:
-                continue
-            s.push()
-            s.add(zv[v] == _zconst(d))
-            if s.check() == z3.sat:
-                continue   # keep the pin
-            s.pop()
-        if s.check() != z3.sat:
-            return Combination(values, None, 0)
-        m = s.model()
+        fixed = [b if v else z3.Not(b) for b, v in zip(bools, values)]
+        active = list(pins)
+        while True:
+            r = ws.check(*fixed, *active)
+            if r == z3.sat:
+                break
+            if r == z3.unknown:
+                return Combination(values, None, 0)
+            core = [p for p in ws.unsat_core() if any(p.eq(q) for q in active)]
+            if not core:
+                return Combination(values, None, 0)
+            drop = core[0]
+            active = [p for p in active if not p.eq(drop)]
+        m = ws.model()
         witness = {}
         for v in vars_:
             val = m.eval(zv[v], model_completion=True)
-            if z3.is_algebraic_value(val):
-                val = val.approx(30)
             if z3.is_int_value(val):
                 witness[v] = Fraction(val.as_long())
             elif z3.is_rational_value(val):
@@ -609,6 +623,9 @@ class NumericAbstraction:
             return Combination(values, None, 0)
         cost = sum(1 for v in vars_ if witness[v] != self.variables[v].default)
         return Combination(values, witness, cost)
+
+
+_COMPONENTS: dict[tuple, tuple[Combination, ...]] = {}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -735,7 +752,7 @@ def abstraction(model: Model, extra: tuple[Expr, ...] = ()) -> NumericAbstractio
     if hit is not None and hit[0]() is model and hit[1].params_key == _params_key(model):
         return hit[1]
     a = NumericAbstraction(model, tuple(extra))
-    _CACHE[key] = (weakref.ref(model, lambda _r, k=key: _CACHE.pop(k, None)), a)
+    _CACHE[key] = (weakref.ref(model, lambda _r, k=key, cache=_CACHE: cache.pop(k, None)), a)
     return a
 
 

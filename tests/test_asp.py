@@ -1,0 +1,225 @@
+"""The clingo backend: no quantity reaches clingo, agreement with the reference evaluator, and
+exhaustive search (proofs, replayed minimal instances)."""
+import datetime
+import random
+from fractions import Fraction as F
+
+import clingo
+import pytest
+
+from earl.solver import evaluate, ir
+from earl.solver.asp import AspEngine, EngineBug
+from earl.solver.asp_program import SMALL, Facts, Int, render_program
+from earl.solver.numeric import abstraction
+from earl.solver.results import Instance, Proof
+from earl.solver.transaction import complete
+from test_smt_specs import (COUNTRIES, CTRY, add, base_spec, cmp, diffusion_spec, inp, lit, num,
+                            remove, rule, setv)
+
+D = datetime.date
+ECCN = ir.Enum("Eccn", True)
+EXC = ir.OutcomeRef("exceptions")
+EMPTY = lit(frozenset(), ir.SetOf("Exception"))
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return AspEngine()
+
+
+def boundary_txs(spec):
+    out = []
+    for ops in (0, 25 * 10 ** 24, 25 * 10 ** 24 + 1, 10 ** 26 - 1, 10 ** 26, 10 ** 26 + 1):
+        for tpp, qty in ((4799, 1), (4800, 5604), (4800, 5605), (26_900_000, 1), (26_900_001, 1)):
+            out.append(complete(spec, {"item.ops": F(ops), "item.tpp": F(tpp), "item.quantity": F(qty)}))
+    return out
+
+
+def random_txs(spec, n, seed=0):
+    rng = random.Random(seed)
+    codes = sorted(COUNTRIES)
+    out = []
+    for _ in range(n):
+        out.append(complete(spec, {
+            "date": rng.choice([D(2024, 3, 13), D(2024, 3, 14), D(2025, 5, 15), D(2026, 2, 2), D(2026, 2, 3)]),
+            "destination": rng.choice(codes), "end_user.hq": rng.choice(codes),
+            "activity": rng.choice(["export", "reexport", "transfer"]),
+            "item.eccn": rng.choice([None, "4E091", "3A090.a", "EAR99"]),
+            "item.tpp": F(rng.choice([0, 4799, 4800, 4801, 26_900_000, 26_900_001])),
+            "item.quantity": F(rng.choice([0, 1, 2, 5604, 5605])),
+            "item.ops": F(rng.choice([0, 25 * 10 ** 24, 25 * 10 ** 24 + 1, 10 ** 26, 10 ** 26 + 1])),
+            "direct": rng.random() < 0.5}))
+    return out
+
+
+# --------------------------------------------------------------------------- no quantity in clingo
+
+def test_no_quantity_reaches_clingo(engine):
+    spec = diffusion_spec()
+    m = ir.resolve(spec)
+    txs = boundary_txs(spec)
+    program = engine.batch_program(m, txs)
+    comp = engine.compiler(m)
+    # every integer term of every statement is a small id (the typed layer enforces it) ...
+    bound = max(len(abstraction(m).atoms), len(comp.classes), comp._nodes, len(m.rules),
+                len(comp.slot_ids), len(comp._values), len(txs)) + 1
+    text = render_program(program)
+    ctl = clingo.Control(["--warn=none"])
+    ctl.add("base", [], text)
+    ctl.ground([("base", [])])
+    numbers = [a.number for s in ctl.symbolic_atoms for a in s.symbol.arguments
+               if a.type == clingo.SymbolType.Number]
+    assert numbers and max(numbers) <= bound and min(numbers) >= 0
+    assert bound < 1000
+    # ... and no constant of the spec appears in the program text
+    for big in ("26900000", "4800", "25000000000000000000000000", "100000000000000000000000000"):
+        assert big not in text
+    with pytest.raises(ValueError):
+        Int(10 ** 26)
+    with pytest.raises(ValueError):
+        Facts("atom", ((0, SMALL),))
+
+
+def test_search_program_carries_no_quantity(engine):
+    m = ir.resolve(diffusion_spec())
+    _comp, program = engine.search_program(m, cmp("<=", inp("item.ops"), num(10 ** 26)), want=False)
+    text = render_program(program)
+    ctl = clingo.Control(["--warn=none"])
+    ctl.add("base", [], text)
+    ctl.ground([("base", [])])
+    assert max(a.number for s in ctl.symbolic_atoms for a in s.symbol.arguments
+               if a.type == clingo.SymbolType.Number) < 2000
+
+
+def test_boundaries_at_1e26_2_5e25_and_26_9_million(engine):
+    spec = diffusion_spec()
+    m = ir.resolve(spec)
+    txs = boundary_txs(spec)
+    got = engine.run_batch(m, txs)
+    assert got == evaluate.run_batch(m, txs)
+    for tx, tr in zip(txs, got):
+        controlled = tx["item.ops"] > max(F(25) * 10 ** 24, F(10 ** 26) / 4)
+        assert (tr.outcomes["eccn"] == "4E091") == controlled
+        lpp = (not controlled and tx["item.tpp"] >= 4800
+               and tx["item.tpp"] * tx["item.quantity"] <= 26_900_000)
+        assert ("LPP" in tr.outcomes["exceptions"]) == lpp
+    # summary reading: note2 = 1e25, so the 2.5e25 floor decides
+    ms = ir.resolve(spec, "summary")
+    assert engine.run_batch(ms, txs) == evaluate.run_batch(ms, txs)
+
+
+# --------------------------------------------------------------------------- agreement
+
+@pytest.mark.parametrize("reading", ["regulation", "summary"])
+def test_agrees_with_evaluator_on_random_transactions(engine, reading):
+    spec = diffusion_spec()
+    m = ir.resolve(spec, reading)
+    txs = random_txs(spec, 400, seed=hash(reading) % 100)
+    assert engine.run_batch(m, txs) == evaluate.run_batch(m, txs)
+
+
+def test_fixed_params_agree(engine):
+    spec = diffusion_spec()
+    m = ir.resolve(spec, fixed_params={"lpp_ceiling": F(10 ** 9), "note2": F(10 ** 30)})
+    txs = random_txs(spec, 150, seed=3)
+    assert engine.run_batch(m, txs) == evaluate.run_batch(m, txs)
+
+
+def conflict_spec():
+    rules = [
+        rule("a", [cmp(">=", inp("item.tpp"), num(10))], [setv("eccn", "4E091"), add("exceptions", "AIA")]),
+        rule("b", [inp("direct")], [setv("eccn", "EAR99"), remove("exceptions", "AIA")]),
+        rule("c", [ir.RuleApplies("a"), ir.Not(ir.RuleFires("b"))], [add("exceptions", "LPP")]),
+        rule("d", [cmp("==", EXC, lit(frozenset({"AIA"}), ir.SetOf("Exception"))),
+                   ir.Ite(inp("direct"), lit(False, ir.Bool()), lit(True, ir.Bool()))],
+             [setv("license_required", True)]),
+        rule("e", [cmp("==", inp("end_user.hq"), inp("destination")),
+                   ir.Or((cmp("==", inp("destination"), lit("MO", CTRY)),
+                          ir.InGroup(inp("destination"), "HR", inp("date"))))],
+             [remove("exceptions", "LPP")], overrides=["c"]),
+    ]
+    return base_spec(rules=rules)
+
+
+def test_conflicts_overrides_rule_terms_and_set_equality(engine):
+    spec = conflict_spec()
+    m = ir.resolve(spec)
+    txs = []
+    for tpp in (0, 10):
+        for direct in (False, True):
+            for dest, hq in (("FR", "FR"), ("MO", "MO"), ("CN", "CN"), ("CN", "RU"), ("KH", "KH"), ("NI", "NI")):
+                for day in (D(2024, 1, 1), D(2025, 5, 15), D(2026, 3, 1)):
+                    txs.append(complete(spec, {"item.tpp": F(tpp), "direct": direct, "destination": dest,
+                                               "end_user.hq": hq, "date": day}))
+    got = engine.run_batch(m, txs)
+    want = evaluate.run_batch(m, txs)
+    assert got == want
+    assert any(t.conflicts for t in got) and any("e" in t.fired for t in got)
+    assert any(t.first_failing.get("d") == 1 for t in got)
+
+
+# --------------------------------------------------------------------------- search
+
+def test_true_claims_are_proved(engine):
+    m = ir.resolve(diffusion_spec())
+    claims = [
+        ir.Implies(ir.DefRef("hq_d5_macau"), cmp("==", EXC, EMPTY)),
+        ir.Implies(ir.InSet(lit("LPP", ir.Enum("Exception")), EXC), cmp(">=", inp("item.tpp"), num(4800))),
+        ir.Implies(cmp("==", ir.OutcomeRef("eccn"), lit("4E091", ECCN)),
+                   cmp(">", inp("item.ops"), num(25 * 10 ** 24))),
+        ir.Implies(ir.OutcomeRef("license_required"),
+                   ir.Not(ir.InGroup(inp("destination"), "A5", inp("date")))),
+    ]
+    for c in claims:
+        r = engine.valid(m, c)
+        assert isinstance(r, Proof) and r.engine == "asp", c
+
+
+def test_false_claims_give_minimal_replayed_instances(engine):
+    spec = diffusion_spec()
+    m = ir.resolve(spec)
+    r = engine.valid(m, cmp("<=", inp("item.ops"), num(10 ** 26)))
+    assert isinstance(r, Instance)
+    assert r.transaction["item.ops"] > 10 ** 26
+    defaults = complete(spec, {})
+    assert [k for k in defaults if r.transaction[k] != defaults[k]] == ["item.ops"]
+    # a counterexample that needs the product at the LPP ceiling and a dated group
+    claim = ir.Implies(ir.InSet(lit("LPP", ir.Enum("Exception")), EXC),
+                       cmp("<", ir.Arith("*", inp("item.tpp"), inp("item.quantity")), num(26_900_000)))
+    r = engine.valid(m, claim)
+    assert isinstance(r, Instance)
+    tx = r.transaction
+    assert tx["item.tpp"] * tx["item.quantity"] == 26_900_000
+    assert evaluate.eval_expr(m, tx, claim) is False
+    # a free parameter moves when it must
+    r = engine.valid(m, cmp("<=", ir.ParamRef("lpp_ceiling"), num(26_900_000)))
+    assert isinstance(r, Instance) and r.params["lpp_ceiling"] > 26_900_000
+
+
+def test_country_equality_and_dated_membership_search(engine):
+    m = ir.resolve(conflict_spec())
+    r = engine.satisfiable(m, ir.RuleFires("e"))
+    assert isinstance(r, Instance)
+    assert evaluate.run(m, r.transaction).fired >= {"e"}
+    r = engine.valid(m, cmp("==", inp("end_user.hq"), inp("destination")))
+    assert isinstance(r, Instance) and r.transaction["end_user.hq"] != r.transaction["destination"]
+    # KH leaves D5 on 2026-02-03: find a date when KH is restricted, and prove NI is not before 2024-03-14
+    kh = ir.And((cmp("==", inp("destination"), lit("KH", CTRY)), ir.InGroup(inp("destination"), "D5", inp("date"))))
+    r = engine.satisfiable(m, kh)
+    assert isinstance(r, Instance) and r.transaction["date"] < D(2026, 2, 3)
+    ni = ir.And((cmp("==", inp("destination"), lit("NI", CTRY)), ir.InGroup(inp("destination"), "D5", inp("date")),
+                 cmp("<", inp("date"), ir.Lit(D(2024, 3, 14), ir.Date()))))
+    assert isinstance(engine.satisfiable(m, ni), Proof)
+
+
+def test_a_non_replaying_instance_is_an_engine_bug(engine, monkeypatch):
+    m = ir.resolve(diffusion_spec())
+    real = AspEngine._concretise
+
+    def broken(self, comp, symbols):
+        inst = real(self, comp, symbols)
+        tx = dict(inst.transaction, **{"item.ops": F(0)})
+        return Instance(tx, inst.params, engine="asp")
+    monkeypatch.setattr(AspEngine, "_concretise", broken)
+    with pytest.raises(EngineBug):
+        engine.valid(m, cmp("<=", inp("item.ops"), num(10 ** 26)))
