@@ -1,0 +1,73 @@
+"""`python -m bench [--quick] [determinations|latency|verify|scaling|generate ...]`
+
+Runs the selected benchmarks (default: all), prints a table per benchmark and writes everything
+to bench/results/latest.json. --quick: smaller samples and fewer repeats (about two minutes).
+A missing or broken engine or command is reported in the output, never a crash."""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import sys
+import time
+import traceback
+from pathlib import Path
+
+BENCHES = ("determinations", "latency", "verify", "scaling", "generate")
+
+
+def _jsonable(x):
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple, set, frozenset)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, (int, float, str, bool)) or x is None:
+        return x
+    return str(x)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    ap.add_argument("benches", nargs="*", metavar="BENCH",
+                    help=f"any of {', '.join(BENCHES)} (default: all)")
+    ap.add_argument("--quick", action="store_true", help="smaller samples, fewer repeats (~2 min)")
+    a = ap.parse_args(argv)
+    unknown = [b for b in a.benches if b not in BENCHES]
+    if unknown:
+        ap.error(f"unknown benchmark(s) {', '.join(unknown)}; choose from {', '.join(BENCHES)}")
+    selected = a.benches or list(BENCHES)
+    import importlib
+    out = {"when": datetime.datetime.now().isoformat(timespec="seconds"), "quick": a.quick,
+           "python": platform.python_version(), "cpus": os.cpu_count(),
+           "machine": platform.machine(), "results": {}}
+    try:
+        import subprocess
+        out["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                                       text=True, cwd=Path(__file__).parent).stdout.strip()
+    except Exception:  # noqa: BLE001
+        pass
+    print(f"# earl benchmarks{' (--quick)' if a.quick else ''}: {', '.join(selected)}", flush=True)
+    for name in selected:
+        t = time.perf_counter()
+        try:
+            mod = importlib.import_module(f"bench.{name}")
+            res = mod.run(quick=a.quick)
+        except Exception as e:  # noqa: BLE001 - a broken benchmark is reported, the others run
+            res = {"error": f"{type(e).__name__}: {e}", "traceback": traceback.format_exc(),
+                   "table": f"\n## {name}\nFAILED: {type(e).__name__}: {e}", "notes": []}
+        res["bench_seconds"] = round(time.perf_counter() - t, 1)
+        print(res.get("table", ""))
+        for note in res.get("notes", []):
+            print(f"- {note}")
+        print(f"({name}: {res['bench_seconds']} s)", flush=True)
+        out["results"][name] = res
+        results = Path(__file__).parent / "results"
+        results.mkdir(exist_ok=True)
+        (results / "latest.json").write_text(json.dumps(_jsonable(out), indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
