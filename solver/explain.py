@@ -170,10 +170,12 @@ def rule_reads(model: Model, rule: str, condition: int | None = None) -> tuple[l
 
 
 def _facts(model: Model, tx: dict, trace: Trace, reads) -> dict[str, Value]:
-    inputs, outcomes, _params = reads
+    inputs, outcomes, params = reads
     facts = {p: tx[p] for p in inputs if p in tx}
     for o in outcomes:
         facts[o] = trace.outcomes.get(o)
+    # a threshold a query may move (--param) is part of why a condition failed
+    facts.update((p, model.params[p]) for p in params if p in model.params)
     return facts
 
 
@@ -221,17 +223,17 @@ class WhyNot:
         return d
 
     def line(self) -> str:
-        what = (self.title.split(":")[0].strip() if self.title else "") or self.provision
+        """One line a lawyer reads: what is missing, which provision would have given it, and why
+        it does not (its first failing condition, or the provision that defeats it)."""
+        head = f"{self.outcome} not concluded — {self.title or self.provision} [{self.cite}]"
         if self.overridden_by:
-            by = ", ".join(f"{r} ({c})" for r, c in self.overridden_by)
-            return f"{what} unavailable: overridden by {by} — {self.cite}"
+            by = ", ".join(f"{r} [{c}]" for r, c in self.overridden_by)
+            return f"{head}: overridden by {by}"
         facts = ", ".join(f"{k} = {render_value(v)}" for k, v in self.facts.items())
-        if self.label:
-            # an `unless` condition is stored negated and its label says what holds
-            label = self.label if self.negated else f"not {self.label}"
-        else:
-            label = self.expr if self.negated else f"not ({self.expr})"
-        return f"{what} unavailable: {label}" + (f": {facts}" if facts else "") + f" — {self.cite}"
+        what = self.label or self.expr
+        # an `unless` condition is stored negated: what its label names holds, and that defeats the rule
+        reason = f"excluded because {what}" if self.negated else f"fails: {what}"
+        return f"{head}: {reason}" + (f" ({facts})" if facts else "")
 
 
 @dataclass(frozen=True)
@@ -251,8 +253,11 @@ class Determination:
 
     def to_json(self) -> dict:
         from .transaction import to_json as tx_json
+        outcomes = {k: value_to_json(v) for k, v in self.outcomes.items()}
+        # every outcome also stands at the top level: the public contract of `earl ask --json`
         return {
-            "outcomes": {k: value_to_json(v) for k, v in self.outcomes.items()},
+            **outcomes,
+            "outcomes": outcomes,
             "reading": self.reading,
             "explanation": [f.to_json() for f in self.explanation],
             "not_applicable": [w.to_json() for w in self.not_applicable],
@@ -324,13 +329,19 @@ def _nested(flat: dict[str, Any]) -> dict:
     return out
 
 
-def _positive(rule: Rule, model: Model) -> list[Conclusion]:
+def _missing(rule: Rule, model: Model, outcomes: dict[str, Value]) -> list[Conclusion]:
+    """The rule's positive conclusions that the determination does not have: an element it would
+    add to a set outcome that is not in it, or a true it would give a boolean outcome that is false.
+    These are what a reader asks "why not?" about; the rest would only be noise."""
     out = []
     for c in rule.conclusions:
         decl = model.outcomes.get(c.outcome)
-        if c.slot is not None and c.value is True and decl is not None and isinstance(decl.type, SetOf):
-            out.append(c)
-        elif c.slot is None and c.value is True:
+        if decl is None or c.value is not True:
+            continue
+        if c.slot is not None and isinstance(decl.type, SetOf):
+            if c.slot not in outcomes.get(c.outcome, frozenset()):
+                out.append(c)
+        elif c.slot is None and outcomes.get(c.outcome) is not True:
             out.append(c)
     return out
 
@@ -350,7 +361,7 @@ def determine(model: Model, tx: dict[str, Value], trace: Trace, *, engine: str =
     for name, rule in model.rules.items():
         if name in trace.fired:
             continue
-        pos = _positive(rule, model)
+        pos = _missing(rule, model, trace.outcomes)
         if not pos:
             continue
         outcome = ", ".join(render_conclusion(c) for c in pos)

@@ -25,7 +25,7 @@ def test_single_transaction_human_output_has_verdict_and_cites():
     assert first == "code: W1; license_required: true; exceptions: {}; tier: watch"
     assert "[Toy Reg. 4]" in r.stdout and "[Toy Reg. 1(a)]" in r.stdout
     assert "destination = IR" in r.stdout
-    assert "Small shipments unavailable" in r.stdout and "— Toy Reg. 5" in r.stdout
+    assert 'exceptions += "SMALL" not concluded — Small shipments' in r.stdout and "[Toy Reg. 5]" in r.stdout
     assert "Traceback" not in r.output
 
 
