@@ -50,18 +50,28 @@ def numeric_thresholds(models: Iterable[ir.Model], extra: Iterable[ir.Expr] = ()
     """Every number the models name: literals and constant subexpressions (folded with the
     parameters' values, e.g. `25% * p`) in definitions, rule conditions and `extra` expressions,
     and the parameters' values."""
-    found: set[Fraction] = set()
+    models = list(models)
+    found: set[Fraction] = set(expr_thresholds(models, extra))
     for m in models:
-        tops: list[ir.Expr] = list(extra) + list(m.defs.values())
-        tops += [c.expr for r in m.rules.values() for c in r.conditions]
         found.update(Fraction(v) for v in m.params.values()
                      if isinstance(v, (int, Fraction)) and not isinstance(v, bool))
-        for top in tops:
+        found.update(expr_thresholds([m], list(m.defs.values())
+                                     + [c.expr for r in m.rules.values() for c in r.conditions]))
+    return sorted(found)
+
+
+def expr_thresholds(models: Iterable[ir.Model], exprs: Iterable[ir.Expr]) -> set[Fraction]:
+    """The numbers the expressions name (constant subexpressions folded with each model's
+    parameter values)."""
+    exprs = list(exprs)
+    found: set[Fraction] = set()
+    for m in models:
+        for top in exprs:
             for e in subexpressions(top):
                 v = _fold(e, m.params)
                 if v is not None:
                     found.add(v)
-    return sorted(found)
+    return found
 
 
 def _fold(e: ir.Expr, params: dict[str, ir.Value]) -> Fraction | None:

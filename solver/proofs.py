@@ -26,9 +26,9 @@ import z3
 
 from . import ir
 from .countries import CountryClasses
-from .minimize import Slot, date_boundaries, minimal_model, numeric_thresholds
+from .minimize import Slot, date_boundaries, expr_thresholds, minimal_model, numeric_thresholds
 from .results import Instance, Proof, Result, Unknown
-from .smt import CompileError, Compiler, VarPool
+from .smt import CompileError, Compiler, VarPool, constant_names
 
 ENGINE = "smt"
 
@@ -77,7 +77,15 @@ def replay_difference(model_a: ir.Model, model_b: ir.Model, exprs: Sequence[ir.E
 # --------------------------------------------------------------------------- queries
 
 class _Query:
-    """A z3 solver loaded with one or two models' tracked semantics over one symbolic transaction."""
+    """A z3 solver loaded with one or two models' tracked semantics over one symbolic transaction.
+
+    Built once per model (or pair of models) and kept (`_query_for`): the compiler's terms and
+    the solver's assertions — the variables' domains and every tracked axiom compiled so far, each
+    under its tracking literal — persist across queries. A query compiles its goal (reusing every
+    term compiled before), loads the axioms that are new, and is answered in a solver scope
+    (`push`, goal, `check` assuming the tracking literals of exactly the provisions the goal
+    relies on, `pop`): an axiom whose literal is not assumed constrains nothing, so each query
+    sees the same problem as on a fresh solver."""
 
     def __init__(self, models: Sequence[ir.Model], *, relax: bool = False):
         self.models = list(models)
@@ -90,25 +98,70 @@ class _Query:
                       for i, m in enumerate(self.models)]
         self.solver = z3.Solver()
         self.solver.set("core.minimize", True)
-
-    def load(self, goal: z3.BoolRef) -> None:
-        # the goal is compiled first: it creates the parameters and tracked names it uses
         for c in self.comps:
             for name in c.model.free_params:
                 c.expr(ir.ParamRef(name))
-        self.solver.add(*self.pool.domain)
-        self.assumptions = []
+        self.assumptions: list[z3.BoolRef] = []
         self.literal_rule: dict[str, str] = {}
-        for c in self.comps:
-            for t in c.tracks.values():
-                for ax in t.axioms:
-                    self.solver.add(z3.Implies(t.literal, ax))
-                self.assumptions.append(t.literal)
-                if t.kind == "rule":
-                    self.literal_rule[str(t.literal)] = t.name
-        self.solver.add(goal)
+        self._domain_loaded = 0
+        self._axioms_loaded: dict[tuple[int, str], int] = {}   # (compiler, label) -> axioms asserted
+        self._deps: dict[tuple[int, str], frozenset[tuple[int, str]]] = {}
+        self._slots: list[Slot] | None = None
+        self._thresholds: dict = {}
+        self.load_new()
+
+    def load_new(self) -> None:
+        """Assert the domain constraints and tracked axioms compiled since the last call."""
+        dom = self.pool.domain
+        if self._domain_loaded < len(dom):
+            self.solver.add(*dom[self._domain_loaded:])
+            self._domain_loaded = len(dom)
+        for i, c in enumerate(self.comps):
+            for label, t in c.tracks.items():
+                key = (i, label)
+                done = self._axioms_loaded.get(key, 0)
+                if done < len(t.axioms):
+                    for ax in t.axioms[done:]:
+                        self.solver.add(z3.Implies(t.literal, ax))
+                    self._axioms_loaded[key] = len(t.axioms)
+                    self._deps.pop(key, None)
+                    if t.kind == "rule":
+                        self.literal_rule[str(t.literal)] = t.name
+
+    def _labels(self, terms) -> set[tuple[int, str]]:
+        names = constant_names(terms)
+        return {(i, c.track_const[n]) for i, c in enumerate(self.comps) for n in names if n in c.track_const}
+
+    def relied_on(self, goal: z3.BoolRef) -> list[z3.BoolRef]:
+        """The tracking literals of the provisions the goal relies on, directly or through other
+        provisions' axioms (in the order the provisions were compiled)."""
+        todo = list(self._labels([goal]))
+        seen = set(todo)
+        while todo:
+            key = todo.pop()
+            deps = self._deps.get(key)
+            if deps is None:
+                deps = frozenset(self._labels(self.comps[key[0]].tracks[key[1]].axioms))
+                self._deps[key] = deps
+            for d in deps:
+                if d not in seen:
+                    seen.add(d)
+                    todo.append(d)
+        return [t.literal for i, c in enumerate(self.comps) for label, t in c.tracks.items()
+                if (i, label) in seen]
+
+    def thresholds(self, extra_exprs: Sequence[ir.Expr]) -> tuple[list, list]:
+        """The numbers and boundary dates the minimiser prefers (the models' part computed once)."""
+        if not self._thresholds:
+            self._thresholds["num"] = set(numeric_thresholds(self.models))
+            self._thresholds["date"] = set(date_boundaries(self.models, self.cc.boundary_dates()))
+        nums = self._thresholds["num"] | expr_thresholds(self.models, extra_exprs)
+        dates = self._thresholds["date"] | set(date_boundaries([], (), extra_exprs))
+        return sorted(nums), sorted(dates)
 
     def slots(self) -> list[Slot]:
+        if self._slots is not None:
+            return self._slots
         out = []
         spec = self.models[0].spec
         for path, decl in spec.inputs.items():
@@ -126,6 +179,7 @@ class _Query:
             out.append(Slot(f"param:{name}", var, decl.type, self.pool.encode(decl.type, base.params[name]),
                             integer=isinstance(decl.type, ir.Num) and decl.type.integer,
                             minimum=decl.minimum))
+        self._slots = out
         return out
 
     def core(self) -> tuple[str, ...]:
@@ -185,34 +239,72 @@ def _solve(models: Sequence[ir.Model], build_goal: Callable[[list[Compiler]], z3
     return relaxed
 
 
+def _stamp(model: ir.Model) -> tuple:
+    """What a cached query depends on: a model whose parameters or rules change is recompiled."""
+    return (tuple(model.params.items()), model.free_params, id(model.rules), len(model.rules),
+            id(model.defs), len(model.defs))
+
+
+def _query_for(models: Sequence[ir.Model], relax: bool) -> _Query:
+    """The model's (or pair of models') query, cached on the first Model (as evaluate and the smt
+    runner cache their compilations); a pair's entry holds the second model, so its id cannot
+    be reused while the entry lives."""
+    first, rest = models[0], tuple(models[1:])
+    cache = first.__dict__.setdefault("_earl_proof_queries", {})
+    key = (relax, tuple(id(m) for m in rest))
+    stamp = tuple(_stamp(m) for m in models)
+    hit = cache.get(key)
+    if hit is not None and hit[0] == stamp and all(a is b for a, b in zip(hit[1], rest)):
+        return hit[2]
+    query = _Query(models, relax=relax)
+    cache[key] = (stamp, rest, query)
+    return query
+
+
+def _forget(models: Sequence[ir.Model], relax: bool) -> None:
+    cache = models[0].__dict__.get("_earl_proof_queries", {})
+    cache.pop((relax, tuple(id(m) for m in models[1:])), None)
+
+
 def _attempt(models, build_goal, check_instance, *, timeout_ms, minimize, extra_exprs, relax) -> Result:
     try:
-        query = _Query(models, relax=relax)
-        goal = build_goal(query.comps)
-        query.load(goal)
+        query = _query_for(models, relax)
+        try:
+            goal = build_goal(query.comps)
+            query.load_new()
+        except BaseException:
+            # a compilation cut short may leave the compiler's caches half-filled
+            _forget(models, relax)
+            raise
     except CompileError as e:
         raise ValueError(f"cannot compile the query for z3: {e}") from None
-    query.solver.set("timeout", max(1, int(timeout_ms)))
-    r = query.solver.check(*query.assumptions)
-    if r == z3.unsat:
-        return Proof(core=query.core(), engine=ENGINE)
-    if r == z3.unknown:
-        reason = query.solver.reason_unknown()
-        if reason in ("timeout", "canceled") or "timeout" in reason:
-            return Unknown(f"timeout after {timeout_ms} ms", engine=ENGINE)
-        return Unknown(f"incomplete: z3 answered unknown ({reason})", engine=ENGINE)
-    m = query.solver.model()
-    if minimize:
-        budget = max(1_000, min(10_000, int(timeout_ms)))
-        m, _info = minimal_model(
-            query.solver, query.assumptions, query.slots(), m,
-            thresholds=numeric_thresholds(models, extra_exprs),
-            dates=date_boundaries(models, query.cc.boundary_dates(), extra_exprs),
-            budget_ms=budget, check_ms=max(200, budget // 5))
+    assumptions = query.relied_on(goal)
+    solver = query.solver
+    solver.push()
     try:
-        inst = query.instance(m)
-    except ValueError as e:
-        return Unknown(f"z3 found a witness with no exact value ({e})", engine=ENGINE)
+        solver.add(goal)
+        solver.set("timeout", max(1, int(timeout_ms)))
+        r = solver.check(*assumptions)
+        if r == z3.unsat:
+            return Proof(core=query.core(), engine=ENGINE)
+        if r == z3.unknown:
+            reason = solver.reason_unknown()
+            if reason in ("timeout", "canceled") or "timeout" in reason:
+                return Unknown(f"timeout after {timeout_ms} ms", engine=ENGINE)
+            return Unknown(f"incomplete: z3 answered unknown ({reason})", engine=ENGINE)
+        m = solver.model()
+        if minimize:
+            budget = max(1_000, min(10_000, int(timeout_ms)))
+            thresholds, dates = query.thresholds(extra_exprs)
+            m, _info = minimal_model(solver, assumptions, query.slots(), m,
+                                     thresholds=thresholds, dates=dates,
+                                     budget_ms=budget, check_ms=max(200, budget // 5))
+        try:
+            inst = query.instance(m)
+        except ValueError as e:
+            return Unknown(f"z3 found a witness with no exact value ({e})", engine=ENGINE)
+    finally:
+        solver.pop()
     check_instance(inst)
     return inst
 

@@ -197,6 +197,9 @@ class Compiler:
         self._conds: dict[str, list[z3.BoolRef]] = {}
         self._outcomes: dict[str, Any] = {}
         self.tracks: dict[str, Tracked] = {}   # tracking-literal name -> Tracked
+        # tracked mode: the name of each fresh constant standing for a provision -> its track's
+        # label (so a query can find which tracked axioms a term relies on: `track_labels`)
+        self.track_const: dict[str, str] = {}
         self.rule_order = list(model.rules)
         self._concluders: dict[tuple[str, str | None], list[tuple[str, ir.Value]]] = {}
         for r in model.rules.values():
@@ -395,10 +398,14 @@ class Compiler:
             out = self.expr(self.model.defs[name], t)
             self._def_cache[name] = out
             return out
+        label = f"{self.tag}def:{name}"
         if isinstance(t, ir.SetOf):
             out = {m: z3.Bool(f"{self.tag}def:{name}[{m}]") for m in self.spec.enums[t.enum].members}
+            for m in out:
+                self.track_const[f"{self.tag}def:{name}[{m}]"] = label
         else:
             out = _fresh(f"{self.tag}def:{name}", t, self.pool)
+            self.track_const[f"{self.tag}def:{name}"] = label
         self._def_cache[name] = out   # before the body: the checker forbids cycles
         body = self.expr(self.model.defs[name], t)
         if isinstance(out, dict):
@@ -422,6 +429,7 @@ class Compiler:
         if self.tracked:
             v = z3.Bool(f"{self.tag}applies:{rule}")
             self._applies[rule] = v
+            self.track_const[f"{self.tag}applies:{rule}"] = f"{self.tag}rule:{rule}"
             conds = self.conditions(rule)
             self._track("rule", rule, v == (z3.And(*conds) if conds else z3.BoolVal(True)))
             return v
@@ -438,6 +446,7 @@ class Compiler:
         if self.tracked:
             v = z3.Bool(f"{self.tag}fires:{rule}")
             self._fires[rule] = v
+            self.track_const[f"{self.tag}fires:{rule}"] = f"{self.tag}rule:{rule}"
             body = z3.And(self.applies(rule), *[z3.Not(self.fires(o)) for o in overriders])
             self._track("rule", rule, v == body)
             return v
@@ -486,6 +495,36 @@ class Compiler:
 
     def all_axioms(self) -> list[tuple[Tracked, z3.BoolRef]]:
         return [(t, ax) for t in self.tracks.values() for ax in t.axioms]
+
+
+def constant_names(terms: Iterable[z3.ExprRef]) -> set[str]:
+    """The names of the uninterpreted constants the terms contain (a walk of the shared term
+    graph, each node once)."""
+    seen: set[int] = set()
+    out: set[str] = set()
+    stack = []
+    ctx = None
+    for t in terms:
+        ctx = t.ctx.ref()
+        stack.append(t.as_ast())
+    get_id, kind, nargs, arg = z3.Z3_get_ast_id, z3.Z3_get_ast_kind, z3.Z3_get_app_num_args, z3.Z3_get_app_arg
+    app = z3.Z3_APP_AST
+    while stack:
+        a = stack.pop()
+        i = get_id(ctx, a)
+        if i in seen:
+            continue
+        seen.add(i)
+        if kind(ctx, a) != app:
+            continue
+        n = nargs(ctx, a)
+        if n:
+            stack.extend(arg(ctx, a, k) for k in range(n))
+            continue
+        d = z3.Z3_get_app_decl(ctx, a)
+        if z3.Z3_get_decl_kind(ctx, d) == z3.Z3_OP_UNINTERPRETED:
+            out.add(z3.Z3_get_symbol_string(ctx, z3.Z3_get_decl_name(ctx, d)))
+    return out
 
 
 def _fresh(name: str, t: ir.Type, pool: VarPool) -> z3.ExprRef:
