@@ -40,8 +40,24 @@ class EngineDisagreement(RuntimeError):
 # --------------------------------------------------------------------------- replay
 
 def with_params(model: ir.Model, params: dict[str, ir.Value]) -> ir.Model:
-    """The model with these parameter values fixed (no parameter left free)."""
-    return dataclasses.replace(model, params={**model.params, **params}, free_params=frozenset())
+    """The model with these parameter values fixed (no parameter left free). Cached on the model
+    per parameter values, so the evaluator compiles each fixed model once."""
+    fixed = {**model.params, **params}
+    key = tuple(sorted(fixed.items(), key=lambda kv: kv[0]))
+    try:
+        hash(key)
+    except TypeError:
+        return dataclasses.replace(model, params=fixed, free_params=frozenset())
+    cache = model.__dict__.setdefault("_earl_with_params", {})
+    hit = cache.get(key)
+    if hit is not None and hit.rules is model.rules and hit.defs is model.defs \
+            and hit.spec is model.spec:
+        return hit
+    made = dataclasses.replace(model, params=fixed, free_params=frozenset())
+    if len(cache) >= 64:
+        cache.pop(next(iter(cache)))
+    cache[key] = made
+    return made
 
 
 def evaluate_on(model: ir.Model, expr: ir.Expr, instance: Instance) -> ir.Value:
