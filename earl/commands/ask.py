@@ -20,15 +20,13 @@ from typing import Any
 
 import click
 
+from .common import UsageProblem, fixed_params, open_spec
+
 EXIT_CONFLICT = 1
 EXIT_INPUT = 2
 EXIT_INTERNAL = 70
 
 ENGINES = {"eval": None, "smt": ("earl.solver.smt", "SmtEngine"), "asp": ("earl.solver.asp", "AspEngine")}
-
-
-class UsageProblem(Exception):
-    pass
 
 
 def load_engine(name: str):
@@ -47,37 +45,6 @@ def load_engine(name: str):
         raise UsageProblem(f"engine {name!r} is not available ({module}: {e})") from None
     except AttributeError:
         raise UsageProblem(f"engine {name!r} is not available ({module} has no {cls})") from None
-
-
-def parse_params(spec, items: tuple[str, ...]) -> dict[str, Any]:
-    """--param NAME=VALUE values, each parsed with the parameter's type (exact numbers)."""
-    import difflib
-    from ..solver import ir
-    from ..solver.transaction import UNKNOWN, TransactionError, parse_value
-    out: dict[str, Any] = {}
-    for item in items:
-        if "=" not in item:
-            raise UsageProblem(f"--param {item!r}: expected NAME=VALUE")
-        name, text = (s.strip() for s in item.split("=", 1))
-        if name not in spec.params:
-            close = difflib.get_close_matches(name, list(spec.params), n=3)
-            hint = f" (did you mean {', '.join(close)}?)" if close else ""
-            known = ", ".join(spec.params) or "(none)"
-            raise UsageProblem(f"--param {name}: no such parameter{hint}; parameters: {known}")
-        decl = spec.params[name]
-        raw: Any = text
-        if isinstance(decl.type, ir.Bool):
-            raw = {"true": True, "false": False}.get(text.lower(), text)
-        elif isinstance(decl.type, ir.Enum) and decl.type.optional and text in ("none", "null"):
-            raw = None
-        try:
-            v = parse_value(spec, decl.type, raw, f"--param {name}", minimum=decl.minimum)
-        except TransactionError as e:
-            raise UsageProblem(f"{e.path}: {e.message}") from None
-        if v is UNKNOWN:
-            raise UsageProblem(f"--param {name}: a parameter needs a value")
-        out[name] = v
-    return out
 
 
 def split_transactions(text: str) -> list[tuple[int | None, str]]:
@@ -137,7 +104,6 @@ def _settle_text(model, settled: dict, unknown: tuple[str, ...]) -> str:
 @click.argument("file", type=click.File("r", encoding="utf-8"))
 def command(spec_dir, reading, params, engine, as_json, file):
     """Determine the transactions in FILE (one JSON object, or JSON Lines; `-` = stdin)."""
-    from ..parser import SpecError, load_spec
     from ..solver import ir
     from ..solver.explain import determine
     from ..solver.transaction import UNKNOWN, TransactionError, complete, parse_json
@@ -146,17 +112,9 @@ def command(spec_dir, reading, params, engine, as_json, file):
         click.echo(f"earl ask: {msg}", err=True)
         sys.exit(code)
 
+    spec = open_spec("ask", spec_dir, reading)
+    fixed = fixed_params("ask", spec, params)
     try:
-        spec = load_spec(spec_dir)
-    except SpecError as e:
-        click.echo(e.render(), err=True)
-        sys.exit(EXIT_INPUT)
-    except OSError as e:
-        fail(f"cannot read the spec: {e}")
-    if reading is not None and reading not in spec.readings:
-        fail(f"no reading named {reading!r}; readings: {', '.join(spec.readings)}")
-    try:
-        fixed = parse_params(spec, params)
         eng = load_engine(engine)
     except UsageProblem as e:
         fail(str(e))

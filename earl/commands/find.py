@@ -23,7 +23,8 @@ import sys
 
 import click
 
-EXIT_USAGE = 2
+from .common import EXIT_USAGE, fail, fixed_params, open_spec
+
 EXIT_UNKNOWN = 3
 EXIT_INTERNAL = 70
 
@@ -40,29 +41,13 @@ EXIT_INTERNAL = 70
 @click.argument("condition")
 def command(spec_dir, reading, params, timeout, as_json, condition):
     """Find a minimal transaction on which CONDITION holds, or prove that none exists."""
-    from ..parser import SpecError, load_spec, parse_expression
+    from ..parser import SpecError, parse_expression
     from ..solver import ir
     from ..solver.proofs import EngineDisagreement, satisfiable
     from ..solver.results import Instance, Proof
-    from .ask import UsageProblem, parse_params
 
-    def fail(msg: str, code: int = EXIT_USAGE):
-        click.echo(f"earl find: {msg}", err=True)
-        sys.exit(code)
-
-    try:
-        spec = load_spec(spec_dir)
-    except SpecError as e:
-        click.echo(e.render(), err=True)
-        sys.exit(EXIT_USAGE)
-    except OSError as e:
-        fail(f"cannot read the spec: {e}")
-    if reading is not None and reading not in spec.readings:
-        fail(f"no reading named {reading!r}; readings: {', '.join(spec.readings)}")
-    try:
-        fixed = parse_params(spec, params)
-    except UsageProblem as e:
-        fail(str(e))
+    spec = open_spec("find", spec_dir, reading)
+    fixed = fixed_params("find", spec, params)
     try:
         expr = parse_expression(spec, condition)
     except SpecError as e:
@@ -73,9 +58,9 @@ def command(spec_dir, reading, params, timeout, as_json, condition):
     try:
         result = satisfiable(model, expr, timeout_ms=max(1, int(timeout * 1000)))
     except EngineDisagreement as e:
-        fail(f"internal error: {e}", EXIT_INTERNAL)
+        fail("find", f"internal error: {e}", EXIT_INTERNAL)
     except ValueError as e:
-        fail(str(e))
+        fail("find", str(e))
 
     if isinstance(result, Instance):
         out = _found(model, condition, result)
