@@ -1,26 +1,27 @@
-"""Minimal covering test sets: the fewest transactions meeting every feasible coverage goal.
+"""Minimal covering test sets: few transactions meeting every feasible coverage goal.
 
-The goals come from coverage.py. The search runs in clingo over the same finite abstraction as
-the clingo backend (asp.py): country signature classes, enum/bool inputs, and per component of
-numeric atoms one feasible truth combination (numeric.py) -- here extended with the combinations
-that also hit a threshold point (thresholds.py), so threshold goals are optimised with the rest.
+The goals come from coverage.py; each is a boolean IR expression. The search runs in z3 over the
+same encoding as the proofs (smt.py), loaded once into one incremental solver in which goal i is
+asserted under an indicator literal, so "some transaction meets goals A" is one `check(A)`.
 
-1. Greedy (the baseline, and the feasibility proof): one transaction slot; maximise the number of
-   still-open goals it meets (clingo, time-limited per step), take it, repeat. When clingo proves
-   that no transaction meets any open goal, those goals are *proved infeasible* (exhaustive search
-   over an exact abstraction; if some numeric combination lacks a witness the abstraction is not
-   exact and they are reported as unknown instead).
-2. Optimum: k = greedy-size slots, each guessing a whole transaction; every feasible goal must be
-   met by a used slot; ``#minimize`` the used slots (priority 2), then the inputs off their
-   defaults (priority 1). Symmetry breaking: the used slots form a prefix, ordered by the smallest
-   goal they meet. clingo's ``usc`` strategy reports a proved lower bound; when it finishes the
-   optimum is proved (lower bound = size).
-3. Every transaction is concretised (class representatives, exact witnesses), replayed through the
-   reference evaluator (every goal the solver claims must be met), then shrunk: each input is put
-   back to its default while the transaction still meets the goals it is the first to meet.
-
-Restriction (reported with the result): a transaction hits at most one threshold point per
-numeric component, so "optimal" is relative to that encoding.
+1. Candidates (greedy by construction). Take the open goals in order. For an open goal, z3 either
+   proves that no transaction meets it (*infeasible*, proved), answers unknown (retried through
+   `proofs.satisfiable`, which relaxes integrality; still unknown: reported *unknown*), or gives a
+   transaction. That transaction is then grown: every open goal it already meets is kept, and the
+   other open goals are tried one by one (short per-check time limit, bounded time per candidate),
+   keeping those z3 can add. The transaction is decoded and run through the reference evaluator:
+   every goal it was built to meet must hold (EngineBug otherwise); every goal it meets is closed.
+   These candidates, in order, are the greedy set.
+2. The set. Each candidate is shrunk (inputs put back to their defaults while it still meets all
+   the goals it meets), then an exact set cover over the candidate pool (clingo ``#minimize``:
+   fewest transactions, then fewest inputs off their defaults) picks the set. When clingo finishes,
+   the set is optimal *over the candidate pool*.
+3. A lower bound over all transactions: goals that are pairwise disjoint (no transaction meets two
+   of them; z3 proves each pair unsatisfiable) need one transaction each. A clique of such goals
+   is grown greedily among the goals no candidate meets together. When its size equals the set's
+   size the set is proved optimal over all transactions.
+4. Each chosen transaction is shrunk again, keeping only the goals it is the first to meet: it is
+   1-minimal (no input can go back to its default without losing one of them).
 """
 from __future__ import annotations
 
@@ -29,23 +30,22 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 import clingo
+import z3
 
-from . import coverage, numeric
-from .asp import AspCompiler, AspEngine, EngineBug
-from .asp_program import (Atom, Choice, Compare, Int, Minimize, Neg, Rule, Show, Statement, Succ,
-                          Var, fact, render_program)
+from . import coverage, ir, proofs
+from .asp import EngineBug
+from .countries import CountryClasses
 from .coverage import Goal
-from .ir import Bool, Country, Enum, InputRef, Lit, Model, SetOf, Value
-from .thresholds import Domains, domains
+from .ir import InputRef, Model, Value
+from .results import Instance, Proof
+from .smt import CompileError, Compiler, VarPool
 from .transaction import complete
 
 __all__ = ["Generated", "generate", "GenerateError"]
 
-T, V, W, I, J, K, C, G, N, IA, IB = (Var(x) for x in "T V W I J K C G N IA IB".split())
-
 
 class GenerateError(Exception):
-    """The model uses something the generator cannot abstract (reported to the user)."""
+    """The model uses something the generator cannot encode (reported to the user)."""
 
 
 @dataclass
@@ -58,7 +58,10 @@ class Generated:
     status: dict[str, str]                        # goal id -> met | infeasible | unknown
     greedy_size: int
     lower_bound: int
-    optimal: bool
+    optimal: bool                                 # proved optimal over all transactions
+    pool_size: int = 0                            # candidates the set was chosen from
+    pool_optimal: bool = False                    # the set is a proved optimum over the pool
+    clique: list[str] = field(default_factory=list)   # pairwise-disjoint goals (the bound)
     times: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -73,196 +76,55 @@ class Generated:
         return out
 
 
-# --------------------------------------------------------------------------- the program
+# --------------------------------------------------------------------------- the z3 side
 
-class _Problem:
-    def __init__(self, model: Model, goals: list[Goal]):
+class _Z3:
+    """The model compiled once; goal i asserted under the literal `lits[i]` (None: not encodable)."""
+
+    def __init__(self, model: Model, goals: list[Goal], step_ms: int):
         self.model = model
-        self.goals = goals
+        self.step_ms = step_ms
+        self.pool = VarPool(model.spec, CountryClasses.of(model))
+        self.comp = Compiler(model, self.pool)
+        for name in model.free_params:
+            self.comp.expr(ir.ParamRef(name))
+        self.solver = z3.Solver()
+        self.lits: list[z3.BoolRef | None] = []
+        for i, g in enumerate(goals):
+            try:
+                t = self.comp.expr(g.expr, ir.Bool())
+            except CompileError:
+                self.lits.append(None)
+                continue
+            lit = z3.Bool(f"goal!{i}")
+            self.solver.add(z3.Implies(lit, t))
+            self.lits.append(lit)
+        self.solver.add(*self.pool.domain)
+        self.terms = {i: self.comp.expr(g.expr, ir.Bool()) for i, g in enumerate(goals)
+                      if self.lits[i] is not None}
+
+    def check(self, idxs, timeout_ms: int):
+        self.solver.set("timeout", max(1, int(timeout_ms)))
+        return self.solver.check(*[self.lits[i] for i in idxs])
+
+    def holds(self, m: z3.ModelRef, i: int) -> bool:
+        return z3.is_true(m.eval(self.terms[i], model_completion=True))
+
+    def given(self, m: z3.ModelRef) -> dict[str, Value] | None:
+        """The inputs off their defaults in a z3 model (None: a value with no exact form)."""
+        spec = self.model.spec
         try:
-            self.abs = numeric.abstraction(model)
-            self.comp = AspCompiler(model, self.abs)
-            self.nodes: dict[int, int] = {}
-            for gi, g in enumerate(goals):
-                if g.kind != "threshold":
-                    self.nodes[gi] = self.comp.bool_node(self.abs.abstract(g.expr))
-        except Exception as e:   # NumericError, AspError: a construct outside the abstraction
-            raise GenerateError(f"cannot abstract the spec for generation: {e}") from None
-        self.dom: Domains = domains(self.abs, goals)
-        self.engine = AspEngine()
-        self.base = self.comp.base_program() + self._guess()
-        self.deviation = self._deviation()
-
-    @staticmethod
-    def _deviation() -> list[Statement]:
-        used = Atom.of("used", T)
-        out: list[Statement] = []
-        # fewest inputs off their defaults (tags keep the sums apart)
-        out.append(Minimize(Int(1), 1, (Int(0), T, I), (used, Atom.of("inp", T, I, V),
-                                                         Atom.of("idef", I, W), Compare(V, "!=", W))))
-        out.append(Minimize(Int(1), 1, (Int(1), T, I), (used, Atom.of("inp", T, I, V),
-                                                         Atom.of("idefref", I, J),
-                                                         Atom.of("inp", T, J, W), Compare(V, "!=", W))))
-        out.append(Minimize(W, 1, (Int(2), T, C), (used, Atom.of("combo", T, C, J),
-                                                    Atom.of("ccost", C, J, W))))
-        return out
-
-    def _guess(self) -> list[Statement]:
-        comp, model = self.comp, self.model
-        out: list[Statement] = []
-        for name, i in comp.finite_vars.items():
-            kind, key = name.split(":", 1)
-            if kind == "param":
-                out.append(fact("fixed", i, comp.finite_value(name, model.params[key])))
-                continue
-            out.append(fact("gvar", i))
-            for d in self.engine._domain(comp, name):
-                out.append(fact("dom", i, d))
-            default = self.engine._default_id(comp, name)
-            if default is not None:
-                out.append(fact("idef", i, default))
-            ref = model.inputs[key].default
-            if isinstance(ref, InputRef) and "input:" + ref.path in comp.finite_vars:
-                out.append(fact("idefref", i, comp.finite_vars["input:" + ref.path]))
-        tx = Atom.of("tx", T)
-        out.append(Rule(Atom.of("inp", T, I, V), (tx, Atom.of("fixed", I, V))))
-        out.append(Choice(1, 1, Atom.of("inp", T, I, V), (Atom.of("dom", I, V),),
-                          (tx, Atom.of("gvar", I))))
-        # country pairs (as in asp.py): same country only within a class; singletons force it
-        for i, cl in enumerate(comp.classes.classes):
-            if len(cl) == 1:
-                out.append(fact("single", i))
-        pairs = comp.country_pairs
-        for (a, b), k in pairs.items():
-            out.append(fact("pair", k, comp.finite_vars["input:" + a], comp.finite_vars["input:" + b]))
-        out.append(Choice(0, 1, Atom.of("ceq", T, K), (), (tx, Atom.of("pair", K, IA, IB))))
-        out.append(Rule(None, (Atom.of("ceq", T, K), Atom.of("pair", K, IA, IB),
-                               Atom.of("inp", T, IA, V), Atom.of("inp", T, IB, W), Compare(V, "!=", W))))
-        out.append(Rule(None, (tx, Atom.of("pair", K, IA, IB), Neg(Atom.of("ceq", T, K)),
-                               Atom.of("inp", T, IA, V), Atom.of("inp", T, IB, V), Atom.of("single", V))))
-        for (a, b), k1 in pairs.items():
-            for (c, d), k2 in pairs.items():
-                if k2 <= k1 or len({a, b} & {c, d}) != 1:
-                    continue
-                rest = tuple(sorted({a, b} ^ {c, d}))
-                if rest in pairs:
-                    out.append(Rule(None, (Atom.of("ceq", T, k1), Atom.of("ceq", T, k2),
-                                           Neg(Atom.of("ceq", T, pairs[rest])))))
-        # numeric components: plain combinations and threshold-point combinations
-        for cid, entries in enumerate(self.dom.entries):
-            out.append(fact("ncomp", cid))
-            base = min(range(len(entries)), key=lambda j: (entries[j].cost, j)) if entries else None
-            atoms = self.abs.components()[cid].atoms
-            for j, e in enumerate(entries):
-                out.append(fact("cdom", cid, j))
-                if e.cost:
-                    out.append(fact("ccost", cid, j, e.cost))
-                if j == base:
-                    out.append(fact("cbase", cid, j))
-                if e.point is not None:
-                    out.append(fact("cpoint", cid, j, e.point))
-                for k, b in zip(atoms, e.values):
-                    if b:
-                        out.append(fact("ctrue", cid, j, k))
-        out.append(Choice(1, 1, Atom.of("combo", T, C, J), (Atom.of("cdom", C, J),),
-                          (tx, Atom.of("ncomp", C))))
-        out.append(Rule(Atom.of("atom", T, K), (Atom.of("combo", T, C, J), Atom.of("ctrue", C, J, K))))
-        # goals
-        for gi, n in self.nodes.items():
-            out.append(fact("gnode", gi, n))
-        used = Atom.of("used", T)
-        out.append(Rule(Atom.of("covers", T, G), (used, Atom.of("gnode", G, N), Atom.of("h", T, N))))
-        out.append(Rule(Atom.of("covers", T, G), (used, Atom.of("combo", T, C, J),
-                                                  Atom.of("cpoint", C, J, G))))
-        out += [Show("inp", 3), Show("combo", 3), Show("ceq", 2), Show("covers", 2), Show("used", 1)]
-        return out
-
-    # ------------------------------------------------------------------ concretising
-
-    def concretise(self, symbols, slot: int) -> tuple[dict[str, Value], set[int]]:
-        comp = self.comp
-        names = {i: name for name, i in comp.finite_vars.items()}
-        chosen: dict[str, int] = {}
-        combos: dict[int, int] = {}
-        same: set[int] = set()
-        claimed: set[int] = set()
-        for sym in symbols:
-            args = [a.number for a in sym.arguments]
-            if not args or args[0] != slot:
-                continue
-            if sym.name == "inp":
-                chosen[names[args[1]]] = args[2]
-            elif sym.name == "combo":
-                combos[args[1]] = args[2]
-            elif sym.name == "ceq":
-                same.add(args[1])
-            elif sym.name == "covers":
-                claimed.add(args[1])
-        countries = self.engine._countries(comp, chosen, same)
-        if countries is None:
-            raise EngineBug("a slot's countries cannot be concretised")
-        given: dict[str, Value] = {}
-        for name, vid in chosen.items():
-            kind, key = name.split(":", 1)
-            if kind != "input":
-                continue
-            t = comp.finite_types[name]
-            given[key] = countries[key] if isinstance(t, Country) else comp.value_of[vid]
-        for cid, j in combos.items():
-            for var, number in self.dom.entries[cid][j].witness.items():
-                v = self.abs.variables[var]
-                if v.is_input:
-                    given[v.key] = numeric.from_number(number, v.type)
-        return complete(self.model.spec, given), claimed
-
-    def slots(self, symbols, *, check: bool) -> list[dict[str, Value]]:
-        """The used slots' transactions; with `check`, every goal the solver claims a slot meets
-        is confirmed by the reference evaluator (EngineBug otherwise)."""
-        used = sorted({s.arguments[0].number for s in symbols if s.name == "used"})
-        out = []
-        for s in used:
-            tx, claimed = self.concretise(symbols, s)
-            if check:
-                gs = [self.goals[i] for i in claimed]
-                met = set(coverage.met_goals(self.model, tx, gs))
-                missing = [g.id for g in gs if g.id not in met]
-                if missing:
-                    raise EngineBug(f"slot {s}: the evaluator does not confirm {missing[:3]}")
-            out.append(tx)
-        return out
-
-    # ------------------------------------------------------------------ solving
-
-    def control(self, extra: list[Statement], raw: str = "", strategy: str = "usc") -> clingo.Control:
-        """usc proves bounds (the optimum); bb gives models early (greedy steps, anytime)."""
-        ctl = clingo.Control(["--warn=none", f"--opt-strategy={strategy}", "--opt-mode=opt"])
-        ctl.add("base", [], render_program(self.base + extra) + raw)
-        ctl.ground([("base", [])])
-        return ctl
+            values = {p: self.pool.decode(d.type, m.eval(self.pool.inputs[p], model_completion=True))
+                      for p, d in spec.inputs.items()}
+        except (ValueError, CompileError):
+            return None
+        for p, d in spec.inputs.items():
+            if isinstance(d.type, ir.Num) and d.type.integer and Fraction(values[p]).denominator != 1:
+                return None
+        return _non_default(spec, values)
 
 
-def _solve(ctl: clingo.Control, timeout: float, assumptions=()):
-    """(best symbols or None, finished, unsatisfiable, lower bound of the top priority or None)"""
-    best: list = []
-
-    def on_model(m: clingo.Model):
-        best[:] = [list(m.symbols(shown=True))]
-    with ctl.solve(on_model=on_model, async_=True, assumptions=list(assumptions)) as h:
-        finished = h.wait(max(0.01, timeout))
-        if not finished:
-            h.cancel()
-        result = h.get()
-    lower = None
-    try:
-        low = ctl.statistics["summary"]["lower"]
-        if low:
-            lower = int(low[0])
-    except (KeyError, IndexError, TypeError, RuntimeError):
-        lower = None
-    return (best[0] if best else None), finished, bool(result.unsatisfiable), lower
-
-
-def _non_default(spec, tx: dict[str, Value]) -> dict[str, Value]:
+def _non_default(spec: ir.Spec, tx: dict[str, Value]) -> dict[str, Value]:
     out = {}
     for p, v in tx.items():
         d = spec.inputs[p].default
@@ -273,195 +135,310 @@ def _non_default(spec, tx: dict[str, Value]) -> dict[str, Value]:
 
 
 def _shrink(model: Model, given: dict[str, Value], keep: list[Goal]) -> dict[str, Value]:
+    """Put inputs back to their defaults while the transaction still meets every goal of `keep`."""
     spec = model.spec
     ids = {g.id for g in keep}
     given = dict(given)
-    for path in list(given):
-        trial = {p: v for p, v in given.items() if p != path}
-        tx = complete(spec, trial)
-        if ids <= set(coverage.met_goals(model, tx, keep)):
-            given = trial
+    changed = True
+    while changed:          # to a fixpoint: removing one input can make another removable
+        changed = False
+        for path in list(given):
+            trial = {p: v for p, v in given.items() if p != path}
+            if ids <= set(coverage.met_goals(model, complete(spec, trial), keep)):
+                given = trial
+                changed = True
     return given
+
+
+# --------------------------------------------------------------------------- 1. candidates
+
+@dataclass
+class _Candidate:
+    given: dict[str, Value]
+    met: frozenset[int]
+
+
+def _candidates(model: Model, gs: list[Goal], zs: _Z3, sat: dict, seeds: list[int], *,
+                grow_ms: int, grow_budget: float, deadline: float, say):
+    """Candidates for the open goals, `seeds` first; a seed's growth skips the other seeds
+    (proved disjoint from it)."""
+    status: dict[int, str] = {}
+    pool: list[_Candidate] = []
+    open_ = set(range(len(gs)))
+    skip = set(seeds)
+    for i in list(seeds) + [k for k in range(len(gs)) if k not in skip]:
+        if i not in open_:
+            continue
+        given = None
+        built: set[int] = {i}
+        r = _single(zs, sat, i)
+        if r == z3.unsat:
+            status[i] = "infeasible"
+            open_.discard(i)
+            continue
+        if r == z3.sat:
+            r = zs.check([i], zs.step_ms)
+        if r == z3.sat:
+            m = zs.solver.model()
+            built |= {j for j in open_ if j != i and zs.lits[j] is not None and zs.holds(m, j)}
+            if time.monotonic() < deadline:
+                try_ = [j for j in sorted(open_) if j not in built and j not in skip]
+                m = _grow(zs, m, built, try_, open_, grow_ms,
+                          min(deadline, time.monotonic() + grow_budget))
+            given = zs.given(m)
+        if given is None:
+            # z3 gave no usable answer: the proof primitive (relaxation, exact witness)
+            res = proofs.satisfiable(model, gs[i].expr, timeout_ms=zs.step_ms * 4)
+            built = {i}
+            if isinstance(res, Proof):
+                status[i] = "infeasible"
+                open_.discard(i)
+                continue
+            if not isinstance(res, Instance):
+                status[i] = "unknown"
+                open_.discard(i)
+                continue
+            given = _non_default(model.spec, res.transaction)
+        tx = complete(model.spec, given)
+        met = set(coverage.met_goals(model, tx, gs))
+        met_idx = frozenset(k for k, g in enumerate(gs) if g.id in met)
+        missing = [gs[k].id for k in built if k not in met_idx]
+        if missing:
+            raise EngineBug(f"z3 built a transaction for {missing[:3]} the reference evaluator "
+                            f"does not confirm: {given}")
+        pool.append(_Candidate(given, met_idx))
+        open_ -= met_idx
+    say(f"{len(pool)} candidates")
+    return pool, status
+
+
+def _grow(zs: _Z3, m: z3.ModelRef, built: set[int], try_: list[int], open_: set[int],
+          check_ms: int, until: float) -> z3.ModelRef:
+    """Add the goals of `try_` to `built` one by one while z3 can meet them together (in place);
+    open goals the new model meets on the way are added too."""
+    for j in try_:
+        if time.monotonic() > until:
+            break
+        if j in built or zs.lits[j] is None:
+            continue
+        if zs.check(sorted(built | {j}), check_ms) == z3.sat:
+            m = zs.solver.model()
+            built.add(j)
+            built |= {k for k in open_ if k not in built and zs.lits[k] is not None
+                      and zs.holds(m, k)}
+    return m
+
+
+# --------------------------------------------------------------------------- 2. exact cover
+
+def _cover(pool: list[_Candidate], need: set[int], weights: list[int], timeout: float):
+    """The fewest candidates meeting every goal of `need` (then the least total weight):
+    (chosen indices, proved optimal)."""
+    lines = []
+    for c, cand in enumerate(pool):
+        lines.append(f"cand({c},{weights[c]}).")
+        lines += [f"meets({c},{g})." for g in sorted(cand.met & need)]
+    lines += [f"need({g})." for g in sorted(need)]
+    lines.append("{ pick(C) : cand(C,_) }.")
+    lines.append(":- need(G), not pick(C) : meets(C,G).")
+    lines.append("#minimize { 1@2,C : pick(C) }.")
+    lines.append("#minimize { W@1,C : pick(C), cand(C,W) }.")
+    ctl = clingo.Control(["--warn=none", "--opt-strategy=usc", "--opt-mode=opt"])
+    ctl.add("base", [], "\n".join(lines))
+    ctl.ground([("base", [])])
+    best: list = []
+
+    def on_model(mo: clingo.Model):
+        best[:] = [[s.arguments[0].number for s in mo.symbols(shown=True) if s.name == "pick"]]
+    with ctl.solve(on_model=on_model, async_=True) as h:
+        finished = h.wait(max(0.01, timeout))
+        if not finished:
+            h.cancel()
+        h.get()
+    return (sorted(best[0]) if best else None), finished
+
+
+# --------------------------------------------------------------------------- 3. lower bound
+
+def _family(g: Goal):
+    """Goals of one family exclude one another by their form (one value per form, per scalar
+    outcome, one failing condition per rule): where pairwise-disjoint goals are looked for first."""
+    if g.kind == "threshold":
+        return ("form", g.form)
+    if g.kind == "outcome" and "=" in g.id:
+        return ("outcome", g.id.split("=", 1)[0])
+    if g.kind in ("applies", "mcdc"):
+        return ("rule", g.rule)
+    return None
+
+
+class _Disjoint:
+    """Pairwise disjointness of goals, each proved by z3 (memoised)."""
+
+    def __init__(self, zs: _Z3, check_ms: int):
+        self.zs, self.check_ms, self.memo = zs, check_ms, {}
+
+    def __call__(self, a: int, b: int) -> bool:
+        key = (min(a, b), max(a, b))
+        if key not in self.memo:
+            self.memo[key] = self.zs.check(list(key), self.check_ms) == z3.unsat
+        return self.memo[key]
+
+
+def _family_clique(zs: _Z3, gs: list[Goal], sat: dict[int, object], disjoint: _Disjoint,
+                   until: float) -> list[int]:
+    """The largest set of pairwise-disjoint satisfiable goals found within one family."""
+    fams: dict[object, list[int]] = {}
+    for i, g in enumerate(gs):
+        k = _family(g)
+        if k is not None and zs.lits[i] is not None:
+            fams.setdefault(k, []).append(i)
+    best: list[int] = []
+    for members in sorted(fams.values(), key=len, reverse=True):
+        if len(members) <= len(best) or time.monotonic() > until:
+            break
+        clique: list[int] = []
+        for j in members:
+            if _single(zs, sat, j) != z3.sat:
+                continue
+            if all(disjoint(j, c) for c in clique):
+                clique.append(j)
+        if len(clique) > len(best):
+            best = clique
+    return best
+
+
+def _extend_clique(clique: list[int], feasible: list[int], pool: list[_Candidate],
+                   disjoint: _Disjoint, until: float) -> list[int]:
+    """Add feasible goals disjoint from every member (no candidate meets one with a member)."""
+    clique = list(clique)
+    together: set[int] = set()
+    for c in pool:
+        if c.met & set(clique):
+            together |= c.met
+    for j in feasible:
+        if time.monotonic() > until:
+            break
+        if j in together or j in clique or disjoint.zs.lits[j] is None:
+            continue
+        if all(disjoint(j, c) for c in clique):
+            clique.append(j)
+            together |= {k for c in pool if j in c.met for k in c.met}
+    return clique
+
+
+def _single(zs: _Z3, sat: dict[int, object], i: int):
+    """z3's answer for goal i alone (memoised)."""
+    if i not in sat:
+        sat[i] = zs.check([i], zs.step_ms) if zs.lits[i] is not None else z3.unknown
+    return sat[i]
 
 
 # --------------------------------------------------------------------------- the driver
 
-def generate(model: Model, *, timeout: float = 60.0, step_timeout: float = 10.0,
-             goals: list[Goal] | None = None, log=None) -> Generated:
-    """The minimal covering set of `model` (use coverage.fixed_model to fix the parameters)."""
+def generate(model: Model, *, timeout: float = 60.0, step_timeout: float = 2.0,
+             goals: list[Goal] | None = None, grow: bool = True, bound: bool = True,
+             log=None) -> Generated:
+    """A minimal covering set of `model` (use coverage.fixed_model to fix the parameters).
+
+    `timeout` bounds the whole run (softly: each phase stops early when it runs out);
+    `step_timeout` bounds one z3 feasibility check. `grow=False` skips growing candidates (each
+    then meets its goal and whatever else it happens to meet); `bound=False` skips the lower
+    bound search."""
     say = log or (lambda _msg: None)
     times: dict[str, float] = {}
     t0 = time.monotonic()
+    deadline = t0 + timeout
     gs = goals if goals is not None else coverage.goals(model)
-    prob = _Problem(model, gs)
-    times["abstraction"] = time.monotonic() - t0
-    say(f"{len(gs)} goals; abstraction built in {times['abstraction']:.1f}s")
+    step_ms = int(step_timeout * 1000)
+    try:
+        zs = _Z3(model, gs, step_ms)
+    except CompileError as e:
+        raise GenerateError(f"cannot encode the spec for generation: {e}") from None
+    times["encoding"] = time.monotonic() - t0
+    say(f"{len(gs)} goals; z3 encoding built in {times['encoding']:.1f}s")
 
-    # ---- greedy: baseline and feasibility
+    # ---- pairwise-disjoint goals within a family: the lower bound, and the seeds
     t1 = time.monotonic()
-    ctl = prob.control([fact("tx", 0), fact("used", 0)] + prob.deviation,
-                       raw="#external open(G) : gid(G).\n"
-                           + "".join(f"gid({i}).\n" for i in range(len(gs)))
-                           + "gain(G) :- covers(0,G), open(G).\nanygain :- gain(G).\n:- not anygain.\n"
-                           + "#minimize{1@2,G: open(G), not gain(G)}.\n", strategy="bb")
-    open_ = set(range(len(gs)))
-    status: dict[str, str] = {}
-    greedy: list[dict[str, Value]] = []
-    while open_:
-        for i in range(len(gs)):
-            ctl.assign_external(clingo.Function("open", [clingo.Number(i)]), i in open_)
-        syms, finished, unsat, _low = _solve(ctl, step_timeout)
-        if syms is None:
-            verdict = "infeasible" if (finished and unsat and prob.dom.exact) else "unknown"
-            for i in open_:
-                status[gs[i].id] = verdict
-            if verdict == "unknown":
-                say(f"{len(open_)} goals undecided ({'timeout' if not finished else 'inexact abstraction'})")
-            break
-        tx, _claimed = prob.concretise(syms, 0)
-        met = set(coverage.met_goals(model, tx, [gs[i] for i in open_]))
-        hit = {i for i in open_ if gs[i].id in met}
-        if not hit:
-            raise EngineBug("the greedy step's transaction meets none of the goals it claims")
-        greedy.append(tx)
-        open_ -= hit
-    feasible = [i for i in range(len(gs)) if gs[i].id not in status]
-    times["greedy"] = time.monotonic() - t1
-    say(f"greedy: {len(greedy)} transactions, {len(feasible)} feasible goals ({times['greedy']:.1f}s)")
+    sat: dict[int, object] = {}
+    disjoint = _Disjoint(zs, min(step_ms, 1000))
+    clique = (_family_clique(zs, gs, sat, disjoint, t0 + 0.15 * timeout) if bound else [])
+    times["bound"] = time.monotonic() - t1
 
-    # ---- optimum over k = greedy size slots
+    # ---- candidates: greedy by construction
     t2 = time.monotonic()
-    k = len(greedy)
-    best_txs = greedy
-    lower = 0
-    optimal = False
-    deviation_proved = False
-    alternative = None
-    if k > 1:
-        extra: list[Statement] = [fact("tx", s) for s in range(k)]
-        extra += [fact("need", i) for i in feasible]
-        extra += [fact("gidx", i) for i in range(len(gs))]
-        used = Atom.of("used", T)
-        extra.append(Choice(0, 1, used, (), (Atom.of("tx", T),)))
-        extra.append(Rule(None, (Atom.of("used", Succ(T)), Neg(used), Atom.of("tx", T))))
-        extra.append(Rule(Atom.of("covered", G), (Atom.of("covers", T, G),)))
-        extra.append(Rule(None, (Atom.of("need", G), Neg(Atom.of("covered", G)))))
-        extra.append(Minimize(Int(1), 2, (T,), (used,)))
-        # symmetry breaking: used slots ordered by the smallest goal they meet
-        extra.append(Rule(Atom.of("nb", T, G), (Atom.of("covers", T, G),)))
-        extra.append(Rule(Atom.of("nb", T, Succ(G)), (Atom.of("nb", T, G), Atom.of("gidx", Succ(G)))))
-        extra.append(Rule(None, (Atom.of("used", Succ(T)), Atom.of("nb", Succ(T), G),
-                                 Neg(Atom.of("nb", T, G)), Atom.of("tx", T))))
-        # unused slots stay at the defaults (no search among them)
-        nu = Neg(used)
-        extra.append(Rule(None, (Atom.of("tx", T), nu, Atom.of("inp", T, I, V), Atom.of("idef", I, W),
-                                 Compare(V, "!=", W))))
-        extra.append(Rule(None, (Atom.of("tx", T), nu, Atom.of("combo", T, C, J),
-                                 Neg(Atom.of("cbase", C, J)))))
-        structural = _structural_bound(gs, feasible)
-        if structural >= k:
-            optimal, lower, n = True, k, k       # the greedy set already meets the bound
-        else:
-            ctl = prob.control(extra)
-            syms, finished, unsat, low = _solve(ctl, max(0.01, timeout))
-            if syms is None:
-                if finished and unsat:
-                    raise EngineBug("the greedy set is a solution the optimiser says does not exist")
-                lower = low or 0
-                n = k
-            else:
-                txs = prob.slots(syms, check=True)
-                if len(txs) <= k:
-                    best_txs = txs
-                optimal = finished and not unsat
-                lower = len(best_txs) if optimal else (low or 0)
-                n = len(best_txs)
-        # fewest inputs off their defaults over a set of that size (time-limited)
-        left = max(1.0, min(step_timeout, timeout - (time.monotonic() - t2)))
-        ctl = prob.control(extra + prob.deviation + ([Rule(None, (Atom.of("used", n),))]
-                                                     if n < k else []))
-        syms2, finished2, _u, _l = _solve(ctl, left)
-        if syms2 is not None:
-            txs2 = prob.slots(syms2, check=True)
-            if len(txs2) <= len(best_txs):
-                alternative = txs2
-                deviation_proved = finished2
-    else:
-        optimal = True
-        lower = k
-    times["optimum"] = time.monotonic() - t2
-    lower = max(lower, _structural_bound(gs, feasible))
-    if lower >= len(best_txs):
-        optimal, lower = True, len(best_txs)
-    say(f"optimum: {len(best_txs)} transactions (lower bound {lower}"
-        f"{', proved optimal' if optimal else ''}; {times['optimum']:.1f}s)")
+    pool, status_idx = _candidates(model, gs, zs, sat, clique, grow_ms=min(step_ms, 300),
+                                   grow_budget=(max(0.3, timeout / 60) if grow else 0.0),
+                                   deadline=(t0 + 0.7 * timeout) if grow else t0, say=say)
+    greedy_size = len(pool)
+    times["candidates"] = time.monotonic() - t2
+    feasible = [i for i in range(len(gs)) if i not in status_idx]
+    need = set(feasible)
+    say(f"greedy: {greedy_size} transactions, {len(feasible)} feasible goals "
+        f"({times['candidates']:.1f}s)")
 
-    # ---- shrink each transaction, then the final coverage by the evaluator
+    # ---- shrink the candidates, then the exact cover over the pool
     t3 = time.monotonic()
-    feasible_goals = [gs[i] for i in feasible]
-    pick = _shrunk(model, best_txs, feasible_goals, gs)
-    if alternative is not None:
-        other = _shrunk(model, alternative, feasible_goals, gs)
-        if (len(other[0]), sum(map(len, other[1]))) <= (len(pick[0]), sum(map(len, pick[1]))):
-            pick = other
-        else:
-            deviation_proved = False
-    txs_out, given_out, met_out = pick
-    reached = set().union(*map(set, met_out)) if met_out else set()
-    for i in feasible:
-        status[gs[i].id] = "met" if gs[i].id in reached else "unknown"
-    if any(status[gs[i].id] != "met" for i in feasible):
-        raise EngineBug("the shrunk set lost a goal")
-    times["shrink"] = time.monotonic() - t3
-    times["total"] = time.monotonic() - t0
-    notes = [("the fewest inputs off their defaults over the whole set was proved minimal; "
-              if deviation_proved else "")
-             + "each transaction is 1-minimal (no input can go back to its default without "
-               "losing a goal it is the first to meet)",
-             "a transaction hits at most one threshold point per numeric component; "
-             "optimality is relative to that encoding"]
-    if not prob.dom.exact:
-        notes.append("some numeric combinations have no witness: goals needing them are unknown")
-    return Generated(model=model, goals=gs, transactions=txs_out, given=given_out, met=met_out,
-                     status={g.id: status[g.id] for g in gs}, greedy_size=len(greedy),
-                     lower_bound=min(lower, len(txs_out)), optimal=optimal and lower >= len(txs_out),
-                     times=times, notes=notes)
+    for c in pool:
+        keep = [gs[i] for i in sorted(c.met)]
+        c.given = _shrink(model, c.given, keep)
+        met = set(coverage.met_goals(model, complete(model.spec, c.given), gs))
+        c.met = frozenset(k for k, g in enumerate(gs) if g.id in met)
+    chosen, pool_optimal = _cover(pool, need, [len(c.given) for c in pool],
+                                  max(1.0, min(timeout / 4, deadline - time.monotonic())))
+    if chosen is None:
+        chosen, pool_optimal = list(range(len(pool))), False
+    times["cover"] = time.monotonic() - t3
+    say(f"cover: {len(chosen)} of {len(pool)} candidates"
+        f"{' (optimal over the candidates)' if pool_optimal else ''} ({times['cover']:.1f}s)")
 
+    # ---- extend the lower bound while time is left
+    t4 = time.monotonic()
+    clique = [i for i in clique if i in need]
+    if bound and feasible and len(clique) < len(chosen):
+        clique = _extend_clique(clique, feasible, pool, disjoint,
+                                max(time.monotonic() + 0.5, deadline))
+    lower = max(1 if feasible else 0, len(clique))
+    times["bound"] += time.monotonic() - t4
+    say(f"lower bound {lower} ({times['bound']:.1f}s)")
 
-def _shrunk(model: Model, txs, feasible_goals: list[Goal], gs: list[Goal]):
-    """Each transaction shrunk (keeping the goals it is the first to meet); redundant ones
-    dropped. Returns (complete transactions, inputs off default, goal ids met)."""
-    owner: dict[str, int] = {}
-    mets = [set(coverage.met_goals(model, tx, feasible_goals)) for tx in txs]
-    for g in feasible_goals:
-        for n, m in enumerate(mets):
-            if g.id in m:
-                owner[g.id] = n
-                break
-    txs_out, given_out, met_out = [], [], []
-    for n, tx in enumerate(txs):
-        keep = [g for g in feasible_goals if owner.get(g.id) == n]
+    # ---- shrink the chosen transactions to the goals each is the first to meet
+    t4 = time.monotonic()
+    # in order: a transaction keeps the goals no earlier (final) transaction meets
+    txs, givens, mets = [], [], []
+    done: set[str] = set()
+    for c in chosen:
+        keep = [gs[i] for i in sorted(pool[c].met & need) if gs[i].id not in done]
         if not keep:
             continue
-        given = _shrink(model, _non_default(model.spec, tx), keep)
-        full = complete(model.spec, given)
-        txs_out.append(full)
-        given_out.append(given)
-        met_out.append(coverage.met_goals(model, full, gs))
-    return txs_out, given_out, met_out
-
-
-def _structural_bound(gs: list[Goal], feasible: list[int]) -> int:
-    """A transaction has one value per scalar outcome and one value per threshold form: the most
-    feasible goals of one such family is a lower bound on any covering set."""
-    fam: dict[tuple, int] = {}
-    for i in feasible:
-        g = gs[i]
-        if g.kind == "threshold":
-            key = ("form", g.form)
-        elif g.kind == "outcome" and "=" in g.id:
-            key = ("outcome", g.id.split("=", 1)[0])
+        given = _shrink(model, pool[c].given, keep)
+        tx = complete(model.spec, given)
+        txs.append(tx)
+        givens.append(given)
+        mets.append(coverage.met_goals(model, tx, gs))
+        done |= set(mets[-1])
+    reached = set().union(*map(set, mets)) if mets else set()
+    status: dict[str, str] = {}
+    for i, g in enumerate(gs):
+        if i in status_idx:
+            status[g.id] = status_idx[i]
+        elif g.id in reached:
+            status[g.id] = "met"
         else:
-            continue
-        fam[key] = fam.get(key, 0) + 1
-    return max(fam.values(), default=0)
+            raise EngineBug(f"the chosen set lost the goal {g.id}")
+    times["shrink"] = time.monotonic() - t4
+    times["total"] = time.monotonic() - t0
+    optimal = len(txs) <= lower
+    notes = ["each transaction is 1-minimal: no input can go back to its default without losing "
+             "a goal it is the first to meet",
+             f"chosen by an exact set cover over {len(pool)} candidate transactions built by z3 "
+             + ("(optimum over the candidates proved)" if pool_optimal
+                else "(time limit: optimum over the candidates not proved)"),
+             f"lower bound: {lower} goals no two of which one transaction can meet (z3 proofs)"
+             + ("; the set is proved optimal over all transactions" if optimal else "")]
+    if any(s == "unknown" for s in status.values()):
+        notes.append("unknown goals: z3 gave no answer in the time limit (not proved infeasible)")
+    return Generated(model=model, goals=gs, transactions=txs, given=givens, met=mets,
+                     status=status, greedy_size=greedy_size, lower_bound=min(lower, len(txs)),
+                     optimal=optimal, pool_size=len(pool), pool_optimal=pool_optimal,
+                     clique=[gs[i].id for i in clique], times=times, notes=notes)

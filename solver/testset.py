@@ -30,7 +30,9 @@ REPORT = "coverage.json"
 def _summary(g: Generated) -> dict:
     c = g.counts()
     return {"size": g.size, "greedy_size": g.greedy_size, "lower_bound": g.lower_bound,
-            "optimal": g.optimal, "goals": c,
+            "optimal": g.optimal, "candidates": g.pool_size,
+            "optimal_over_candidates": g.pool_optimal, "disjoint_goals": list(g.clique),
+            "goals": c,
             "seconds": {k: round(v, 2) for k, v in g.times.items()}, "notes": list(g.notes)}
 
 

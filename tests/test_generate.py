@@ -14,6 +14,7 @@ from earl.commands.generate import command
 from earl.parser import load_spec
 from earl.solver import coverage, testset
 from earl.solver.generate import generate
+from earl.solver.transaction import complete
 
 TOY = Path(__file__).parent / "specs" / "ok"
 
@@ -23,6 +24,14 @@ def toy():
     spec = load_spec(str(TOY))
     model = coverage.fixed_model(spec)
     return spec, model, generate(model, timeout=10, step_timeout=1)
+
+
+def test_every_goal_is_met_proved_infeasible_or_unknown(toy):
+    _spec, _model, g = toy
+    assert set(g.status) == {x.id for x in g.goals}
+    c = g.counts()
+    assert c["met"] + c["infeasible"] + c["unknown"] == c["total"] == len(g.goals)
+    assert g.pool_optimal and g.pool_size >= g.size
 
 
 def test_goals_are_derived_from_the_spec(toy):
@@ -55,6 +64,29 @@ def test_minimal_set_on_the_toy(toy):
     # nine date points on one form: no transaction can hit two, so 9 is a lower bound; reached
     assert g.size == 9 and g.lower_bound == 9 and g.optimal
     assert g.greedy_size >= g.size
+    assert len(g.clique) == 9 and all(x.startswith("threshold:date=") for x in g.clique)
+
+
+def test_each_transaction_is_one_minimal(toy):
+    spec, model, g = toy
+    done: set[str] = set()
+    for tx, given, met in zip(g.transactions, g.given, g.met):
+        own = [x for x in g.goals if x.id in met and x.id not in done]
+        assert own
+        assert complete(spec, given) == tx
+        for path in given:
+            trial = complete(spec, {p: v for p, v in given.items() if p != path})
+            assert len(coverage.met_goals(model, trial, own)) < len(own), path
+        done |= set(met)
+
+
+def test_without_growth_or_bound_the_set_still_covers(toy):
+    _spec, model, g = toy
+    h = generate(model, timeout=5, step_timeout=1, grow=False, bound=False)
+    assert h.status == g.status
+    assert h.lower_bound == 1 and not h.clique
+    met = set().union(*map(set, h.met))
+    assert met == {k for k, v in h.status.items() if v == "met"}
 
 
 def test_minimal_covering_beats_greedy_on_a_tiny_spec(tmp_path):

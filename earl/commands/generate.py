@@ -1,11 +1,11 @@
-"""`earl generate [--spec DIR] [--reading NAME] [--out DIR] [--format json|jsonl|csv|pytest] [--timeout S]`
+"""`earl generate [--spec DIR] [--reading NAME] [--out DIR] [--format json|jsonl|csv|pytest ...] [--timeout S]`
 and `earl generate --check DIR`.
 
 Generate the smallest set of transactions meeting every feasible coverage goal of the spec (every
 outcome value, every rule firing, every condition mattering on its own (MC/DC), every numeric
 threshold hit exactly and one step either side), each with its expected determination; goals no
 transaction can meet are proved infeasible and reported (they are not failures). The set is
-written to --out (testset.<format> and coverage.json); without --out it is printed as JSON.
+written to --out (testset.<format> per --format, and coverage.json); without --out it is printed as JSON.
 
 `--check DIR` re-derives the expected outcomes of a stored set (testset.json or testset.jsonl)
 under its reading and lists every change.
@@ -33,9 +33,11 @@ EXIT_INTERNAL = 70
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
               help="Write the set and its coverage report here.")
 @click.option("--format", "fmt", type=click.Choice(["json", "jsonl", "csv", "pytest"]),
-              default="json", show_default=True, help="Format of the set.")
+              default=["json"], show_default=True, multiple=True,
+              help="Format of the set (repeat the option for several).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0,
-              show_default=True, metavar="SECONDS", help="Time limit of the optimisation.")
+              show_default=True, metavar="SECONDS",
+              help="Time budget of the search (candidates, cover, lower bound).")
 @click.option("--check", "check_dir", type=click.Path(exists=True), default=None, metavar="DIR",
               help="Check a stored set against the spec instead of generating one.")
 def command(spec_dir, reading, out_dir, fmt, timeout, check_dir):
@@ -96,7 +98,8 @@ def _generate(spec, reading, out_dir, fmt, timeout, fail):
     c = g.counts()
     lines = [f"reading {model.reading}: {g.size} transactions "
              f"(greedy {g.greedy_size}; lower bound {g.lower_bound}"
-             f"{'; proved optimal' if g.optimal else '; optimum not proved'}) "
+             f"{'; proved optimal' if g.optimal else '; optimum not proved'}; "
+             f"{'optimal' if g.pool_optimal else 'best found'} over {g.pool_size} candidates) "
              f"in {time.monotonic() - start:.1f}s",
              f"goals: {c['total']} total, {c['met']} met, {c['infeasible']} proved infeasible, "
              f"{c['unknown']} unknown"]
@@ -114,7 +117,9 @@ def _generate(spec, reading, out_dir, fmt, timeout, fail):
         click.echo("\n".join(lines), err=True)
         return
     try:
-        paths = testset.write(g, out_dir, fmt)
+        paths = []
+        for f in dict.fromkeys(fmt):
+            paths += [p for p in testset.write(g, out_dir, f) if p not in paths]
     except OSError as e:
         fail(f"cannot write {out_dir}: {e}")
     click.echo("\n".join(lines))
