@@ -105,7 +105,7 @@ def test_minimal_covering_beats_greedy_on_a_tiny_spec(tmp_path):
     assert g.status["outcome:tier=friendly"] == "infeasible"
 
 
-def _reference_module(tmp_path: Path, broken: bool) -> None:
+def _reference_module(tmp_path: Path) -> None:
     (tmp_path / "refdet.py").write_text(f'''
 from earl.parser import load_spec
 from earl.solver import evaluate
@@ -116,28 +116,39 @@ SPEC = load_spec({str(TOY)!r})
 MODEL = fixed_model(SPEC)
 def determine(tx):
     t = complete(SPEC, parse_json(SPEC, tx))
-    out = _det(MODEL, t, evaluate.run(MODEL, t)).to_json()["outcomes"]
-    if {broken!r} and out.get("license_required"):
+    return _det(MODEL, t, evaluate.run(MODEL, t)).to_json()["outcomes"]
+def broken(tx):
+    out = determine(tx)
+    if out.get("license_required"):
         out["license_required"] = False
     return out
 ''')
 
 
-@pytest.mark.parametrize("broken", [False, True])
-def test_generated_pytest_module(toy, tmp_path, broken):
+def test_generated_pytest_module(toy, tmp_path):
+    """One pytest run of the written module twice: against the reference (passes) and against a
+    broken implementation (fails exactly on the cases where a licence is required)."""
     _spec, _model, g = toy
     testset.write(g, str(tmp_path), "pytest")
-    _reference_module(tmp_path, broken)
-    env = {**os.environ, "EARL_DETERMINE": "refdet:determine",
-           "PYTHONPATH": str(tmp_path) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                        str(tmp_path / testset.FILES["pytest"])],
-                       cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
-    if broken:
-        assert r.returncode == 1, r.stdout
-        assert "license_required" in r.stdout
-    else:
-        assert r.returncode == 0, r.stdout + r.stderr
+    text = (tmp_path / testset.FILES["pytest"]).read_text()
+    (tmp_path / testset.FILES["pytest"]).unlink()
+    for name, fn in (("ok", "determine"), ("broken", "broken")):
+        (tmp_path / f"test_{name}.py").write_text(
+            text.replace('DETERMINE = os.environ.get("EARL_DETERMINE", "")',
+                         f'DETERMINE = "refdet:{fn}"'))
+    _reference_module(tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(tmp_path) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    env.pop("EARL_DETERMINE", None)
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rf",
+                        str(tmp_path)], cwd=tmp_path, env=env, capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 1, r.stdout + r.stderr
+    failed = [line for line in r.stdout.splitlines() if line.startswith("FAILED")]
+    licensed = [c["id"] for c in testset.cases(g) if c["expected"].get("license_required")]
+    assert licensed and len(failed) == len(licensed)
+    assert all("test_broken.py" in line for line in failed)
+    assert "license_required" in r.stdout
+    assert f"{len(g.transactions) * 2 - len(licensed)} passed" in r.stdout
 
 
 def test_formats_and_check_detects_a_spec_change(toy, tmp_path):
