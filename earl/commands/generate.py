@@ -21,8 +21,10 @@ import time
 
 import click
 
+from . import common
+from .common import EXIT_USAGE
+
 EXIT_CHANGED = 1
-EXIT_USAGE = 2
 EXIT_INTERNAL = 70
 
 
@@ -42,21 +44,10 @@ EXIT_INTERNAL = 70
               help="Check a stored set against the spec instead of generating one.")
 def command(spec_dir, reading, out_dir, fmt, timeout, check_dir):
     """Generate a minimal covering test set, or check a stored one (--check)."""
-    from ..parser import SpecError, load_spec
-
     def fail(msg: str, code: int = EXIT_USAGE):
-        click.echo(f"earl generate: {msg}", err=True)
-        sys.exit(code)
+        common.fail("generate", msg, code)
 
-    try:
-        spec = load_spec(spec_dir)
-    except SpecError as e:
-        click.echo(e.render(), err=True)
-        sys.exit(EXIT_USAGE)
-    except OSError as e:
-        fail(f"cannot read the spec: {e}")
-    if reading is not None and reading not in spec.readings:
-        fail(f"no reading named {reading!r}; readings: {', '.join(spec.readings)}")
+    spec = common.open_spec("generate", spec_dir, reading)
     if check_dir is not None:
         _check(spec, check_dir, fail)
         return
