@@ -585,45 +585,77 @@ class _Runner:
             digits.append(fires * weight if weight != 1 else fires)
             self.layout.append((r, n, weight))
             weight *= n + 2
-        self.packed = z3.Sum(*digits) if digits else z3.IntVal(0)
+        # simplified once (an equivalent, smaller term: every run evaluates it)
+        self.packed = z3.simplify(z3.Sum(*digits)) if digits else z3.IntVal(0)
         self.zmodel = z3.Model()
         self._values: dict = {}
+        # one entry per input, then per free parameter: (name, variable, declaration AST, type)
         self._input_slots = [(p, v, v.decl().ast, model.spec.inputs[p].type) for p, v in self.pool.inputs.items()]
         self._param_slots = [(n, v, v.decl().ast, self.pool.param_types[n]) for n, v in self.pool.params.items()]
+        self._assigned: list = [None] * (len(self._input_slots) + len(self._param_slots))
         self._ctx = self.packed.ctx_ref()
         self._ast = self.packed.as_ast()
         self.slots: list[tuple[str, str | None, list[tuple[str, ir.Value]]]] = []
         for o in model.outcomes:
             for s in self.comp.slots(o):
                 self.slots.append((o, s, self.comp.concluders(o, s)))
+        self._decoded: dict[int, tuple] = {}    # packed value -> decoded trace parts
 
-    def _value_ast(self, var: z3.ExprRef, t: ir.Type, value: ir.Value):
-        key = (var.get_id(), value if not isinstance(value, frozenset) else tuple(sorted(value)))
+    def _value_ast(self, i: int, var: z3.ExprRef, t: ir.Type, value: ir.Value):
+        """The AST of `value` in the sort of slot i's variable (kept alive by the cache)."""
+        key = (i, value if not isinstance(value, frozenset) else tuple(sorted(value)))
         hit = self._values.get(key)
         if hit is None:
             term = self.pool.encode_as(var, t, value)
             hit = (term, term.as_ast())      # keep the Python object: it owns the reference
             if len(self._values) < 100_000:
                 self._values[key] = hit
-        return hit[1]
+        return hit
+
+    def _assign(self, i: int, var: z3.ExprRef, decl, t: ir.Type, value: ir.Value) -> None:
+        ast = self._value_ast(i, var, t, value)[1]
+        # the z3 model holds a reference to each value assigned, so an equal address is the same
+        # (hash-consed) value: nothing to do
+        if self._assigned[i] != ast.value:
+            _add_const_interp(self._ctx, self.zmodel.model, decl, ast)
+            self._assigned[i] = ast.value
 
     def run(self, tx: dict[str, ir.Value]) -> Trace:
-        spec = self.model.spec
         ctx = self._ctx
-        zm = self.zmodel.model
-        add = z3.Z3_add_const_interp
-        for path, var, decl, t in self._input_slots:
-            try:
-                value = tx[path]
-            except KeyError:
-                raise ValueError(f"the transaction has no value for input {path!r}") from None
-            add(ctx, zm, decl, self._value_ast(var, t, value))
-        for name, var, decl, t in self._param_slots:
-            add(ctx, zm, decl, self._value_ast(var, t, self.model.params[name]))
+        n_inputs = len(self._input_slots)
+        try:
+            for i, (path, var, decl, t) in enumerate(self._input_slots):
+                try:
+                    value = tx[path]
+                except KeyError:
+                    raise ValueError(f"the transaction has no value for input {path!r}") from None
+                self._assign(i, var, decl, t, value)
+            for j, (name, var, decl, t) in enumerate(self._param_slots):
+                self._assign(n_inputs + j, var, decl, t, self.model.params[name])
+        except BaseException:
+            self._assigned = [None] * len(self._assigned)   # unsure what the model now holds
+            raise
+        code = _get_error_code(ctx)   # the assignments skip z3py's per-call error check
+        if code != z3.Z3_OK:
+            self._assigned = [None] * len(self._assigned)
+            raise z3.Z3Exception(z3.Z3_get_error_msg(ctx, code))
         r = z3.Ast(0)
-        if not z3.Z3_model_eval(ctx, zm, self._ast, True, z3.byref(r)):
+        if not z3.Z3_model_eval(ctx, self.zmodel.model, self._ast, True, z3.byref(r)):
             raise RuntimeError("z3 could not evaluate the model")   # pragma: no cover
-        packed = int(z3.Z3_get_numeral_string(self._ctx, r))
+        packed = int(z3.Z3_get_numeral_string(ctx, r))
+        parts = self._decoded.get(packed)
+        if parts is None:
+            parts = self._decode(packed)
+            if len(self._decoded) < 10_000:
+                self._decoded[packed] = parts
+        outcomes, applicable, fired, first_failing, conflicts = parts
+        trace = _new(Trace)      # filled through __dict__, as the evaluator does: the frozen
+        trace.__dict__.update(outcomes=dict(outcomes), applicable=applicable, fired=fired,
+                              first_failing=dict(first_failing), conflicts=conflicts)
+        return trace
+
+    def _decode(self, packed: int) -> tuple:
+        spec = self.model.spec
         applicable, fired, first_failing = set(), set(), {}
         for rule, n, weight in self.layout:
             d = (packed // weight) % (n + 2)
@@ -654,8 +686,20 @@ class _Runner:
             order = {o: i for i, o in enumerate(spec.outcomes)}
             conflicts.sort(key=lambda c: (order[c[0]], c[1] or ""))
         outcomes = {o: outcomes[o] for o in spec.outcomes}
-        return Trace(outcomes=outcomes, applicable=frozenset(applicable), fired=frozenset(fired),
-                     first_failing=first_failing, conflicts=tuple(conflicts))
+        return outcomes, frozenset(applicable), frozenset(fired), first_failing, tuple(conflicts)
+
+
+def _unchecked(api):
+    """The C function behind a z3py API wrapper, without the wrapper's error check after every
+    call (the run loop checks the error code once per run); the checked wrapper if this z3py
+    does not expose it."""
+    elementaries = (getattr(api, "__defaults__", None) or (None,))[-1]
+    return getattr(elementaries, "f", None) or api
+
+
+_add_const_interp = _unchecked(z3.Z3_add_const_interp)
+_get_error_code = z3.Z3_get_error_code
+_new = object.__new__
 
 
 def _runner(model: ir.Model) -> _Runner:
