@@ -48,6 +48,12 @@ def main(argv=None) -> int:
                                        text=True, cwd=Path(__file__).parent).stdout.strip()
     except Exception:  # noqa: BLE001
         pass
+    latest = Path(__file__).parent / "results" / "latest.json"
+    try:  # benchmarks not selected this time keep their last results (each says when / quick)
+        out["results"].update({k: v for k, v in json.loads(latest.read_text()).get("results", {}).items()
+                               if k in BENCHES and k not in selected})
+    except Exception:  # noqa: BLE001
+        pass
     print(f"# earl benchmarks{' (--quick)' if a.quick else ''}: {', '.join(selected)}", flush=True)
     for name in selected:
         t = time.perf_counter()
@@ -58,6 +64,8 @@ def main(argv=None) -> int:
             res = {"error": f"{type(e).__name__}: {e}", "traceback": traceback.format_exc(),
                    "table": f"\n## {name}\nFAILED: {type(e).__name__}: {e}", "notes": []}
         res["bench_seconds"] = round(time.perf_counter() - t, 1)
+        res["when"] = datetime.datetime.now().isoformat(timespec="seconds")
+        res["quick"] = a.quick
         print(res.get("table", ""))
         for note in res.get("notes", []):
             print(f"- {note}")
