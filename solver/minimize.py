@@ -8,7 +8,8 @@ Given a z3 solver in which the search condition is asserted, find a model that
    1-minimal even when the AtMost loop ran out of time);
 3. then the most ordinary values for what changed: numbers at the smallest of 0, 1, 2, round
    numbers, the thresholds the spec names and those ± 1; dates at the default if it is in the same
-   interval between boundary dates, else the interval's start; countries at the default's class.
+   interval between boundary dates, else the interval's start; countries at the default's class,
+   else the first class (in class order) that will do.
 Each preference is tried with z3 and kept only if the condition still holds, so the result is
 always a model of the condition.
 """
@@ -203,11 +204,34 @@ def minimal_model(solver: z3.Solver, assumptions: list, slots: list[Slot], first
                 if r is None:
                     break
             else:
+                if isinstance(s.type, ir.Country):
+                    best = _lowest_index(solver, assumptions, s.var, best, budget, check_ms)
                 current = best.eval(s.var, model_completion=True)
                 solver.add(s.var == current)
     finally:
         solver.pop()
     return best, {"changed": [slots[i].name for i in changed], "optimal": optimal}
+
+
+def _lowest_index(solver: z3.Solver, assumptions: list, var: z3.ArithRef, best: z3.ModelRef,
+                  budget: _Budget, check_ms: int) -> z3.ModelRef:
+    """A model with the lowest index for `var` (a country class) that keeps the condition, by
+    bisection: the answer does not depend on which index z3 happened to find first."""
+    lo, hi = 0, best.eval(var, model_completion=True).as_long()
+    while lo < hi:
+        mid = (lo + hi) // 2
+        solver.push()
+        solver.add(var <= mid)
+        r = _is_sat(solver, assumptions, budget, check_ms)
+        if r is True:
+            best = solver.model()
+            hi = best.eval(var, model_completion=True).as_long()
+        solver.pop()
+        if r is None:
+            break
+        if r is False:
+            lo = mid + 1
+    return best
 
 
 def _candidates(s: Slot, m: z3.ModelRef, thresholds: list[Fraction],

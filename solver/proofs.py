@@ -65,7 +65,10 @@ def evaluate_on(model: ir.Model, expr: ir.Expr, instance: Instance) -> ir.Value:
     from .evaluate import eval_expr
     from .transaction import complete
     tx = complete(model.spec, instance.transaction)
-    return eval_expr(with_params(model, instance.params), tx, expr)
+    # only the model's free parameters take the instance's values: in a comparison of two
+    # models, a parameter one of them fixes keeps its fixed value
+    params = {k: v for k, v in instance.params.items() if k in model.free_params}
+    return eval_expr(with_params(model, params), tx, expr)
 
 
 def replay(model: ir.Model, expr: ir.Expr, instance: Instance, expected: bool) -> None:
