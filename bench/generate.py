@@ -13,7 +13,7 @@ from .common import SPEC_DIR, earl_cmd, run_cmd, table
 
 def run(quick: bool = False) -> dict:
     if importlib.util.find_spec("earl.commands.generate") is None:
-        msg = "earl generate is not available (earl/commands/generate.py is missing): not measured"
+        msg = "earl generate is not available (cli/commands/generate.py is missing): not measured"
         return {"available": False, "notes": [msg], "table": table("generate", ["status"], [[msg]])}
     if quick:
         msg = "skipped under --quick (generation takes minutes): run `python -m bench generate`"

@@ -1,6 +1,6 @@
 """A seeded, hypothesis-free sampler of complete transactions of any spec.
 
-Derived from the Spec alone (like earl/testing.py, whose boundary helpers it reuses when that
+Derived from the Spec alone (like cli/testing.py, whose boundary helpers it reuses when that
 module can be imported): enum members and `none`, booleans, countries from every membership
 signature / every named country / the rest, dates at and around every membership change and
 date literal, numbers at and around every numeric literal and parameter value; and, for half
@@ -21,7 +21,7 @@ from earl.solver import ir
 from earl.solver.evaluate import EvalError, compile_expr
 from earl.solver.transaction import complete
 
-try:  # the boundary helpers of earl/testing.py (it imports hypothesis at module level)
+try:  # the boundary helpers of cli/testing.py (it imports hypothesis at module level)
     from earl.testing import (_TINY, _targets, boundary_numbers, country_pool,
                               interesting_dates)
     HAVE_TESTING = True

@@ -1,6 +1,6 @@
-"""The `earl` command line: a click group whose subcommands live in earl/commands/.
+"""The `earl` command line: a click group whose subcommands live in cli/commands/.
 
-Each module of earl/commands/ (check, ask, verify, find, generate, provisions, ...) exposes a
+Each module of cli/commands/ (check, ask, verify, find, generate, provisions, ...) exposes a
 click command named `command`; a subcommand is registered when its module exists and imported only
 when it runs (or when `earl --help` lists them), so start-up stays fast.
 
@@ -60,7 +60,7 @@ def _command_modules() -> list[str]:
 
 
 class LazyGroup(click.Group):
-    """Subcommands discovered from the modules of earl/commands/, imported on use."""
+    """Subcommands discovered from the modules of cli/commands/, imported on use."""
 
     def list_commands(self, ctx):
         return sorted(set(super().list_commands(ctx)) | set(_command_modules()))
@@ -115,7 +115,7 @@ def verify_main() -> None:
             _report_internal_error("verify", e)
             sys.exit(INTERNAL_ERROR)
         click.echo("verify: the verify command is not available in this installation "
-                   "(earl/commands/verify.py is missing)", err=True)
+                   "(cli/commands/verify.py is missing)", err=True)
         sys.exit(2)
     except Exception as e:  # noqa: BLE001
         if _debug():
