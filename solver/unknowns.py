@@ -52,8 +52,7 @@ def settle(model: ir.Model, partial: dict[str, Any], *, timeout_ms: int = 5_000)
     for path in partial:
         if path not in spec.inputs:
             raise TransactionError("$." + path, "no such input")
-    pool = VarPool(spec, CountryClasses.of(model))
-    comp = Compiler(model, pool)
+    pool, raw = _compiled(model)
     unknown = unknown_inputs(spec, partial)
 
     # each input: a concrete value, or the variable of the unknown fact it stands for
@@ -76,7 +75,6 @@ def settle(model: ir.Model, partial: dict[str, Any], *, timeout_ms: int = 5_000)
         binding[path] = b
         return b
 
-    raw = {o: comp.outcome(o) for o in spec.outcomes}
     subst = []
     for name, var in pool.params.items():    # parameters keep the model's values
         subst.append((var, pool.encode_as(var, pool.param_types[name], model.params[name])))
@@ -157,6 +155,21 @@ def settle(model: ir.Model, partial: dict[str, Any], *, timeout_ms: int = 5_000)
                 matters.append(f)
         out[o] = Unsettled(tuple(matters), exact=exact)
     return out
+
+
+def _compiled(model: ir.Model) -> tuple[VarPool, dict[str, Any]]:
+    """The model's outcomes as z3 terms over one symbolic transaction (inline), cached on the
+    Model (compiled again if its parameters or rules change)."""
+    key = (tuple(model.params.items()), model.free_params, id(model.rules), len(model.rules),
+           id(model.defs), len(model.defs))
+    hit = model.__dict__.get("_earl_settle_terms")
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    pool = VarPool(model.spec, CountryClasses.of(model))
+    comp = Compiler(model, pool)
+    made = (pool, {o: comp.outcome(o) for o in model.spec.outcomes})
+    model.__dict__["_earl_settle_terms"] = (key, made)
+    return made
 
 
 def _try_completion(*args, **kw) -> dict[str, ir.Value] | None:
