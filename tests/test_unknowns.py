@@ -54,3 +54,17 @@ def test_unknown_fact_that_matters_only_jointly(model):
 def test_bad_path_is_an_error(model):
     with pytest.raises(TransactionError):
         settle(model, {"nope": UNKNOWN})
+
+
+def test_terms_compiled_once_per_model_and_again_when_parameters_change():
+    model = ir.resolve(diffusion_spec())                  # note2 free: its value 1e26 is used
+    partial = {"item.ops": F(5 * 10**25), "destination": UNKNOWN}
+    first = settle(model, partial)
+    cached = model.__dict__["_earl_settle_terms"]
+    assert settle(model, partial) == first
+    assert model.__dict__["_earl_settle_terms"] is cached
+    assert first["eccn"] == Settled("4E091")
+    # the parameter raised (the threshold with it, to 1e26): a fresh compilation, another answer
+    model.params["note2"] = F(4 * 10**26)
+    assert settle(model, partial)["eccn"] != Settled("4E091")
+    assert model.__dict__["_earl_settle_terms"] is not cached
