@@ -24,7 +24,7 @@ from .diagnostics import Reporter, did_you_mean
 
 BUILTIN_TYPES = {"bool": ir.Bool(), "number": ir.Num(), "integer": ir.Num(integer=True),
                  "date": ir.Date(), "country": ir.Country()}
-COUNTRY_SET = ir.SetOf("country")  # the type of a literal set of countries (`{"MO", "FR"}`)
+COUNTRY_SET = ir.SetOf("country")  # the type of a literal set of countries (`{"FR", "DE"}`)
 INTENDED_KINDS = ("shadowed", "dead", "conflict")
 COUNTRY_SOURCES = ("iso3166",)
 ORDER_OPS = ("<", "<=", ">", ">=")
@@ -785,7 +785,7 @@ class SpecChecker:
         for name, rule in self.rules.items():
             if not rule.meta("cite").strip():
                 self.err(rule.name, f"rule '{name}' has no 'cite': every rule cites the provision it transcribes",
-                         'add e.g. cite "15 CFR 740.27(a)"', len(name))
+                         'add e.g. cite "Reg. 12(a)(3)"', len(name))
             for o in rule.overrides:
                 if o.name not in self.rules:
                     self.err(o, f"rule '{name}' overrides undefined rule '{o.name}'",

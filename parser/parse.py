@@ -52,7 +52,7 @@ _NUMBER = re.compile(r"^(\d+(?:_\d+)*)(?:\.(\d+))?(?:[eE]([+-]?\d+))?(%?)$")
 
 
 def parse_number(text: str) -> Optional[Fraction]:
-    """`26_900_000`, `5.92`, `2.5e25`, `25%` -> exact Fraction; None if malformed."""
+    """`1_000_000`, `5.92`, `2.5e25`, `25%` -> exact Fraction; None if malformed."""
     m = _NUMBER.match(text)
     if not m:
         return None
@@ -417,7 +417,7 @@ class ToAst(Transformer_NonRecursive):
         value = parse_number(str(tok))
         if value is None:
             raise _BadLiteral(self._tp(tok), f"malformed number '{tok}'", len(tok),
-                              "underscores go between digits, e.g. 26_900_000")
+                              "underscores go between digits, e.g. 1_000_000")
         return ast.NumberLit(self._tp(tok), -value if negative else value, ("-" if negative else "") + str(tok))
 
     def true(self, meta, ch):
@@ -536,7 +536,7 @@ def _syntax_diagnostic(e: UnexpectedInput, text: str, file: str, reporter: Repor
             return offset
         hint = ""
         if tok.type == "NUMBER" and re.search(r"[eE]", str(tok)) and "STRING" in accepts:
-            hint = "codes with letters that read as exponents (like 4E091) must be quoted strings"
+            hint = "codes with letters that read as exponents (like 3E10) must be quoted strings"
         elif tok.type == "NAME" and "STRING" in accepts and "NAME" not in accepts:
             hint = f"did you mean the string \"{tok}\"?"
         elif tok.start_pos is not None and re.search(r"(?<![\w.])if\s+$", text[:tok.start_pos]):

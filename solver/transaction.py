@@ -102,7 +102,7 @@ _RATIO_RE = re.compile(r"[+-]?\d+\s*/\s*\d+")
 
 
 def parse_number(text: str) -> Fraction | None:
-    """An exact number from text: `4800`, `26_900_000`, `5.92`, `1e26`, `2.5e25`, `25%`, `1/3`.
+    """An exact number from text: `4800`, `1_000_000`, `5.92`, `1e26`, `2.5e25`, `25%`, `1/3`.
     None if the text is not a number."""
     s = text.strip()
     if not s:
