@@ -180,8 +180,10 @@ def test_timeout_is_unknown_never_proof():
     lhs = ir.Arith("*", ir.Arith("*", x, ir.Arith("*", x, x)), ir.Arith("*", y, y))
     rhs = ir.Arith("+", ir.Arith("*", ir.Arith("*", z, ir.Arith("*", z, z)), ir.Arith("*", w, w)), num(7))
     r = proofs.valid(m, cmp("!=", lhs, rhs), timeout_ms=1)
-    assert isinstance(r, Unknown)
-    assert r.reason
+    # under load z3 occasionally finds the small counterexample within 1 ms; it must never prove it
+    assert not isinstance(r, Proof)
+    if isinstance(r, Unknown):
+        assert r.reason
 
 
 def test_z3_unknown_is_reported_as_unknown(model, monkeypatch):
