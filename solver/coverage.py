@@ -33,7 +33,7 @@ from . import ir, numeric
 from .ir import (And, Arith, Bool, Cmp, Date, Enum, InputRef, InSet, Lit, Model, Not, Num,
                  OutcomeRef, RuleApplies, RuleFires, SetOf)
 from .numeric import AtomLit
-from .transaction import format_fraction
+from .transaction import decimal_places, format_fraction
 
 __all__ = ["Goal", "goals", "fixed_model", "meets", "met_goals", "threshold_atoms", "step_of"]
 
@@ -169,17 +169,8 @@ def step_of(c: Fraction, integral: bool) -> Fraction:
     c = Fraction(c)
     if c.denominator == 1 or integral:
         return Fraction(1)
-    d = c.denominator
-    twos = fives = 0
-    while d % 2 == 0:
-        d //= 2
-        twos += 1
-    while d % 5 == 0:
-        d //= 5
-        fives += 1
-    if d != 1:
-        return Fraction(1, c.denominator)
-    return Fraction(1, 10 ** max(twos, fives))
+    places = decimal_places(c)
+    return Fraction(1, c.denominator) if places is None else Fraction(1, 10 ** places)
 
 
 def _form_expr(abs_: numeric.NumericAbstraction, form: numeric.Poly) -> ir.Expr | None:

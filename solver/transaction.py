@@ -14,7 +14,7 @@ import datetime
 import difflib
 import json
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
@@ -126,13 +126,10 @@ def parse_number(text: str) -> Fraction | None:
     return value / 100 if pct else value
 
 
-def format_fraction(x: Fraction) -> int | str:
-    """Exact JSON form of a number: an int when integral, else a decimal string when the
-    decimal expansion is finite, else "p/q"."""
-    x = Fraction(x)
-    if x.denominator == 1:
-        return x.numerator
-    d = x.denominator
+def decimal_places(x: Fraction) -> int | None:
+    """How many decimal places write `x` exactly (0 for a whole number), or None when its
+    decimal expansion does not terminate (the denominator has a prime factor other than 2, 5)."""
+    d = Fraction(x).denominator
     twos = fives = 0
     while d % 2 == 0:
         d //= 2
@@ -140,12 +137,19 @@ def format_fraction(x: Fraction) -> int | str:
     while d % 5 == 0:
         d //= 5
         fives += 1
-    if d != 1:
+    return max(twos, fives) if d == 1 else None
+
+
+def format_fraction(x: Fraction) -> int | str:
+    """Exact JSON form of a number: an int when integral, else a decimal string when the
+    decimal expansion is finite, else "p/q"."""
+    x = Fraction(x)
+    if x.denominator == 1:
+        return x.numerator
+    digits = decimal_places(x)
+    if digits is None:
         return f"{x.numerator}/{x.denominator}"
-    digits = max(twos, fives)
-    scaled = x * 10 ** digits
-    assert scaled.denominator == 1
-    n = scaled.numerator
+    n = (x * 10 ** digits).numerator
     sign = "-" if n < 0 else ""
     s = str(abs(n)).rjust(digits + 1, "0")
     return f"{sign}{s[:-digits]}.{s[-digits:]}"
@@ -160,7 +164,10 @@ _MAX_EXPONENT = 400  # |exponent| beyond this is refused rather than expanded ex
 
 
 def _decimal_fraction(text: str) -> Fraction | _BadConstant:
-    d = Decimal(text)
+    try:
+        d = Decimal(text)
+    except InvalidOperation:  # an exponent beyond even Decimal's range
+        return _BadConstant(f"{text} (too large or too small to be a quantity)")
     if not d.is_finite() or abs(d.adjusted()) > _MAX_EXPONENT:
         return _BadConstant(f"{text} (too large or too small to be a quantity)")
     return Fraction(d)

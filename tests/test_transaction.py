@@ -79,6 +79,14 @@ def test_errors_name_the_json_path(obj, path, words):
     assert str(e).startswith(path)
 
 
+def test_exponent_beyond_decimal_range_is_a_transaction_error():
+    # found by the fuzz test below: Decimal itself refuses such an exponent
+    text = '{"item": {"tpp": 1e9999999999999999999999999999}}'
+    with pytest.raises(TransactionError) as e:
+        parse_json(diffusion_spec(), text)
+    assert e.value.path == "$.item.tpp" and "too large" in e.value.message
+
+
 def test_line_numbers_for_json_lines():
     e = err('{"destination": "ZZ"}', line=7)
     assert e.line == 7 and str(e).startswith("line 7: $.destination")
