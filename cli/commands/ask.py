@@ -133,6 +133,25 @@ def command(spec_dir, reading, params, engine, as_json, file):
     items = split_transactions(text)
     if not items:
         fail("no transaction in the input")
+
+    def emit(n: int, line: int | None, as_object, as_text, as_rich=None) -> None:
+        """One answer: a JSON line, or a human block (separated, numbered in a batch). The
+        renderings are callables so only the one asked for is built."""
+        if as_json:
+            out = as_object()
+            if line is not None:
+                out["line"] = line
+            click.echo(json.dumps(out, ensure_ascii=False))
+            return
+        if n:
+            click.echo("")
+        if len(items) > 1:
+            click.echo(f"── transaction {n + 1}" + (f" (line {line})" if line else ""))
+        if console is not None and as_rich is not None:
+            console.print(as_rich())
+        else:
+            click.echo(as_text())
+
     for n, (line, chunk) in enumerate(items):
         where = f"line {line}: " if line is not None else ""
         try:
@@ -143,13 +162,7 @@ def command(spec_dir, reading, params, engine, as_json, file):
             status = max(status, EXIT_INPUT)
             continue
         if any(v is UNKNOWN for v in partial.values()):
-            try:
-                from ..solver.unknowns import settle, unknown_inputs
-            except ImportError as e:
-                click.echo(f"earl ask: {where}unknown facts (null) need the unknowns analysis, "
-                           f"which is not available ({e})", err=True)
-                status = max(status, EXIT_INPUT)
-                continue
+            from ..solver.unknowns import settle
             try:
                 settled = settle(model, given)
             except TransactionError as e:
@@ -162,17 +175,8 @@ def command(spec_dir, reading, params, engine, as_json, file):
                 status = max(status, EXIT_INTERNAL)
                 continue
             unknown = tuple(p for p, v in given.items() if v is UNKNOWN)
-            if as_json:
-                out = _settle_json(model, settled, unknown)
-                if line is not None:
-                    out["line"] = line
-                click.echo(json.dumps(out, ensure_ascii=False))
-            else:
-                if n:
-                    click.echo("")
-                if len(items) > 1:
-                    click.echo(f"── transaction {n + 1}" + (f" (line {line})" if line else ""))
-                click.echo(_settle_text(model, settled, unknown))
+            emit(n, line, lambda: _settle_json(model, settled, unknown),
+                 lambda: _settle_text(model, settled, unknown))
             continue
         try:
             trace = eng.run(model, partial)
@@ -186,18 +190,5 @@ def command(spec_dir, reading, params, engine, as_json, file):
             for o, s, rs in det.conflicts:
                 click.echo(f"earl ask: {where}conflict: {o}{'' if s is None else f' [{s}]'} is decided "
                            f"two ways by {', '.join(rs)}", err=True)
-        if as_json:
-            out = det.to_json()
-            if line is not None:
-                out["line"] = line
-            click.echo(json.dumps(out, ensure_ascii=False))
-        else:
-            if n:
-                click.echo("")
-            if len(items) > 1:
-                click.echo(f"── transaction {n + 1}" + (f" (line {line})" if line else ""))
-            if console is not None:
-                console.print(det.rich())
-            else:
-                click.echo(det.text())
+        emit(n, line, det.to_json, det.text, det.rich)
     sys.exit(status)
