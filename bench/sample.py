@@ -18,12 +18,12 @@ from fractions import Fraction
 from pathlib import Path
 
 from earl.solver import ir
-from earl.solver.evaluate import EvalError, compile_expr
+from earl.solver.evaluate import compile_expr
 from earl.solver.transaction import complete
 
 try:  # the boundary helpers of cli/testing.py (it imports hypothesis at module level)
-    from earl.testing import (_TINY, _targets, boundary_numbers, country_pool,
-                              interesting_dates)
+    from earl.testing import _TINY, _targets, boundary_numbers, country_pool, interesting_dates
+    from earl.testing import _solve as solve_for
     HAVE_TESTING = True
 except Exception:  # pragma: no cover - without hypothesis: plain random values, no boundary solving
     HAVE_TESTING = False
@@ -41,6 +41,9 @@ except Exception:  # pragma: no cover - without hypothesis: plain random values,
 
     def _targets(spec):
         return []
+
+    def solve_for(model, diff, tx, x):
+        return None
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -103,30 +106,6 @@ class Sampler:
             return base + r.randint(0, 10 ** 9)
         raise TypeError(f"no sampler for type {typ}")
 
-    @staticmethod
-    def solve(model: ir.Model, diff: ir.Expr, tx: dict, x: str) -> Fraction | None:
-        """The value of input `x` where `diff` crosses zero (as earl.testing._solve, compiled)."""
-        fn = compile_expr(model, diff)
-
-        def f(v):
-            t = dict(tx)
-            t[x] = v
-            out = fn(t)
-            if not isinstance(out, Fraction):
-                raise TypeError
-            return out
-        try:
-            f0, f1 = f(Fraction(0)), f(Fraction(1))
-            slope = f1 - f0
-            if slope == 0:  # flat near zero (a max() kink): the secant far out
-                big = Fraction(10 ** 30)
-                slope = (f(big) - f0) / big
-        except (TypeError, EvalError, KeyError, ArithmeticError):
-            return None
-        if slope == 0:
-            return None
-        return -f0 / slope
-
     def one(self) -> dict:
         r, spec = self.rng, self.spec
         given = {}
@@ -140,7 +119,7 @@ class Sampler:
                 i = r.randrange(len(self.targets))
                 model, diff, xs = self.targets[i]
                 x = r.choice(xs)
-                root = self.solve(model, diff, complete(spec, given), x)
+                root = solve_for(model, diff, complete(spec, given), x)
                 if root is None:
                     continue
                 decl = spec.inputs[x]

@@ -30,7 +30,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from .solver import ir
-from .solver.evaluate import EvalError, eval_expr, expr_refs
+from .solver.evaluate import EvalError, compile_expr, expr_refs
 from .solver.transaction import complete as complete_tx
 
 __all__ = ["transactions", "random_transactions", "boundary_numbers", "interesting_dates", "country_pool", "value_strategy"]
@@ -215,10 +215,15 @@ def _targets(spec: ir.Spec) -> list[tuple[ir.Model, ir.Expr, tuple[str, ...]]]:
 
 def _solve(model: ir.Model, diff: ir.Expr, tx: dict, x: str) -> Fraction | None:
     """The value of input `x` where `diff` (linear in x, or treated so) crosses zero."""
+    try:
+        fn = compile_expr(model, diff)
+    except (TypeError, EvalError, KeyError):
+        return None
+
     def f(v):
         t = dict(tx)
         t[x] = v
-        r = eval_expr(model, t, diff)
+        r = fn(t)
         if not isinstance(r, Fraction):
             raise TypeError
         return r
