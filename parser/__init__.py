@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Optional, Union
 
 from ..solver import ir
+from .cache import cached
 from .diagnostics import Diagnostic, Reporter, SpecError, render_all
 
 __all__ = ["load_spec", "load_spec_with_warnings", "load_spec_sources", "parse_expression", "SpecError", "Diagnostic",
@@ -64,7 +65,8 @@ def spec_files(path: Union[str, os.PathLike, None] = None) -> list[tuple[str, st
     return out
 
 
-def _load(path, reporter: Reporter) -> Optional[ir.Spec]:
+def _load(path, reporter: Reporter) -> Optional[tuple[ir.Spec, list[Diagnostic]]]:
+    """(spec, warnings), or None with the errors in `reporter`."""
     if path is not None and not Path(path).exists():
         reporter.error(ir.Pos(str(path), 0, 0), "no such file or folder")
         return None
@@ -73,7 +75,11 @@ def _load(path, reporter: Reporter) -> Optional[ir.Spec]:
         reporter.error(ir.Pos(str(path) if path is not None else "earl.spec", 0, 0),
                        "no .earl files found")
         return None
-    return _load_files(files, reporter)
+
+    def build():
+        spec = _load_files(files, reporter)
+        return None if spec is None or reporter.errors else (spec, reporter.sorted())
+    return cached(files, build)
 
 
 @contextlib.contextmanager
@@ -129,10 +135,10 @@ def _load_files_inner(files, reporter: Reporter) -> Optional[ir.Spec]:
 def load_spec_with_warnings(path: Union[str, os.PathLike, None] = None) -> tuple[ir.Spec, list[Diagnostic]]:
     """Like `load_spec`, also returning the warnings (unused definitions and parameters...)."""
     reporter = Reporter()
-    spec = _load(path, reporter)
-    if spec is None or reporter.errors:
+    loaded = _load(path, reporter)
+    if loaded is None:
         raise SpecError(reporter.sorted())
-    return spec, reporter.sorted()
+    return loaded
 
 
 def load_spec_sources(sources: dict[str, str]) -> ir.Spec:
