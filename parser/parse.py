@@ -634,16 +634,3 @@ def to_ast(tree: Tree, file: str, reporter: Reporter):
             reporter.error(orig.pos, orig.message, orig.hint, orig.length)
             return None
         raise
-
-
-def parse_file(path: str, display_name: str, reporter: Reporter):
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except UnicodeDecodeError as e:
-        reporter.error(Pos(display_name, 1, 1), f"the file is not UTF-8 text ({e.reason} at byte {e.start})")
-        return None
-    except OSError as e:
-        reporter.error(Pos(display_name, 0, 0), f"cannot read the file: {e.strerror or e}")
-        return None
-    return parse_text(text, display_name, reporter)

@@ -244,10 +244,6 @@ class CountryClasses:
         """Every `from`/`until` date in the spec's group listings, sorted."""
         return self._bounds
 
-    def date_segments(self) -> list[Interval]:
-        """The partition of time between consecutive boundary dates (memberships are constant on each)."""
-        return list(self._segments)
-
 
 def _forget(cache: dict | None, key) -> None:
     if cache is not None:      # None at interpreter shutdown

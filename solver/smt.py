@@ -493,9 +493,6 @@ class Compiler:
                  for i, (a, va) in enumerate(cs) for (b, vb) in cs[i + 1:] if va != vb]
         return z3.Or(*pairs) if pairs else z3.BoolVal(False)
 
-    def all_axioms(self) -> list[tuple[Tracked, z3.BoolRef]]:
-        return [(t, ax) for t in self.tracks.values() for ax in t.axioms]
-
 
 def constant_names(terms: Iterable[z3.ExprRef]) -> set[str]:
     """The names of the uninterpreted constants the terms contain (a walk of the shared term
