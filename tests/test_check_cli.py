@@ -77,3 +77,11 @@ def test_console_script_check():
                        capture_output=True, text=True, env={**os.environ, "EARL_DEBUG": ""}, timeout=120)
     assert p.returncode == 0, p.stderr
     assert "ok:" in p.stdout and "Traceback" not in p.stderr
+
+
+def test_help_lists_every_command_and_no_helper_module():
+    r = CliRunner().invoke(main, ["--help"])
+    assert r.exit_code == 0
+    for name in ("ask", "check", "find", "generate", "provisions", "verify"):
+        assert f"  {name} " in r.output
+    assert "unavailable" not in r.output

@@ -20,7 +20,7 @@ from typing import Any
 
 import click
 
-from .common import UsageProblem, fixed_params, open_spec
+from ._common import UsageProblem, fixed_params, open_spec
 
 EXIT_CONFLICT = 1
 EXIT_INPUT = 2

@@ -23,7 +23,7 @@ import sys
 
 import click
 
-from .common import EXIT_USAGE, fail, fixed_params, open_spec
+from ._common import EXIT_USAGE, fail, fixed_params, open_spec
 
 EXIT_UNKNOWN = 3
 EXIT_INTERNAL = 70

@@ -21,8 +21,8 @@ import time
 
 import click
 
-from . import common
-from .common import EXIT_USAGE
+from . import _common as common
+from ._common import EXIT_USAGE
 
 EXIT_CHANGED = 1
 EXIT_INTERNAL = 70
