@@ -30,6 +30,7 @@ import datetime
 from bisect import bisect_right
 from dataclasses import dataclass
 from fractions import Fraction
+from math import gcd
 from itertools import compress
 from typing import Any, Callable, Iterable
 
@@ -264,12 +265,34 @@ def _num(x):
     return x
 
 
+def _den_code(s: int, atoms: tuple[str, ...]) -> str:
+    parts = ([str(s)] if s != 1 else []) + list(atoms)
+    return " * ".join(parts) if parts else "1"
+
+
+def _scale(code: str, s: int, atoms: tuple[str, ...]) -> str:
+    """`code` times s times the atoms."""
+    parts = ([str(s)] if s != 1 else []) + list(atoms)
+    return f"({code} * {' * '.join(parts)})" if parts else code
+
+
+def _val(n: int, d: int):
+    """A pair back to a value: an int when integral, else a Fraction."""
+    if d == 1:
+        return n
+    v = Fraction(n, d)
+    return v.numerator if v.denominator == 1 else v
+
+
 class _Codegen:
     def __init__(self, model: Model):
         self.model = model
         self.consts: dict[str, Any] = {}
         self._const_ids: dict[Any, str] = {}
-        self.inputs: dict[str, str] = {}      # path -> variable
+        self.inputs: dict[str, str] = {}      # path -> variable (every input read, either form)
+        self.value_inputs: set[str] = set()   # read as a value (int or Fraction)
+        self.pair_inputs: set[str] = set()    # read as numerator n<k> / denominator q<k>
+        self.pair_defs: dict[str, tuple[str, int, tuple[str, ...]]] = {}
         self.names: dict[tuple[str, str], str] = {}
         self.rule_index = {name: i for i, name in enumerate(model.rules)}
         self.def_index = {name: i for i, name in enumerate(model.defs)}
@@ -307,8 +330,12 @@ class _Codegen:
         if kind == "input":
             if name not in self.model.inputs:
                 raise EvalError(f"no input named {name!r}")
+            self.value_inputs.add(name)
             return self.inputs.setdefault(name, f"i{len(self.inputs)}")
         if kind == "def":
+            if name in self.pair_defs:
+                n, s, atoms = self.pair_defs[name]
+                return f"_val({n}, {_den_code(s, atoms)})"
             return f"d{self.def_index[name]}"
         if kind == "out":
             return f"o{self.out_index[name]}"
@@ -343,10 +370,85 @@ class _Codegen:
             return self.hoisted[key][0]
         return f"{self.const(table.sets)}[_bisect({self.const(table.breaks)}, {self.expr(date)})]"
 
+    # ---- numbers as (numerator, denominator) pairs of ints: exact, and no Fraction arithmetic.
+    # A pair is (numerator code, static positive int s, atoms): the denominator is s times the
+    # product of the atoms (variables holding positive ints: input denominators, definitions').
+
+    def pair(self, e: Expr) -> tuple[str, int, tuple[str, ...]] | None:
+        """`e` as a numerator/denominator pair, or None (not a number, or not expressible so)."""
+        if self.is_const(e):
+            try:
+                c = _Interp(self.model, {}).ev(e)
+            except Exception:  # noqa: BLE001 - the value form reports it
+                return None
+            if isinstance(c, bool) or not isinstance(c, (int, Fraction)):
+                return None
+            c = Fraction(c)
+            return (repr(c.numerator) if c.numerator >= 0 else f"({c.numerator})", c.denominator, ())
+        if isinstance(e, InputRef):
+            decl = self.model.inputs.get(e.path)
+            if decl is None or not isinstance(decl.type, Num):
+                return None
+            v = self.inputs.setdefault(e.path, f"i{len(self.inputs)}")
+            self.pair_inputs.add(e.path)
+            return ("n" + v[1:], 1, ("q" + v[1:],))
+        if isinstance(e, DefRef):
+            return self.pair_defs.get(e.name)
+        if isinstance(e, Arith) and e.op in ("+", "-", "*"):
+            a, b = self.pair(e.left), self.pair(e.right)
+            if a is None or b is None:
+                return None
+            if e.op == "*":
+                return (f"({a[0]} * {b[0]})", a[1] * b[1], tuple(sorted(a[2] + b[2])))
+            lcm = a[1] * b[1] // gcd(a[1], b[1])
+            if a[2] == b[2]:
+                return (f"({_scale(a[0], lcm // a[1], ())} {e.op} {_scale(b[0], lcm // b[1], ())})",
+                        lcm, a[2])
+            return (f"({_scale(a[0], lcm // a[1], b[2])} {e.op} {_scale(b[0], lcm // b[1], a[2])})",
+                    lcm, tuple(sorted(a[2] + b[2])))
+        if isinstance(e, (Ite, MinMax)):
+            if isinstance(e, MinMax) and e.op not in ("min", "max"):
+                return None
+            args = [self.pair(a) for a in ((e.then, e.orelse) if isinstance(e, Ite) else e.args)]
+            if not args or any(a is None for a in args) or len({a[2] for a in args}) != 1:
+                return None
+            lcm = 1
+            for a in args:
+                lcm = lcm * a[1] // gcd(lcm, a[1])
+            nums = [_scale(a[0], lcm // a[1], ()) for a in args]
+            if isinstance(e, Ite):
+                return (f"({nums[0]} if {self.expr(e.cond)} else {nums[1]})", lcm, args[0][2])
+            if len(nums) == 1:
+                return (nums[0], lcm, args[0][2])
+            return (f"{e.op}({', '.join(nums)})", lcm, args[0][2])
+        return None
+
+    def pair_cmp(self, e: Cmp) -> str | None:
+        """A numeric comparison by cross-multiplication (denominators are positive)."""
+        if e.op not in ("==", "!=", "<", "<=", ">", ">="):
+            return None
+        a = self.pair(e.left)
+        if a is None:
+            return None
+        b = self.pair(e.right)
+        if b is None:
+            return None
+        a_atoms, b_atoms = list(a[2]), list(b[2])
+        for t in list(a_atoms):
+            if t in b_atoms:
+                a_atoms.remove(t)
+                b_atoms.remove(t)
+        g = gcd(a[1], b[1])
+        return f"({_scale(a[0], b[1] // g, tuple(b_atoms))} {e.op} {_scale(b[0], a[1] // g, tuple(a_atoms))})"
+
     def expr(self, e: Expr) -> str:
         x = self.expr
         if not isinstance(e, (Lit, ParamRef)) and self.is_const(e):
             return self.lit(_Interp(self.model, {}).ev(e))
+        if isinstance(e, Cmp):
+            code = self.pair_cmp(e)
+            if code is not None:
+                return code
         if isinstance(e, Cmp) and e.op in ("==", "!=", "<", "<=", ">", ">="):
             # exact comparison with a non-integral constant p/q, in integers: L op p/q <=> L*q op p
             for const_side, other, flip in ((e.right, e.left, False), (e.left, e.right, True)):
@@ -415,26 +517,58 @@ def _value_key(v):
     return (type(v).__name__ if not isinstance(v, (int, Fraction)) or isinstance(v, bool) else "num", v)
 
 
-def _emit_body(g: _Codegen, order: list[tuple[str, str]], lines: list[str]) -> None:
+def _needed(model: Model, order: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The fire/out nodes that definitions and rule conditions read (directly or through others)."""
+    ov = _overriders(model)
+    slots_by_outcome: dict[str, list[str]] = {}
+    for (outcome, _slot), rs in slot_rules(model).items():
+        slots_by_outcome.setdefault(outcome, []).extend(r for r, _v in rs)
+    need: set[tuple[str, str]] = set()
+    for node in order:
+        if node[0] in ("def", "app"):
+            need |= _node_deps(model, node, ov, slots_by_outcome)
+    for node in reversed(order):
+        if node in need and node[0] in ("fire", "out"):
+            need |= _node_deps(model, node, ov, slots_by_outcome)
+    return need
+
+
+def _emit_body(g: _Codegen, order: list[tuple[str, str]], lines: list[str],
+               kinds=("def", "app", "fire", "out"), only=None, conflicts: bool = True) -> None:
+    """Statements computing the nodes of `order` (of the given kinds; fire/out nodes only if in
+    `only`, when given). A rule's applicability is a<k> (bool) and e<k>: the index of its first
+    failing condition, -1 when it applies."""
     model = g.model
     slots = slot_rules(model)
     ov = _overriders(model)
     for node in order:
         kind, name = node
+        if kind not in kinds or (only is not None and kind in ("fire", "out") and node not in only):
+            continue
         if kind == "def":
-            lines.append(f"    {g.var(node)} = {g.expr(model.defs[name])}")
+            p = g.pair(model.defs[name])
+            k = g.def_index[name]
+            if p is None:
+                lines.append(f"    {g.var(node)} = {g.expr(model.defs[name])}")
+            elif not p[2]:
+                lines.append(f"    d{k}n = {p[0]}")
+                g.pair_defs[name] = (f"d{k}n", p[1], ())
+            else:
+                lines.append(f"    d{k}n = {p[0]}; d{k}q = {_den_code(p[1], p[2])}")
+                g.pair_defs[name] = (f"d{k}n", 1, (f"d{k}q",))
         elif kind == "app":
             rule = model.rules[name]
             v = g.var(node)
+            e = "e" + v[1:]
             if not rule.conditions:
-                lines.append(f"    {v} = True")
+                lines.append(f"    {v} = True; {e} = -1")
                 continue
             for i, c in enumerate(rule.conditions):
                 kw = "if" if i == 0 else "elif"
                 lines.append(f"    {kw} not {g.expr(c.expr)}:")
-                lines.append(f"        {v} = False; ff[{name!r}] = {i}")
+                lines.append(f"        {v} = False; {e} = {i}")
             lines.append(f"    else:")
-            lines.append(f"        {v} = True")
+            lines.append(f"        {v} = True; {e} = -1")
         elif kind == "fire":
             v = g.var(node)
             a = g.var(("app", name))
@@ -453,16 +587,24 @@ def _emit_body(g: _Codegen, order: list[tuple[str, str]], lines: list[str]) -> N
                 for el in elems:
                     rs = slots.get((name, el), [])
                     exprs.append(_slot_expr(g, rs, el in default))
-                    _emit_conflict(g, lines, idx, name, el, rs)
+                    if conflicts:
+                        _emit_conflict(g, lines, idx, name, el, rs)
                 if not elems:
                     lines.append(f"    {v} = {g.const(frozenset())}")
+                elif len(elems) <= 10:
+                    # every subset precomputed, indexed by the bits of the slots
+                    table = tuple(frozenset(el for j, el in enumerate(elems) if m >> j & 1)
+                                  for m in range(1 << len(elems)))
+                    bits = " + ".join(f"{1 << j} * {x}" if j else x for j, x in enumerate(exprs))
+                    lines.append(f"    {v} = {g.const(table)}[{bits}]")
                 else:
                     lines.append(f"    {v} = frozenset(_compress({g.const(tuple(elems))}, "
                                  f"({', '.join(exprs)},)))")
             else:
                 rs = slots.get((name, None), [])
                 lines.append(f"    {v} = {_slot_expr(g, rs, decl.default.value)}")
-                _emit_conflict(g, lines, idx, name, None, rs)
+                if conflicts:
+                    _emit_conflict(g, lines, idx, name, None, rs)
 
 
 def _slot_expr(g: _Codegen, rs: list[tuple[str, Value]], default: Value) -> str:
@@ -488,19 +630,28 @@ def _input_loads(g: _Codegen) -> list[str]:
     lines = []
     for path, v in g.inputs.items():
         lines.append(f"    {v} = tx[{path!r}]")
-        if isinstance(g.model.inputs[path].type, Num):
-            # integral Fractions become ints (int arithmetic is several times faster); the slots
-            # _numerator/_denominator skip the property calls (CPython's fractions module)
+        if path in g.pair_inputs:
+            # the slots _numerator/_denominator skip the property calls (CPython's fractions module)
+            n, q = "n" + v[1:], "q" + v[1:]
+            lines.append(f"    if {v}.__class__ is _Fraction: {n} = {v}._numerator; {q} = {v}._denominator")
+            lines.append(f"    else: {n}, {q} = _nd({v})")
+        if path in g.value_inputs and isinstance(g.model.inputs[path].type, Num):
+            # integral Fractions become ints (int arithmetic is several times faster)
             lines.append(f"    if {v}.__class__ is _Fraction and {v}._denominator == 1: {v} = {v}._numerator")
     for name, code in g.hoisted.values():
         lines.append(f"    {name} = {code}")
     return lines
 
 
+def _nd(x) -> tuple[int, int]:
+    f = Fraction(x)
+    return f.numerator, f.denominator
+
+
 def _namespace(g: _Codegen) -> dict[str, Any]:
     ns: dict[str, Any] = dict(g.consts)
     ns.update(_new=object.__new__, _bisect=bisect_right, _compress=compress, _Fraction=Fraction, _Trace=Trace,
-              _key=_value_key, _sorted=sorted, _frozenset=frozenset)
+              _key=_value_key, _sorted=sorted, _frozenset=frozenset, _nd=_nd, _val=_val)
     exec(_CONFLICT_HELPER, ns)
     return ns
 
@@ -525,44 +676,54 @@ def compile_model(model: Model) -> Compiled:
     roots = [("app", r) for r in model.rules] + [("fire", r) for r in model.rules] + \
             [("out", o) for o in model.outcomes]
     order = _order(model, roots)
-    body: list[str] = []
-    _emit_body(g, order, body)
     rule_names = tuple(model.rules)
-    names = g.const(rule_names)
+    comma = "," if rule_names else ""
+    evars = ", ".join("e" + g.var(("app", r))[1:] for r in rule_names) + comma
+    # run(tx): definitions and rule conditions, and only those firings and outcomes that they
+    # read. Everything else in the Trace (fired, outcomes, conflicts, applicable, first_failing)
+    # is a function of which condition fails first in each rule (the e<k>), computed by
+    # _finish(e-tuple) and memoised on that tuple (few distinct ones).
+    body: list[str] = []
+    _emit_body(g, order, body, only=_needed(model, order), conflicts=False)
+    lines = ["def run(tx):"] + _input_loads(g) + body
+    # the frozen Trace is filled through its __dict__: the dataclass __init__ (one
+    # object.__setattr__ per field) costs as much as a small model's whole decision
+    lines += [
+        f"    k = ({evars})",
+        f"    m = _memo.get(k)",
+        f"    if m is None: m = _miss(k)",
+        f"    t = _new(_Trace)",
+        f"    t.__dict__.update(outcomes=m[0].copy(), applicable=m[1], fired=m[2],",
+        f"                      first_failing=m[3].copy(), conflicts=m[4])",
+        f"    return t",
+    ]
+    fin = [f"def _finish(k):", f"    ({evars}) = k", f"    conf = []"]
+    fin += [f"    {g.var(('app', r))} = {'e' + g.var(('app', r))[1:]} < 0" for r in rule_names]
+    _emit_body(g, order, fin, kinds=("fire", "out"))
     outs = ", ".join(f"{name!r}: {g.var(('out', name))}" for name in model.outcomes)
     apps = ", ".join(g.var(("app", r)) for r in rule_names)
     fires = ", ".join(g.var(("fire", r)) for r in rule_names)
-    lines = ["def run(tx):", "    ff = {}", "    conf = []"] + _input_loads(g) + body
-    # the frozen Trace is filled through its __dict__: the dataclass __init__ (one
-    # object.__setattr__ per field) costs as much as a small model's whole decision
-    # applicable/fired: the frozensets are memoised by their pattern of booleans (few distinct)
-    comma = "," if rule_names else ""
-    lines += [
-        f"    ka = ({apps}{comma})",
-        f"    kf = ({fires}{comma})",
-        f"    sa = _sets.get(ka)",
-        f"    if sa is None: sa = _mkset(ka)",
-        f"    sf = _sets.get(kf)",
-        f"    if sf is None: sf = _mkset(kf)",
-        f"    t = _new(_Trace)",
-        f"    t.__dict__.update(outcomes={{{outs}}},",
-        f"        applicable=sa,",
-        f"        fired=sf,",
-        f"        first_failing=ff,",
-        f"        conflicts=tuple(c for _k, c in _sorted(conf)) if conf else ())",
-        f"    return t",
+    fin.append("    ff = {}")
+    for kind, name in order:
+        if kind == "app":
+            e = "e" + g.var(("app", name))[1:]
+            fin.append(f"    if {e} >= 0: ff[{name!r}] = {e}")
+    fin += [
+        f"    return ({{{outs}}}, _frozenset(_compress(_names, ({apps}{comma}))),",
+        f"            _frozenset(_compress(_names, ({fires}{comma}))), ff,",
+        f"            tuple(c for _k, c in _sorted(conf)) if conf else ())",
     ]
-    source = "\n".join(lines) + "\n"
+    source = "\n".join(lines) + "\n\n" + "\n".join(fin) + "\n"
     ns = _namespace(g)
-    sets: dict[tuple[bool, ...], frozenset[str]] = {}
+    memo: dict[tuple[int, ...], tuple] = {}
 
-    def mkset(key: tuple[bool, ...]) -> frozenset[str]:
-        if len(sets) >= 1 << 16:
-            sets.clear()
-        out = sets[key] = frozenset(compress(rule_names, key))
+    def miss(key: tuple[int, ...]) -> tuple:
+        if len(memo) >= 1 << 16:
+            memo.clear()
+        out = memo[key] = ns["_finish"](key)
         return out
 
-    ns.update(_sets=sets, _mkset=mkset)
+    ns.update(_memo=memo, _miss=miss, _names=rule_names)
     exec(compile(source, f"<earl model {model.reading}>", "exec"), ns)
     compiled = Compiled(run=ns["run"], source=source, params=dict(model.params),
                         rules=model.rules, defs=model.defs)
@@ -593,9 +754,9 @@ def compile_expr(model: Model, expr: Expr) -> Callable[[dict[str, Value]], Value
     roots = sorted(d for d in expr_refs(expr) if d[0] not in ("input", "param"))
     order = _order(model, roots)
     body: list[str] = []
-    _emit_body(g, order, body)
+    _emit_body(g, order, body, conflicts=False)
     result = g.expr(expr)
-    lines = ["def value(tx):", "    ff = {}", "    conf = []"] + _input_loads(g) + body + \
+    lines = ["def value(tx):"] + _input_loads(g) + body + \
             [f"    return {result}"]
     source = "\n".join(lines) + "\n"
     ns = _namespace(g)
