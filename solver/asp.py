@@ -28,14 +28,15 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import time
+import weakref
 from fractions import Fraction
 from typing import Iterable
 
 import clingo
 
 from . import numeric
-from .asp_program import (Atom, Choice, Compare, Facts, Int, Minimize, Neg, Rule, Show, Statement,
-                          Succ, Var, fact, render_program)
+from .asp_program import (Atom, Choice, Compare, External, Facts, Int, Minimize, Neg, Rule, Show,
+                          Statement, Succ, Var, fact, render_program)
 from .countries import CountryClasses
 from .ir import (And, Bool, Cmp, Country, Date, DefRef, Enum, Expr, Implies, InGroup, InputRef,
                  InSet, Ite, Lit, Model, Not, Num, Or, OutcomeRef, ParamRef, RuleApplies,
@@ -70,7 +71,10 @@ def _negate(lit):
 class AspCompiler:
     """Compiles one Model (under one numeric abstraction) to rules over transaction ids."""
 
-    def __init__(self, model: Model, abstraction: NumericAbstraction | None = None):
+    def __init__(self, model: Model, abstraction: NumericAbstraction | None = None, *,
+                 all_slots: bool = False):
+        """all_slots: derive val/3 for every slot up front (not only those a condition reads),
+        so expressions compiled later never need a `ref/1` fact the grounded rules missed."""
         self.model = model
         self.abs = abstraction or numeric.abstraction(model)
         self.classes = CountryClasses.of(model)
@@ -89,6 +93,10 @@ class AspCompiler:
         self.groups: dict[tuple[str, object], int] = {}
         self._refs: set[int] = set()
         self._slots()
+        if all_slots:
+            for sid in range(len(self.slot_ids)):
+                self._refs.add(sid)
+                self.rules_out.append(fact("ref", sid))
         self._rules()
 
     # ---------------------------------------------------------------- ids
@@ -462,6 +470,305 @@ _SHOW = [Show("applies", 2), Show("ffn", 3), Show("defeated", 2), Show("ndval", 
          Show("conflict", 2)]
 
 
+#: A batch with at most this many distinct abstract transactions is answered on the model's
+#: ground-once determination program (externals switched per transaction, ~0.5 ms each);
+#: a bigger one gets one program for the whole batch (grounding it costs more up front, each
+#: transaction then costs less).
+KEPT_RUN_MAX = 32
+
+
+def _read_determination(symbols, applies, ffn, defeated, decided, conflicts, offset=0) -> None:
+    """Sort the shown symbols of a determination answer set into per-transaction lists
+    (transaction id + `offset` indexes them)."""
+    # one C call per symbol (str) is cheaper than walking its arguments
+    for text in map(str, symbols):
+        p, _, rest = text.partition("(")
+        args = rest[:-1].split(",")
+        t = int(args[0]) + offset
+        if p == "applies":
+            applies[t].add(int(args[1]))
+        elif p == "ffn":
+            ffn[t][int(args[1])] = int(args[2])
+        elif p == "defeated":
+            defeated[t].add(int(args[1]))
+        elif p == "ndval":
+            decided[t][int(args[1])] = int(args[2])
+        else:
+            conflicts[t].append(int(args[1]))
+
+
+class _Runner:
+    """The determination program of one model grounded once for one transaction (id 0) whose
+    inputs are `#external` atoms: every finite input value, every numeric atom and every country
+    pair. A determination switches the externals that differ from the previous one and solves."""
+
+    def __init__(self, engine: "AspEngine", comp: AspCompiler):
+        self.comp = comp
+        ext: dict[tuple, clingo.Symbol] = {}
+        out: list[Statement] = comp.base_program() + [fact("tx", 0)]
+        Num_ = clingo.Number
+
+        def external(key, pred, *args):
+            out.append(External(Atom.of(pred, 0, *args)))
+            ext[key] = clingo.Function(pred, [Num_(0)] + [Num_(a) for a in args])
+        for name, i in comp.finite_vars.items():
+            for d in engine._domain(comp, name):
+                external(("inp", i, d), "inp", i, d)
+        for k in range(len(comp.abs.atoms)):
+            external(("atom", k), "atom", k)
+        for k in comp.country_pairs.values():
+            external(("ceq", k), "ceq", k)
+        self.externals = ext
+        self.ctl = clingo.Control(["--warn=none"])
+        self.ctl.add("base", [], render_program(out + _SHOW))
+        self.ctl.ground([("base", [])])
+        self.true: set[tuple] = set()       # the externals currently assigned true
+
+    def keys_of(self, key: tuple) -> set[tuple] | None:
+        """The externals that are true for an abstract transaction (None: a value outside the
+        grounded domains, which only a program of its own can answer)."""
+        finite, truth, pairs = key
+        want = {("inp", i, v) for i, v in enumerate(finite)}
+        want.update(("atom", k) for k, b in enumerate(truth) if b)
+        want.update(("ceq", k) for k, b in enumerate(pairs) if b)
+        return want if want <= self.externals.keys() else None
+
+    def solve(self, want: set[tuple]):
+        ctl, ext = self.ctl, self.externals
+        for k in self.true - want:
+            ctl.assign_external(ext[k], False)
+        for k in want - self.true:
+            ctl.assign_external(ext[k], True)
+        self.true = want
+        found = []
+        with ctl.solve(yield_=True) as handle:
+            for m in handle:
+                found.append(m.symbols(shown=True))
+        if len(found) != 1:
+            raise AspError(f"the determination program has {len(found)} answer sets, not one")
+        return found[0]
+
+
+class _SearchBase:
+    """The search program of one model grounded once in a kept clingo Control.
+
+    The base part holds the rules (over transaction 0), the guess of every finite input the
+    rules read, the numeric combinations and the objective. A claim adds a small part of its
+    own: the nodes of its expression, the guesses of inputs and country pairs only claims read
+    (each behind a `use/1` / `usep/1` external) and its goal behind a `goal/1` external. A query
+    is one solve with its own externals assigned true; those of other claims stay false, so
+    each answer is an answer of the program `AspEngine.search_program` builds for that claim
+    alone: the same inputs guessed, the same costs minimised."""
+
+    def __init__(self, engine: "AspEngine", model: Model, abs_: NumericAbstraction):
+        self.engine = engine
+        self.model = model
+        comp = self.comp = AspCompiler(model, abs_, all_slots=True)
+        self.base_vars = frozenset(comp.finite_vars.values())
+        self.base_pairs = frozenset(comp.country_pairs.values())
+        self._vars_done: set[int] = set()
+        self._idefref_done: set[int] = set()
+        self._pairs_done: set[int] = set()
+        self._triangles_done: set[tuple[int, int]] = set()
+        self._emitted = 0                       # comp.rules_out already in the Control
+        self._goals: dict[tuple[int, bool], int] = {}
+        self._claims: dict[Expr, tuple[int, frozenset, frozenset]] = {}
+        self._def_reads: dict[str, tuple[frozenset, frozenset]] = {}
+        self._parts = 0
+        self.ctl = clingo.Control(["--warn=none", "--opt-strategy=usc", "--opt-mode=opt"])
+        out: list[Statement] = [fact("tx", 0)]
+        for i, cl in enumerate(comp.classes.classes):
+            if len(cl) == 1:
+                out.append(fact("single", i))
+        out += self._new_statements()
+        # numeric atoms: one feasible combination per component
+        for comp_ in abs_.components():
+            for j, combo in enumerate(comp_.combinations):
+                out.append(fact("cdom", comp_.id, j))
+                cost = combo.cost if combo.witness is not None else 1000
+                if cost:
+                    out.append(fact("ccost", comp_.id, j, cost))
+                for k, b in zip(comp_.atoms, combo.values):
+                    if b:
+                        out.append(fact("ctrue", comp_.id, j, k))
+            out.append(Choice(1, 1, Atom.of("combo", 0, comp_.id, J),
+                              (Atom.of("cdom", comp_.id, J),)))
+        out.append(Rule(Atom.of("atom", T, K), (Atom.of("combo", T, C, J),
+                                                 Atom.of("ctrue", C, J, K))))
+        out.append(Minimize(W, 1, (Int(2), T, C),
+                            (Atom.of("combo", T, C, J), Atom.of("ccost", C, J, W))))
+        out += [Show("inp", 3), Show("combo", 3), Show("ceq", 2)]
+        self._ground("base", out)
+
+    # ---------------------------------------------------------------- building
+
+    def _ground(self, name: str, statements: list[Statement]) -> None:
+        self.ctl.add(name, [], render_program(statements))
+        self.ctl.ground([(name, [])])
+
+    def _new_statements(self) -> list[Statement]:
+        """Everything compiled since the last part: new rules and facts of the compiler, the
+        guesses of new inputs and country pairs (guarded unless the rules read them), the
+        cost terms that became complete."""
+        comp, model, eng = self.comp, self.model, self.engine
+        out: list[Statement] = list(comp.rules_out[self._emitted:])
+        self._emitted = len(comp.rules_out)
+        for name, i in comp.finite_vars.items():
+            if i in self._vars_done:
+                continue
+            self._vars_done.add(i)
+            kind, key = name.split(":", 1)
+            if kind == "param" and key not in model.free_params:
+                out.append(fact("inp", 0, i, comp.finite_value(name, model.params[key])))
+                continue
+            guard: tuple = ()
+            if i not in self.base_vars:
+                out.append(External(Atom.of("use", i)))
+                guard = (Atom.of("use", i),)
+            for d in eng._domain(comp, name):
+                out.append(fact("dom", i, d))
+            out.append(Choice(1, 1, Atom.of("inp", 0, i, V), (Atom.of("dom", i, V),), guard))
+            # fewest inputs off their defaults (the tags 0/1/2 keep the three sums apart)
+            default = eng._default_id(comp, name)
+            if default is not None:
+                out.append(Minimize(Int(1), 1, (Int(0), Int(0), Int(i)),
+                                    (Atom.of("inp", 0, i, V), Compare(V, "!=", Int(default)))))
+        for name, i in comp.finite_vars.items():
+            kind, key = name.split(":", 1)
+            if i in self._idefref_done or kind != "input":
+                continue
+            ref = model.inputs[key].default
+            if not isinstance(ref, InputRef):
+                self._idefref_done.add(i)
+                continue
+            j = comp.finite_vars.get("input:" + ref.path)
+            if j is not None:      # counts only while both inputs are guessed
+                self._idefref_done.add(i)
+                out.append(Minimize(Int(1), 1, (Int(1), Int(0), Int(i)),
+                                    (Atom.of("inp", 0, i, V), Atom.of("inp", 0, j, W),
+                                     Compare(V, "!=", W))))
+        # country pairs: same country only within one class; a singleton class forces it
+        pairs = comp.country_pairs
+        for (a, b), k in pairs.items():
+            if k in self._pairs_done:
+                continue
+            self._pairs_done.add(k)
+            ia, ib = comp.finite_vars["input:" + a], comp.finite_vars["input:" + b]
+            guard = ()
+            if k not in self.base_pairs:
+                out.append(External(Atom.of("usep", k)))
+                guard = (Atom.of("usep", k),)
+            out.append(Choice(0, 1, Atom.of("ceq", 0, k), (), guard))
+            out.append(Rule(None, (Atom.of("ceq", 0, k), Atom.of("inp", 0, ia, V),
+                                   Atom.of("inp", 0, ib, W), Compare(V, "!=", W))))
+            out.append(Rule(None, (Neg(Atom.of("ceq", 0, k)), Atom.of("inp", 0, ia, V),
+                                   Atom.of("inp", 0, ib, V), Atom.of("single", V)) + guard))
+        for (a, b), k1 in pairs.items():          # transitivity
+            for (c, d), k2 in pairs.items():
+                if k2 <= k1 or (k1, k2) in self._triangles_done or len({a, b} & {c, d}) != 1:
+                    continue
+                rest = tuple(sorted({a, b} ^ {c, d}))
+                if rest in pairs:
+                    self._triangles_done.add((k1, k2))
+                    k3 = pairs[rest]
+                    guard = () if k3 in self.base_pairs else (Atom.of("usep", k3),)
+                    out.append(Rule(None, (Atom.of("ceq", 0, k1), Atom.of("ceq", 0, k2),
+                                           Neg(Atom.of("ceq", 0, k3))) + guard))
+        return out
+
+    def _reads(self, e) -> tuple[frozenset, frozenset]:
+        """The finite variables ("input:path", "param:name") and the country pairs an abstract
+        expression reads, through definitions (rules' reads are the base's)."""
+        names: set[str] = set()
+        pairs: set[tuple[str, str]] = set()
+        stack = [e]
+        while stack:
+            x = stack.pop()
+            if isinstance(x, InputRef):
+                names.add("input:" + x.path)
+            elif isinstance(x, ParamRef):
+                names.add("param:" + x.name)
+            elif isinstance(x, DefRef):
+                body = self.comp.abs.defs.get(x.name)
+                if body is not None:
+                    if x.name not in self._def_reads:
+                        self._def_reads[x.name] = (frozenset(), frozenset())   # recursion guard
+                        self._def_reads[x.name] = self._reads(body)
+                    n, p = self._def_reads[x.name]
+                    names |= n
+                    pairs |= p
+            elif isinstance(x, Lit):
+                continue
+            elif isinstance(x, tuple):
+                stack.extend(x)
+            elif dataclasses.is_dataclass(x) and not isinstance(x, type):
+                if isinstance(x, Cmp) and isinstance(x.left, InputRef) \
+                        and isinstance(x.right, InputRef):
+                    pairs.add(tuple(sorted((x.left.path, x.right.path))))
+                stack.extend(getattr(x, f.name) for f in dataclasses.fields(x))
+        return frozenset(names), frozenset(pairs)
+
+    def _claim(self, expr: Expr) -> tuple[int, frozenset, frozenset]:
+        """(goal node, finite variable ids, country pair ids) of a claim, compiling it into a
+        part of its own the first time."""
+        hit = self._claims.get(expr)
+        if hit is not None:
+            return hit
+        comp = self.comp
+        abstract = comp.abs.abstract(expr)
+        goal = comp.bool_node(abstract)
+        statements = self._new_statements()
+        names, pairs = self._reads(abstract)
+        vids = frozenset(comp.finite_vars[n] for n in names if n in comp.finite_vars)
+        pids = frozenset(comp.country_pairs[p] for p in pairs if p in comp.country_pairs)
+        hit = self._claims[expr] = (goal, self.base_vars | vids, self.base_pairs | pids)
+        if statements:
+            self._parts += 1
+            self._ground(f"c{self._parts}", statements)
+        return hit
+
+    def _goal(self, node: int, want: bool) -> clingo.Symbol:
+        key = (node, want)
+        if key not in self._goals:
+            g = self._goals[key] = len(self._goals)
+            h = _h(0, node)
+            self._parts += 1
+            self._ground(f"g{self._parts}", [
+                External(Atom.of("goal", g)),
+                Rule(None, (Atom.of("goal", g), Neg(h) if want else h))])
+        return clingo.Function("goal", [clingo.Number(self._goals[key])])
+
+    # ---------------------------------------------------------------- querying
+
+    def search(self, expr: Expr, want: bool, timeout_ms: int) -> Result:
+        deadline = time.monotonic() + timeout_ms / 1000
+        goal, vids, pids = self._claim(expr)
+        num = clingo.Number
+        # this query's externals true for one solve (an external is false unless assigned;
+        # as an assumption, a false external makes the problem unsatisfiable)
+        on = [self._goal(goal, want)]
+        on += [clingo.Function("use", [num(i)]) for i in sorted(vids - self.base_vars)]
+        on += [clingo.Function("usep", [num(k)]) for k in sorted(pids - self.base_pairs)]
+        best: list = []
+
+        def on_model(m: clingo.Model):
+            best[:] = [list(m.symbols(shown=True))]
+        ctl = self.ctl
+        for x in on:
+            ctl.assign_external(x, True)
+        try:
+            with ctl.solve(on_model=on_model, async_=True) as handle:
+                finished = handle.wait(max(0.0, deadline - time.monotonic()))
+                if not finished:
+                    handle.cancel()
+                result = handle.get()
+        finally:
+            for x in on:
+                ctl.assign_external(x, False)
+        return self.engine._answer(self.comp, self.model, expr, want, best, finished, result,
+                                   vids, pids)
+
+
 class AspEngine:
     """Determinations and proofs by clingo (Engine and Prover protocols of backend.py)."""
 
@@ -469,6 +776,39 @@ class AspEngine:
 
     def __init__(self):
         self._compilers: dict[int, tuple[object, AspCompiler]] = {}
+        # per model (weakly referenced): the ground-once determination and search programs
+        self._runners: dict[int, tuple[weakref.ref, _Runner]] = {}
+        self._bases: dict[int, tuple[weakref.ref, NumericAbstraction, _SearchBase]] = {}
+
+    def _kept(self, cache: dict, model: Model):
+        hit = cache.get(id(model))
+        if hit is not None and hit[0]() is model:
+            return hit
+        return None
+
+    def _keep(self, cache: dict, model: Model, *values) -> None:
+        key = id(model)
+        cache[key] = (weakref.ref(model, lambda _r, c=cache, k=key: c.pop(k, None)), *values)
+
+    def runner(self, model: Model) -> _Runner:
+        """The model's determination program, grounded once (externals as inputs)."""
+        comp = self.compiler(model)
+        hit = self._kept(self._runners, model)
+        if hit is not None and hit[1].comp is comp:
+            return hit[1]
+        runner = _Runner(self, comp)
+        self._keep(self._runners, model, runner)
+        return runner
+
+    def search_base(self, model: Model) -> _SearchBase:
+        """The model's search program, grounded once (claims are added as parts)."""
+        abs_ = numeric.abstraction(model)
+        hit = self._kept(self._bases, model)
+        if hit is not None and hit[1] is abs_:
+            return hit[2]
+        base = _SearchBase(self, model, abs_)
+        self._keep(self._bases, model, abs_, base)
+        return base
 
     def compiler(self, model: Model) -> AspCompiler:
         hit = self._compilers.get(id(model))
@@ -518,38 +858,34 @@ class AspEngine:
             return []
         comp = self.compiler(model)
         keys, index = self.abstract_batch(model, all_txs)
-        txs = keys
-        text = render_program(self._program(comp, keys))
-        ctl = clingo.Control(["--warn=none"])
-        ctl.add("base", [], text)
-        ctl.ground([("base", [])])
-        n = len(txs)
-        applies: list[set[int]] = [set() for _ in txs]
-        ffn: list[dict[int, int]] = [{} for _ in txs]
-        defeated: list[set[int]] = [set() for _ in txs]
-        decided: list[dict[int, int]] = [{} for _ in txs]
-        conflicts: list[list[int]] = [[] for _ in txs]
-        with ctl.solve(yield_=True) as handle:
-            models = 0
-            for m in handle:
-                models += 1
-                # one C call per symbol (str) is cheaper than walking its arguments
-                for text in map(str, m.symbols(shown=True)):
-                    p, _, rest = text.partition("(")
-                    args = rest[:-1].split(",")
-                    t = int(args[0])
-                    if p == "applies":
-                        applies[t].add(int(args[1]))
-                    elif p == "ffn":
-                        ffn[t][int(args[1])] = int(args[2])
-                    elif p == "defeated":
-                        defeated[t].add(int(args[1]))
-                    elif p == "ndval":
-                        decided[t][int(args[1])] = int(args[2])
-                    else:
-                        conflicts[t].append(int(args[1]))
-            if models != 1:
-                raise AspError(f"the determination program has {models} answer sets, not one")
+        n = len(keys)
+        applies: list[set[int]] = [set() for _ in keys]
+        ffn: list[dict[int, int]] = [{} for _ in keys]
+        defeated: list[set[int]] = [set() for _ in keys]
+        decided: list[dict[int, int]] = [{} for _ in keys]
+        conflicts: list[list[int]] = [[] for _ in keys]
+        kept = None
+        if n <= KEPT_RUN_MAX:
+            runner = self.runner(model)
+            kept = [runner.keys_of(k) for k in keys]
+            if any(w is None for w in kept):
+                kept = None
+        if kept is not None:
+            for t, want in enumerate(kept):
+                _read_determination(runner.solve(want), applies, ffn, defeated, decided,
+                                    conflicts, offset=t)
+        else:
+            ctl = clingo.Control(["--warn=none"])
+            ctl.add("base", [], render_program(self._program(comp, keys)))
+            ctl.ground([("base", [])])
+            with ctl.solve(yield_=True) as handle:
+                models = 0
+                for m in handle:
+                    models += 1
+                    _read_determination(m.symbols(shown=True), applies, ffn, defeated, decided,
+                                        conflicts)
+                if models != 1:
+                    raise AspError(f"the determination program has {models} answer sets, not one")
         traces = [self._trace(comp, applies[t], ffn[t], defeated[t], decided[t], conflicts[t])
                   for t in range(n)]
         return [dataclasses.replace(traces[i], outcomes=dict(traces[i].outcomes),
@@ -686,6 +1022,15 @@ class AspEngine:
         return None
 
     def _search(self, model: Model, expr: Expr, *, want: bool, timeout_ms: int) -> Result:
+        if numeric.abstraction_for(model, expr) is numeric.abstraction(model):
+            # the usual case: the claim's numeric atoms are the model's; the kept program
+            base = self.search_base(model)
+            try:
+                return base.search(expr, want, timeout_ms)
+            except BaseException:
+                # a claim that fails to compile may leave half-built nodes: start afresh
+                self._bases.pop(id(model), None)
+                raise
         comp, program = self.search_program(model, expr, want)
         ctl = clingo.Control(["--warn=none", "--opt-strategy=usc", "--opt-mode=opt"])
         ctl.add("base", [], render_program(program))
@@ -700,12 +1045,19 @@ class AspEngine:
             if not finished:
                 handle.cancel()
             result = handle.get()
+        return self._answer(comp, model, expr, want, best, finished, result)
+
+    def _answer(self, comp: AspCompiler, model: Model, expr: Expr, want: bool, best: list,
+                finished: bool, result, vids=None, pids=None) -> Result:
+        """The Result of a search: Proof, Unknown, or the best answer set concretised and
+        replayed (vids / pids: the finite variables and country pairs the query guessed;
+        None: all the compiler knows)."""
         if not best:
             if finished and result.unsatisfiable:
                 return Proof(engine=self.name)
             return Unknown("clingo timed out" if not finished else "clingo gave no answer",
                            engine=self.name)
-        instance = self._concretise(comp, best[0])
+        instance = self._concretise(comp, best[0], vids, pids)
         if instance is None:
             return Unknown("the abstract instance has no concrete witness", engine=self.name)
         self._replay(model, expr, instance, want)
@@ -713,24 +1065,27 @@ class AspEngine:
 
     # ---------------------------------------------------------------- back to numbers
 
-    def _concretise(self, comp: AspCompiler, symbols) -> Instance | None:
+    def _concretise(self, comp: AspCompiler, symbols, vids=None, pids=None) -> Instance | None:
         model = comp.model
         names = {i: name for name, i in comp.finite_vars.items()}
+        pairs = {key: k for key, k in comp.country_pairs.items() if pids is None or k in pids}
         chosen: dict[str, int] = {}
         combos: dict[int, int] = {}
         same: set[int] = set()
         for sym in symbols:
             args = [a.number for a in sym.arguments]
             if sym.name == "inp":
-                chosen[names[args[1]]] = args[2]
+                if vids is None or args[1] in vids:
+                    chosen[names[args[1]]] = args[2]
             elif sym.name == "combo":
                 combos[args[1]] = args[2]
             elif sym.name == "ceq":
-                same.add(args[1])
+                if pids is None or args[1] in pids:
+                    same.add(args[1])
         given: dict[str, Value] = {}
         params: dict[str, Value] = {}
         # countries: representatives, distinct members where a pair must differ
-        countries = self._countries(comp, chosen, same)
+        countries = self._countries(comp, chosen, same, pairs)
         if countries is None:
             return None
         for name, vid in chosen.items():
@@ -750,8 +1105,8 @@ class AspEngine:
         free = {k: params.get(k, model.params[k]) for k in sorted(model.free_params)}
         return Instance(transaction=tx, params=free, engine=self.name)
 
-    def _countries(self, comp: AspCompiler, chosen: dict[str, int], same: set[int]
-                   ) -> dict[str, str] | None:
+    def _countries(self, comp: AspCompiler, chosen: dict[str, int], same: set[int],
+                   pairs: dict[tuple[str, str], int]) -> dict[str, str] | None:
         roles = {name.split(":", 1)[1]: cls for name, cls in chosen.items()
                  if isinstance(comp.finite_types[name], Country)}
         parent = {r: r for r in roles}
@@ -760,7 +1115,7 @@ class AspEngine:
             while parent[x] != x:
                 x = parent[x]
             return x
-        for (a, b), k in comp.country_pairs.items():
+        for (a, b), k in pairs.items():
             if k in same:
                 parent[find(a)] = find(b)
         out: dict[str, str] = {}
@@ -776,7 +1131,7 @@ class AspEngine:
                                                                   {comp.classes.representative(cls)})
             taken = used.setdefault(cls, [])
             pick = next((m for m in members if m not in taken or not self._must_differ(
-                comp, role, out, m, same)), None)
+                pairs, role, out, m, same)), None)
             if pick is None:
                 return None
             taken.append(pick)
@@ -784,8 +1139,8 @@ class AspEngine:
         return out
 
     @staticmethod
-    def _must_differ(comp, role, assigned, code, same) -> bool:
-        for (a, b), k in comp.country_pairs.items():
+    def _must_differ(pairs, role, assigned, code, same) -> bool:
+        for (a, b), k in pairs.items():
             if k in same:
                 continue
             other = b if a == role else a if b == role else None

@@ -114,7 +114,14 @@ class Facts:
                     raise ValueError(f"not a small id: {x!r} (quantities never enter the program)")
 
 
-Statement = Union[Rule, Choice, Minimize, Show, Facts]
+@dataclass(frozen=True)
+class External:
+    """`#external atom.`: an input atom whose truth value is assigned from outside (by the
+    Control, or as a solve assumption) instead of being derived; false unless assigned."""
+    atom: Atom
+
+
+Statement = Union[Rule, Choice, Minimize, Show, Facts, External]
 
 
 # --------------------------------------------------------------------------- rendering
@@ -163,6 +170,8 @@ def render(stmt: Statement) -> str:
                 f"{',' + tup if tup else ''}:{_body(stmt.body)}}}.")
     if isinstance(stmt, Show):
         return f"#show {stmt.pred}/{stmt.arity}."
+    if isinstance(stmt, External):
+        return f"#external {_atom(stmt.atom)}."
     if isinstance(stmt, Facts):
         p = stmt.pred
         return "\n".join(f"{p}({','.join(map(str, row))})." for row in stmt.rows)

@@ -216,8 +216,8 @@ def test_a_non_replaying_instance_is_an_engine_bug(engine, monkeypatch):
     m = ir.resolve(diffusion_spec())
     real = AspEngine._concretise
 
-    def broken(self, comp, symbols):
-        inst = real(self, comp, symbols)
+    def broken(self, comp, symbols, *args):
+        inst = real(self, comp, symbols, *args)
         tx = dict(inst.transaction, **{"item.ops": F(0)})
         return Instance(tx, inst.params, engine="asp")
     monkeypatch.setattr(AspEngine, "_concretise", broken)
