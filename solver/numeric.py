@@ -602,11 +602,12 @@ class NumericAbstraction:
                 break
             if r == z3.unknown:
                 return Combination(values, None, 0)
-            core = [p for p in ws.unsat_core() if any(p.eq(q) for q in active)]
+            ids = {p.get_id() for p in active}
+            core = [p for p in ws.unsat_core() if p.get_id() in ids]
             if not core:
                 return Combination(values, None, 0)
-            drop = core[0]
-            active = [p for p in active if not p.eq(drop)]
+            drop = core[0].get_id()
+            active = [p for p in active if p.get_id() != drop]
         m = ws.model()
         witness = {}
         for v in vars_:
@@ -619,7 +620,9 @@ class NumericAbstraction:
                 return Combination(values, None, 0)
             if self.variables[v].is_integer and witness[v].denominator != 1:
                 return Combination(values, None, 0)
-        if tuple(_decider(self.atoms[i])(witness) for i in atom_ids) != values:
+        if self._deciders is None:
+            self._deciders = [_decider(a) for a in self.atoms]
+        if tuple(self._deciders[i](witness) for i in atom_ids) != values:
             return Combination(values, None, 0)
         cost = sum(1 for v in vars_ if witness[v] != self.variables[v].default)
         return Combination(values, witness, cost)
