@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from math import gcd
 from itertools import compress
+from operator import itemgetter
 from typing import Any, Callable, Iterable
 
 from .ir import (And, Arith, Bool, Cmp, DefRef, Enum, Expr, GroupDiff, GroupExpr, GroupName,
@@ -534,10 +535,11 @@ def _needed(model: Model, order: list[tuple[str, str]]) -> set[tuple[str, str]]:
 
 
 def _emit_body(g: _Codegen, order: list[tuple[str, str]], lines: list[str],
-               kinds=("def", "app", "fire", "out"), only=None, conflicts: bool = True) -> None:
+               kinds=("def", "app", "fire", "out"), only=None, conflicts: bool = True,
+               weights: dict[str, int] | None = None) -> None:
     """Statements computing the nodes of `order` (of the given kinds; fire/out nodes only if in
-    `only`, when given). A rule's applicability is a<k> (bool) and e<k>: the index of its first
-    failing condition, -1 when it applies."""
+    `only`, when given). A rule's applicability is a<k> (bool); with `weights`, the index of its
+    first failing condition i (len(conditions) when it applies) is added to `k` as i * weight."""
     model = g.model
     slots = slot_rules(model)
     ov = _overriders(model)
@@ -559,16 +561,19 @@ def _emit_body(g: _Codegen, order: list[tuple[str, str]], lines: list[str],
         elif kind == "app":
             rule = model.rules[name]
             v = g.var(node)
-            e = "e" + v[1:]
+            w = weights.get(name, 0) if weights else 0
+
+            def add(i):
+                return f"; k += {i * w}" if i * w else ""
             if not rule.conditions:
-                lines.append(f"    {v} = True; {e} = -1")
+                lines.append(f"    {v} = True")
                 continue
             for i, c in enumerate(rule.conditions):
                 kw = "if" if i == 0 else "elif"
                 lines.append(f"    {kw} not {g.expr(c.expr)}:")
-                lines.append(f"        {v} = False; {e} = {i}")
+                lines.append(f"        {v} = False{add(i)}")
             lines.append(f"    else:")
-            lines.append(f"        {v} = True; {e} = -1")
+            lines.append(f"        {v} = True{add(len(rule.conditions))}")
         elif kind == "fire":
             v = g.var(node)
             a = g.var(("app", name))
@@ -628,8 +633,11 @@ def _emit_conflict(g: _Codegen, lines: list[str], idx: int, outcome: str, slot, 
 
 def _input_loads(g: _Codegen) -> list[str]:
     lines = []
+    if len(g.inputs) > 1:  # one C call for all the lookups (KeyError names the missing input)
+        lines.append(f"    {', '.join(g.inputs.values())} = {g.const(itemgetter(*g.inputs))}(tx)")
     for path, v in g.inputs.items():
-        lines.append(f"    {v} = tx[{path!r}]")
+        if len(g.inputs) == 1:
+            lines.append(f"    {v} = tx[{path!r}]")
         if path in g.pair_inputs:
             # the slots _numerator/_denominator skip the property calls (CPython's fractions module)
             n, q = "n" + v[1:], "q" + v[1:]
@@ -678,36 +686,50 @@ def compile_model(model: Model) -> Compiled:
     order = _order(model, roots)
     rule_names = tuple(model.rules)
     comma = "," if rule_names else ""
-    evars = ", ".join("e" + g.var(("app", r))[1:] for r in rule_names) + comma
     # run(tx): definitions and rule conditions, and only those firings and outcomes that they
     # read. Everything else in the Trace (fired, outcomes, conflicts, applicable, first_failing)
-    # is a function of which condition fails first in each rule (the e<k>), computed by
-    # _finish(e-tuple) and memoised on that tuple (few distinct ones).
+    # is a function of which condition fails first in each rule: that is encoded as one int k
+    # (mixed radix, digit = index of the first failing condition, len(conditions) if the rule
+    # applies), and _finish(k) computes the rest, memoised on k (there are few distinct ones).
+    weights: dict[str, int] = {}
+    w = 1
+    for r in rule_names:
+        weights[r] = w
+        w *= len(model.rules[r].conditions) + 1
     body: list[str] = []
-    _emit_body(g, order, body, only=_needed(model, order), conflicts=False)
-    lines = ["def run(tx):"] + _input_loads(g) + body
+    _emit_body(g, order, body, only=_needed(model, order), conflicts=False, weights=weights)
+    lines = ["def run(tx):", "    k = 0"] + _input_loads(g) + body
     # the frozen Trace is filled through its __dict__: the dataclass __init__ (one
     # object.__setattr__ per field) costs as much as a small model's whole decision
     lines += [
-        f"    k = ({evars})",
         f"    m = _memo.get(k)",
         f"    if m is None: m = _miss(k)",
         f"    t = _new(_Trace)",
-        f"    t.__dict__.update(outcomes=m[0].copy(), applicable=m[1], fired=m[2],",
-        f"                      first_failing=m[3].copy(), conflicts=m[4])",
+        f"    d = t.__dict__",
+        f"    d['outcomes'] = m[0].copy(); d['applicable'] = m[1]; d['fired'] = m[2]",
+        f"    d['first_failing'] = m[3].copy(); d['conflicts'] = m[4]",
         f"    return t",
     ]
-    fin = [f"def _finish(k):", f"    ({evars}) = k", f"    conf = []"]
-    fin += [f"    {g.var(('app', r))} = {'e' + g.var(('app', r))[1:]} < 0" for r in rule_names]
+    fin = [f"def _finish(k):", f"    conf = []", f"    ff = {{}}"]
+    failing = {}
+    for r in rule_names:
+        n = len(model.rules[r].conditions)
+        a = g.var(("app", r))
+        if n:
+            fin.append(f"    k, e = divmod(k, {n + 1})")
+            fin.append(f"    {a} = e == {n}")
+            failing[r] = n
+            fin.append(f"    e{a[1:]} = e")
+        else:
+            fin.append(f"    {a} = True")
     _emit_body(g, order, fin, kinds=("fire", "out"))
     outs = ", ".join(f"{name!r}: {g.var(('out', name))}" for name in model.outcomes)
     apps = ", ".join(g.var(("app", r)) for r in rule_names)
     fires = ", ".join(g.var(("fire", r)) for r in rule_names)
-    fin.append("    ff = {}")
-    for kind, name in order:
-        if kind == "app":
+    for kind, name in order:  # first_failing in the order the rules are evaluated
+        if kind == "app" and name in failing:
             e = "e" + g.var(("app", name))[1:]
-            fin.append(f"    if {e} >= 0: ff[{name!r}] = {e}")
+            fin.append(f"    if {e} < {failing[name]}: ff[{name!r}] = {e}")
     fin += [
         f"    return ({{{outs}}}, _frozenset(_compress(_names, ({apps}{comma}))),",
         f"            _frozenset(_compress(_names, ({fires}{comma}))), ff,",
@@ -715,9 +737,9 @@ def compile_model(model: Model) -> Compiled:
     ]
     source = "\n".join(lines) + "\n\n" + "\n".join(fin) + "\n"
     ns = _namespace(g)
-    memo: dict[tuple[int, ...], tuple] = {}
+    memo: dict[int, tuple] = {}
 
-    def miss(key: tuple[int, ...]) -> tuple:
+    def miss(key: int) -> tuple:
         if len(memo) >= 1 << 16:
             memo.clear()
         out = memo[key] = ns["_finish"](key)
