@@ -266,6 +266,10 @@ def _num(x):
     return x
 
 
+def _is_none(e: Expr) -> bool:
+    return isinstance(e, Lit) and e.value is None
+
+
 def _den_code(s: int, atoms: tuple[str, ...]) -> str:
     parts = ([str(s)] if s != 1 else []) + list(atoms)
     return " * ".join(parts) if parts else "1"
@@ -294,6 +298,7 @@ class _Codegen:
         self.value_inputs: set[str] = set()   # read as a value (int or Fraction)
         self.pair_inputs: set[str] = set()    # read as numerator n<k> / denominator q<k>
         self.pair_defs: dict[str, tuple[str, int, tuple[str, ...]]] = {}
+        self.whole_refs: set[str] = set()     # outcomes read as values (not just set membership)
         self.names: dict[tuple[str, str], str] = {}
         self.rule_index = {name: i for i, name in enumerate(model.rules)}
         self.def_index = {name: i for i, name in enumerate(model.defs)}
@@ -470,6 +475,7 @@ class _Codegen:
         if isinstance(e, DefRef):
             return self.var(("def", e.name))
         if isinstance(e, OutcomeRef):
+            self.whole_refs.add(e.name)
             return self.var(("out", e.name))
         if isinstance(e, RuleApplies):
             return self.var(("app", e.rule))
@@ -488,6 +494,9 @@ class _Codegen:
         if isinstance(e, Cmp):
             if e.op not in ("==", "!=", "<", "<=", ">", ">="):
                 raise EvalError(f"unknown comparison {e.op!r}")
+            if e.op in ("==", "!=") and (_is_none(e.left) or _is_none(e.right)):
+                # `is`: no rich comparison; the same for every value type (None equals only None)
+                return f"({x(e.left)} {'is' if e.op == '==' else 'is not'} {x(e.right)})"
             return f"({x(e.left)} {e.op} {x(e.right)})"
         if isinstance(e, Arith):
             if e.op not in ("+", "-", "*"):
@@ -502,6 +511,14 @@ class _Codegen:
         if isinstance(e, InGroup):
             return f"({x(e.country)} in {self.group_lookup(e.group, e.date)})"
         if isinstance(e, InSet):
+            col = e.collection
+            if isinstance(col, OutcomeRef) and col.name in self.model.outcomes and \
+                    isinstance(self.model.outcomes[col.name].type, SetOf) and self.is_const(e.element):
+                el = _Interp(self.model, {}).ev(e.element)
+                elems = _set_elems(self.model, col.name)
+                if el not in elems:
+                    return "False"
+                return f"{self.var(('out', col.name))}_{elems.index(el)}"
             return f"({x(e.element)} in {x(e.collection)})"
         raise EvalError(f"unknown expression node {type(e).__name__}")
 
@@ -516,6 +533,27 @@ def _conflict(conf, idx, outcome, slot, cands):
 
 def _value_key(v):
     return (type(v).__name__ if not isinstance(v, (int, Fraction)) or isinstance(v, bool) else "num", v)
+
+
+_SET_TAG = "# set outcome "
+
+
+def _set_elems(model: Model, name: str) -> list[str]:
+    """A set outcome's decided elements (concluded by some rule, or in the default), sorted."""
+    default = model.outcomes[name].default.value or frozenset()
+    return sorted({s for (o, s) in slot_rules(model) if o == name} | set(default))
+
+
+def _drop_unread_sets(g: _Codegen, lines: list[str]) -> list[str]:
+    out = []
+    for line in lines:
+        i = line.find(_SET_TAG)
+        if i >= 0:
+            if line[i + len(_SET_TAG):] not in g.whole_refs:
+                continue
+            line = line[:i].rstrip()
+        out.append(line)
+    return out
 
 
 def _needed(model: Model, order: list[tuple[str, str]]) -> set[tuple[str, str]]:
@@ -587,24 +625,26 @@ def _emit_body(g: _Codegen, order: list[tuple[str, str]], lines: list[str],
             v = g.var(node)
             if isinstance(decl.type, SetOf):
                 default = decl.default.value or frozenset()
-                elems = sorted({s for (o, s) in slots if o == name} | set(default))
+                elems = _set_elems(model, name)
                 exprs = []
-                for el in elems:
+                for j, el in enumerate(elems):  # one bool variable per element: o<k>_<j>
                     rs = slots.get((name, el), [])
-                    exprs.append(_slot_expr(g, rs, el in default))
+                    lines.append(f"    {v}_{j} = {_slot_expr(g, rs, el in default)}")
+                    exprs.append(f"{v}_{j}")
                     if conflicts:
                         _emit_conflict(g, lines, idx, name, el, rs)
+                tag = f"  {_SET_TAG}{name}"  # dropped when only memberships are read
                 if not elems:
-                    lines.append(f"    {v} = {g.const(frozenset())}")
+                    lines.append(f"    {v} = {g.const(frozenset())}{tag}")
                 elif len(elems) <= 10:
                     # every subset precomputed, indexed by the bits of the slots
                     table = tuple(frozenset(el for j, el in enumerate(elems) if m >> j & 1)
                                   for m in range(1 << len(elems)))
                     bits = " + ".join(f"{1 << j} * {x}" if j else x for j, x in enumerate(exprs))
-                    lines.append(f"    {v} = {g.const(table)}[{bits}]")
+                    lines.append(f"    {v} = {g.const(table)}[{bits}]{tag}")
                 else:
                     lines.append(f"    {v} = frozenset(_compress({g.const(tuple(elems))}, "
-                                 f"({', '.join(exprs)},)))")
+                                 f"({', '.join(exprs)},))){tag}")
             else:
                 rs = slots.get((name, None), [])
                 lines.append(f"    {v} = {_slot_expr(g, rs, decl.default.value)}")
@@ -613,11 +653,26 @@ def _emit_body(g: _Codegen, order: list[tuple[str, str]], lines: list[str],
 
 
 def _slot_expr(g: _Codegen, rs: list[tuple[str, Value]], default: Value) -> str:
-    out = g.lit(default) if not isinstance(default, (int, Fraction)) or isinstance(default, bool) \
-        else g.const(default)
-    for r, val in reversed(rs):
-        lit = g.lit(val) if not isinstance(val, (int, Fraction)) or isinstance(val, bool) else g.const(val)
-        out = f"({lit} if {g.var(('fire', r))} else {out})"
+    """The first firing rule's value, else the default: trailing rules concluding the default are
+    dropped, and adjacent rules concluding the same value share one test (f<k> are bools)."""
+    def code(v):
+        return g.lit(v) if not isinstance(v, (int, Fraction)) or isinstance(v, bool) else g.const(v)
+    rs = list(rs)
+    while rs and _value_key(rs[-1][1]) == _value_key(default):
+        rs.pop()
+    groups: list[tuple[Value, list[str]]] = []
+    for r, val in rs:
+        if groups and _value_key(groups[-1][0]) == _value_key(val):
+            groups[-1][1].append(g.var(("fire", r)))
+        else:
+            groups.append((val, [g.var(("fire", r))]))
+    out = code(default)
+    for val, fs in reversed(groups):
+        cond = fs[0] if len(fs) == 1 else "(" + " or ".join(fs) + ")"
+        if isinstance(val, bool) and out in ("True", "False") and out == repr(not val):
+            out = cond if val else f"(not {cond})"
+        else:
+            out = f"({code(val)} if {cond} else {out})"
     return out
 
 
@@ -698,7 +753,7 @@ def compile_model(model: Model) -> Compiled:
         w *= len(model.rules[r].conditions) + 1
     body: list[str] = []
     _emit_body(g, order, body, only=_needed(model, order), conflicts=False, weights=weights)
-    lines = ["def run(tx):", "    k = 0"] + _input_loads(g) + body
+    lines = ["def run(tx):", "    k = 0"] + _input_loads(g) + _drop_unread_sets(g, body)
     # the frozen Trace is filled through its __dict__: the dataclass __init__ (one
     # object.__setattr__ per field) costs as much as a small model's whole decision
     lines += [
@@ -778,7 +833,7 @@ def compile_expr(model: Model, expr: Expr) -> Callable[[dict[str, Value]], Value
     body: list[str] = []
     _emit_body(g, order, body, conflicts=False)
     result = g.expr(expr)
-    lines = ["def value(tx):"] + _input_loads(g) + body + \
+    lines = ["def value(tx):"] + _input_loads(g) + _drop_unread_sets(g, body) + \
             [f"    return {result}"]
     source = "\n".join(lines) + "\n"
     ns = _namespace(g)
