@@ -187,15 +187,11 @@ class Fired:
     title: str
     cite: str
     outcome: str                     # the conclusions, rendered: 'exceptions += "LPP"'
-    facts: dict[str, Value]
-    params: dict[str, Value] = field(default_factory=dict)
+    facts: dict[str, Value]         # inputs, outcomes and parameters the conditions read
 
     def to_json(self) -> dict:
-        d = {"provision": self.provision, "title": self.title, "cite": self.cite,
-             "outcome": self.outcome, "facts": {k: value_to_json(v) for k, v in self.facts.items()}}
-        if self.params:
-            d["params"] = {k: value_to_json(v) for k, v in self.params.items()}
-        return d
+        return {"provision": self.provision, "title": self.title, "cite": self.cite,
+                "outcome": self.outcome, "facts": {k: value_to_json(v) for k, v in self.facts.items()}}
 
 
 @dataclass(frozen=True)
@@ -355,8 +351,7 @@ def determine(model: Model, tx: dict[str, Value], trace: Trace, *, engine: str =
             fired.append(Fired(
                 provision=name, title=rule.title, cite=rule.cite,
                 outcome=", ".join(render_conclusion(c) for c in rule.conclusions),
-                facts=_facts(model, tx, trace, reads),
-                params={p: model.params[p] for p in reads[2] if p in model.params}))
+                facts=_facts(model, tx, trace, reads)))
     why_not = []
     for name, rule in model.rules.items():
         if name in trace.fired:
