@@ -301,6 +301,7 @@ class _Codegen:
         self.whole_refs: set[str] = set()     # outcomes read as values (not just set membership)
         self.names: dict[tuple[str, str], str] = {}
         self.rule_index = {name: i for i, name in enumerate(model.rules)}
+        self.overridden = {name: bool(o) for name, o in _overriders(model).items()}
         self.def_index = {name: i for i, name in enumerate(model.defs)}
         self.out_index = {name: i for i, name in enumerate(model.outcomes)}
         self.hoisted: dict[tuple[str, str], tuple[str, str]] = {}
@@ -348,6 +349,8 @@ class _Codegen:
         if kind == "app":
             return f"a{self.rule_index[name]}"
         if kind == "fire":
+            if not self.overridden.get(name, True):  # never overridden: fires iff it applies
+                return f"a{self.rule_index[name]}"
             return f"f{self.rule_index[name]}"
         raise EvalError(f"bad node {node!r}")
 
@@ -608,7 +611,10 @@ def _emit_body(g: _Codegen, order: list[tuple[str, str]], lines: list[str],
                 continue
             for i, c in enumerate(rule.conditions):
                 kw = "if" if i == 0 else "elif"
-                lines.append(f"    {kw} not {g.expr(c.expr)}:")
+                if isinstance(c.expr, Not):
+                    lines.append(f"    {kw} {g.expr(c.expr.arg)}:")
+                else:
+                    lines.append(f"    {kw} not {g.expr(c.expr)}:")
                 lines.append(f"        {v} = False{add(i)}")
             lines.append(f"    else:")
             lines.append(f"        {v} = True{add(len(rule.conditions))}")
@@ -617,8 +623,6 @@ def _emit_body(g: _Codegen, order: list[tuple[str, str]], lines: list[str],
             a = g.var(("app", name))
             if ov[name]:
                 lines.append(f"    {v} = {a} and not ({' or '.join(g.var(('fire', o)) for o in ov[name])})")
-            else:
-                lines.append(f"    {v} = {a}")
         elif kind == "out":
             decl = model.outcomes[name]
             idx = g.out_index[name]
