@@ -717,7 +717,7 @@ def _nd(x) -> tuple[int, int]:
 
 def _namespace(g: _Codegen) -> dict[str, Any]:
     ns: dict[str, Any] = dict(g.consts)
-    ns.update(_new=object.__new__, _bisect=bisect_right, _compress=compress, _Fraction=Fraction, _Trace=Trace,
+    ns.update(_new=object.__new__, _set=object.__setattr__, _bisect=bisect_right, _compress=compress, _Fraction=Fraction, _Trace=Trace,
               _key=_value_key, _sorted=sorted, _frozenset=frozenset, _nd=_nd, _val=_val)
     exec(_CONFLICT_HELPER, ns)
     return ns
@@ -758,15 +758,14 @@ def compile_model(model: Model) -> Compiled:
     body: list[str] = []
     _emit_body(g, order, body, only=_needed(model, order), conflicts=False, weights=weights)
     lines = ["def run(tx):", "    k = 0"] + _input_loads(g) + _drop_unread_sets(g, body)
-    # the frozen Trace is filled through its __dict__: the dataclass __init__ (one
-    # object.__setattr__ per field) costs as much as a small model's whole decision
+    # the frozen Trace is filled by object.__setattr__ directly (the dataclass __init__ wraps the
+    # same calls in a Python frame); the dicts are copied: every Trace owns its own
     lines += [
         f"    m = _memo.get(k)",
         f"    if m is None: m = _miss(k)",
         f"    t = _new(_Trace)",
-        f"    d = t.__dict__",
-        f"    d['outcomes'] = m[0].copy(); d['applicable'] = m[1]; d['fired'] = m[2]",
-        f"    d['first_failing'] = m[3].copy(); d['conflicts'] = m[4]",
+        f"    _set(t, 'outcomes', m[0].copy()); _set(t, 'applicable', m[1]); _set(t, 'fired', m[2])",
+        f"    _set(t, 'first_failing', m[3].copy()); _set(t, 'conflicts', m[4])",
         f"    return t",
     ]
     fin = [f"def _finish(k):", f"    conf = []", f"    ff = {{}}"]
