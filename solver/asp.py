@@ -468,6 +468,8 @@ class AspCompiler:
 # other than the default, conflicts. The rest follows (see `_trace`).
 _SHOW = [Show("applies", 2), Show("ffn", 3), Show("defeated", 2), Show("ndval", 3),
          Show("conflict", 2)]
+# Shown for a search: the guessed inputs, combinations, country pairs and numeric atoms.
+_SEARCH_SHOW = [Show("inp", 3), Show("combo", 3), Show("ceq", 2), Show("atom", 2)]
 
 
 #: A batch with at most this many distinct abstract transactions is answered on the model's
@@ -581,23 +583,9 @@ class _SearchBase:
             if len(cl) == 1:
                 out.append(fact("single", i))
         out += self._new_statements()
-        # numeric atoms: one feasible combination per component
-        for comp_ in abs_.components():
-            for j, combo in enumerate(comp_.combinations):
-                out.append(fact("cdom", comp_.id, j))
-                cost = combo.cost if combo.witness is not None else 1000
-                if cost:
-                    out.append(fact("ccost", comp_.id, j, cost))
-                for k, b in zip(comp_.atoms, combo.values):
-                    if b:
-                        out.append(fact("ctrue", comp_.id, j, k))
-            out.append(Choice(1, 1, Atom.of("combo", 0, comp_.id, J),
-                              (Atom.of("cdom", comp_.id, J),)))
-        out.append(Rule(Atom.of("atom", T, K), (Atom.of("combo", T, C, J),
-                                                 Atom.of("ctrue", C, J, K))))
-        out.append(Minimize(W, 1, (Int(2), T, C),
-                            (Atom.of("combo", T, C, J), Atom.of("ccost", C, J, W))))
-        out += [Show("inp", 3), Show("combo", 3), Show("ceq", 2)]
+        # numeric atoms: one feasible combination per component, free atoms guessed
+        out += _numeric_statements(abs_)
+        out += _SEARCH_SHOW
         self._ground("base", out)
 
     # ---------------------------------------------------------------- building
@@ -767,6 +755,56 @@ class _SearchBase:
                 ctl.assign_external(x, False)
         return self.engine._answer(self.comp, self.model, expr, want, best, finished, result,
                                    vids, pids)
+
+
+def _numeric_statements(abs_: NumericAbstraction) -> list[Statement]:
+    """The numeric part of a search program (transaction 0): one feasible combination per
+    component (its witness's cost counted), and each free atom (numeric.FreeAtom) guessed on
+    its own, under its reachability condition, costing one where its variable must leave its
+    default."""
+    out: list[Statement] = []
+    for comp_ in abs_.components():
+        n = len(comp_.atoms)
+        for j, combo in enumerate(comp_.combinations):
+            out.append(fact("cdom", comp_.id, j))
+            cost = combo.cost if combo.witness is not None else 1000
+            if cost:
+                out.append(fact("ccost", comp_.id, j, cost))
+            for k, b in zip(comp_.atoms, combo.values):
+                if b:
+                    out.append(fact("ctrue", comp_.id, j, k))
+            for x, b in enumerate(combo.values[n:]):
+                if b:
+                    out.append(fact("caux", comp_.id, j, n + x))
+        out.append(Choice(1, 1, Atom.of("combo", 0, comp_.id, J),
+                          (Atom.of("cdom", comp_.id, J),)))
+    out.append(Rule(Atom.of("atom", T, K), (Atom.of("combo", T, C, J),
+                                             Atom.of("ctrue", C, J, K))))
+    out.append(Minimize(W, 1, (Int(2), T, C),
+                        (Atom.of("combo", T, C, J), Atom.of("ccost", C, J, W))))
+
+    def holds(x, value: bool) -> tuple | None:
+        """Body literals for "auxiliary atom (or constant) x has `value`" (None: never)."""
+        if isinstance(x, bool):
+            return () if x == value else None
+        c, pos = abs_.aux_position(x)
+        aux = Atom.of("caux", c, J, pos)
+        return (Atom.of("combo", 0, c, J), aux if value else Neg(aux))
+    for f in abs_.free_atoms():
+        a = Atom.of("atom", 0, f.atom)
+        out.append(Choice(0, 1, a, ()))
+        lit_other = Neg(a) if f.always else a
+        if f.reach is not None:            # the other value only where the smallest value has it
+            cond = holds(f.reach, f.always)
+            if cond is not None:
+                out.append(Rule(None, (lit_other,) + cond))
+        if f.at_default is not None:       # off the default unless it gives the atom's value
+            for value in (True, False):
+                cond = holds(f.at_default, not value)
+                if cond is not None:
+                    out.append(Minimize(Int(1), 1, (Int(3), Int(0), Int(f.atom)),
+                                        ((a if value else Neg(a)),) + cond))
+    return out
 
 
 class AspEngine:
@@ -982,23 +1020,9 @@ class AspEngine:
                 if rest in pairs:
                     out.append(Rule(None, (Atom.of("ceq", t, k1), Atom.of("ceq", t, k2),
                                            Neg(Atom.of("ceq", t, pairs[rest])))))
-        # numeric atoms: one feasible combination per component
-        for comp_ in abs_.components():
-            for j, combo in enumerate(comp_.combinations):
-                out.append(fact("cdom", comp_.id, j))
-                cost = combo.cost if combo.witness is not None else 1000
-                if cost:
-                    out.append(fact("ccost", comp_.id, j, cost))
-                for k, b in zip(comp_.atoms, combo.values):
-                    if b:
-                        out.append(fact("ctrue", comp_.id, j, k))
-            out.append(Choice(1, 1, Atom.of("combo", t, comp_.id, J),
-                              (Atom.of("cdom", comp_.id, J),)))
-        out.append(Rule(Atom.of("atom", T, K), (Atom.of("combo", T, C, J),
-                                                 Atom.of("ctrue", C, J, K))))
-        out.append(Minimize(W, 1, (Int(2), T, C),
-                            (Atom.of("combo", T, C, J), Atom.of("ccost", C, J, W))))
-        out += [Show("inp", 3), Show("combo", 3), Show("ceq", 2)]
+        # numeric atoms: one feasible combination per component, free atoms guessed
+        out += _numeric_statements(abs_)
+        out += _SEARCH_SHOW
         return comp, out
 
     def _domain(self, comp: AspCompiler, name: str) -> list[int]:
@@ -1072,9 +1096,12 @@ class AspEngine:
         chosen: dict[str, int] = {}
         combos: dict[int, int] = {}
         same: set[int] = set()
+        true_atoms: set[int] = set()
         for sym in symbols:
             args = [a.number for a in sym.arguments]
-            if sym.name == "inp":
+            if sym.name == "atom":
+                true_atoms.add(args[1])
+            elif sym.name == "inp":
                 if vids is None or args[1] in vids:
                     chosen[names[args[1]]] = args[2]
             elif sym.name == "combo":
@@ -1101,6 +1128,18 @@ class AspEngine:
                 v = comp.abs.variables[var]
                 (given if v.is_input else params)[v.key] = numeric.from_number(number, v.type)
         from .transaction import complete
+        frees = comp.abs.free_atoms()
+        if frees:
+            # each free atom's variable, from the others' final values (no input's default
+            # names it, so completing again changes nothing else)
+            tx = complete(model.spec, given)
+            vals = comp.abs.values(tx, {**model.params, **params})
+            for f in frees:
+                number = comp.abs.free_value(f, f.atom in true_atoms, vals)
+                if number is None:
+                    return None
+                v = comp.abs.variables[f.var]
+                (given if v.is_input else params)[v.key] = numeric.from_number(number, v.type)
         tx = complete(model.spec, given)
         free = {k: params.get(k, model.params[k]) for k in sorted(model.free_params)}
         return Instance(transaction=tx, params=free, engine=self.name)

@@ -174,14 +174,36 @@ class Combination:
 
 @dataclass(frozen=True)
 class Component:
+    """`atoms`: the numeric atoms it decides; `aux`: auxiliary atoms (ids in
+    `NumericAbstraction.aux_atoms`) the free atoms' conditions read. Each combination gives the
+    values of `atoms` then of `aux`."""
     id: int
     atoms: tuple[int, ...]
     vars: tuple[str, ...]
     combinations: tuple[Combination, ...]
+    aux: tuple[int, ...] = ()
 
     @property
     def exact(self) -> bool:
         return all(c.witness is not None for c in self.combinations)
+
+
+@dataclass(frozen=True)
+class FreeAtom:
+    """A numeric atom `c*var + rest op 0` (op `<` or `<=`) whose variable `var` occurs in no other
+    atom, linearly, and is unbounded above. Whatever the other variables' values, growing `var`
+    makes the atom `always`; the other truth value is reachable exactly when the atom has it at
+    `var`'s smallest value: `reach` is then the auxiliary atom "the atom at var's smallest value"
+    (numbered after the model's atoms), or a constant, or None when `var` is unbounded below (always
+    reachable). `at_default` likewise is the atom at `var`'s default (None: no default): `var`
+    stays at its default exactly when the atom's value equals it. So such an atom needs no
+    enumeration: the search guesses it freely under that one condition, and `free_value` picks
+    `var` afterwards (this keeps copies of such atoms from multiplying the combinations)."""
+    atom: int
+    var: str
+    always: bool
+    reach: "int | bool | None"          # an int (not bool): an auxiliary atom (aux_position)
+    at_default: "int | bool | None"
 
 
 def to_number(value: Value) -> Fraction:
@@ -493,14 +515,99 @@ class NumericAbstraction:
     # ---------------------------------------------------------------- symbolic search
 
     def components(self) -> list[Component]:
-        """Atoms grouped by shared variables, each with its feasible truth combinations."""
+        """Atoms grouped by shared variables, each with its feasible truth combinations (free
+        atoms, see FreeAtom, are left out; their auxiliary atoms are in)."""
         if self._components is None:
+            self._free_atoms()
             self._components = [self._component(i, atoms)
                                 for i, atoms in enumerate(self._partition())]
+            n = len(self.atoms)
+            self._aux_at: dict[int, tuple[int, int]] = {}
+            for c in self._components:
+                for x in c.aux:
+                    self._aux_at[n + x] = (c.id, len(c.atoms) + c.aux.index(x))
         return self._components
 
+    def aux_position(self, aux: int) -> tuple[int, int]:
+        """(component id, index in its combinations' values) of an auxiliary atom."""
+        self.components()
+        return self._aux_at[aux]
+
+    def free_atoms(self) -> list[FreeAtom]:
+        self.components()
+        return self._free
+
+    def _free_atoms(self) -> None:
+        """Find the free atoms and build their auxiliary atoms (`aux_atoms`)."""
+        self._free: list[FreeAtom] = []
+        self.aux_atoms: list[NumAtom] = []
+        uses: dict[str, int] = {}
+        for a in self.atoms:
+            for v in a.vars:
+                uses[v] = uses.get(v, 0) + 1
+        # an input another input's default names would change with it: never free
+        named = {"input:" + d.default.path for d in self.model.inputs.values()
+                 if isinstance(d.default, InputRef)}
+        aux_ids: dict[tuple[Poly, str], int] = {}
+
+        def at(atom: NumAtom, var: str, value: Fraction) -> int | bool:
+            p = tuple((m, c) for m, c in atom.poly if m != (var,))
+            p = _padd(p, _pconst(value * dict(atom.poly)[(var,)]))
+            c = _const(p)
+            if c is not None:
+                return c < 0 if atom.op == "<" else c <= 0
+            key = (p, atom.op)
+            if key not in aux_ids:
+                aux_ids[key] = len(self.aux_atoms)
+                self.aux_atoms.append(NumAtom(len(self.atoms) + len(self.aux_atoms), p, atom.op,
+                                              frozenset(v for mono, _ in p for v in mono)))
+            return len(self.atoms) + aux_ids[key]
+        for a in self.atoms:
+            if a.op == "==":
+                continue
+            for var in sorted(a.vars):
+                v = self.variables[var]
+                coef = dict(a.poly).get((var,))
+                if uses[var] != 1 or coef is None or var in named or isinstance(v.type, Date) \
+                        or any(var in mono and mono != (var,) for mono, _ in a.poly):
+                    continue
+                low = v.minimum
+                if low is not None and v.is_integer:
+                    low = Fraction(-((-low.numerator) // low.denominator))   # ceil
+                reach = None if low is None else at(a, var, low)
+                at_default = None if v.default is None else at(a, var, v.default)
+                self._free.append(FreeAtom(a.id, var, coef < 0, reach, at_default))
+                break
+
+    def free_value(self, free: FreeAtom, truth: bool, vals: dict[str, Fraction]
+                   ) -> Fraction | None:
+        """A value of `free.var` giving the atom the value `truth` where the other variables
+        have `vals` (its default where that does), checked exactly; None if there is none."""
+        atom = self.atoms[free.atom]
+        var = self.variables[free.var]
+        decide = _decider(atom)
+        if var.default is not None and decide({**vals, free.var: var.default}) == truth:
+            return var.default
+        coef = dict(atom.poly)[(free.var,)]
+        rest = sum((c * _mono_value(m, vals) for m, c in atom.poly if m != (free.var,)),
+                   Fraction(0))
+        t = -rest / coef                          # the atom's boundary: var = t
+        low = var.minimum
+        if truth == free.always:                  # above the boundary
+            cand = Fraction(t.numerator // t.denominator + 1)
+            if low is not None and cand < low:
+                cand = Fraction(-((-low.numerator) // low.denominator)) if var.is_integer else low
+        elif low is not None:                     # the smallest value
+            cand = Fraction(-((-low.numerator) // low.denominator)) if var.is_integer else low
+        else:                                     # below the boundary
+            cand = Fraction(-((-t.numerator) // t.denominator) - 1)
+        return cand if decide({**vals, free.var: cand}) == truth else None
+
     def _partition(self) -> list[tuple[int, ...]]:
-        parent = list(range(len(self.atoms)))
+        free = {f.atom for f in self._free}
+        all_atoms = [a for a in self.atoms if a.id not in free] + self.aux_atoms
+        self._all = {a.id: a for a in self.atoms + self.aux_atoms}
+        parent = {a.id: a.id for a in all_atoms}
 
         def find(x):
             while parent[x] != x:
@@ -508,28 +615,31 @@ class NumericAbstraction:
                 x = parent[x]
             return x
         owner: dict[str, int] = {}
-        for a in self.atoms:
+        for a in all_atoms:
             for v in sorted(a.vars):
                 if v in owner:
                     parent[find(a.id)] = find(owner[v])
                 else:
                     owner[v] = a.id
         groups: dict[int, list[int]] = {}
-        for a in self.atoms:
+        for a in all_atoms:
             groups.setdefault(find(a.id), []).append(a.id)
-        return sorted(tuple(g) for g in groups.values())
+        return sorted(tuple(sorted(g)) for g in groups.values())
 
     def _component(self, cid: int, atom_ids: tuple[int, ...]) -> Component:
-        vars_ = tuple(sorted(set().union(*(self.atoms[i].vars for i in atom_ids))))
+        # the model's atoms first, then auxiliary ones (their ids come after)
+        vars_ = tuple(sorted(set().union(*(self._all[i].vars for i in atom_ids))))
         # The feasible combinations depend only on the atoms and the variables' types, bounds
         # and defaults: shared between readings and Model objects.
-        key = (tuple((self.atoms[i].poly, self.atoms[i].op) for i in atom_ids),
+        key = (tuple((self._all[i].poly, self._all[i].op) for i in atom_ids),
                tuple((v, str(self.variables[v].type), self.variables[v].minimum,
                       self.variables[v].default) for v in vars_))
         combos = _COMPONENTS.get(key)
         if combos is None:
             combos = _COMPONENTS[key] = self._combinations(atom_ids, vars_)
-        return Component(cid, atom_ids, vars_, combos)
+        n = len(self.atoms)
+        return Component(cid, tuple(i for i in atom_ids if i < n), vars_, combos,
+                         tuple(i - n for i in atom_ids if i >= n))
 
     def _combinations(self, atom_ids, vars_) -> tuple[Combination, ...]:
         """AllSAT over the atoms' booleans (blocking clauses), a witness for each."""
@@ -544,7 +654,7 @@ class NumericAbstraction:
                 base += [zv[v] >= 1, zv[v] <= datetime.date.max.toordinal()]
         bools = [z3.Bool(f"atom{i}") for i in atom_ids]
         for b, i in zip(bools, atom_ids):
-            base.append(b == _zatom(self.atoms[i], zv))
+            base.append(b == _zatom(self._all[i], zv))
         # the witness solver: "pin" literals move a variable to its default when they can
         ws = z3.Solver()
         ws.set("timeout", 5000)
@@ -620,15 +730,24 @@ class NumericAbstraction:
                 return Combination(values, None, 0)
             if self.variables[v].is_integer and witness[v].denominator != 1:
                 return Combination(values, None, 0)
-        if self._deciders is None:
-            self._deciders = [_decider(a) for a in self.atoms]
-        if tuple(self._deciders[i](witness) for i in atom_ids) != values:
+        if tuple(_decider(self._all[i])(witness) for i in atom_ids) != values:
             return Combination(values, None, 0)
         cost = sum(1 for v in vars_ if witness[v] != self.variables[v].default)
         return Combination(values, witness, cost)
 
 
 _COMPONENTS: dict[tuple, tuple[Combination, ...]] = {}
+
+
+def _is_aux(x) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _mono_value(mono: Mono, vals: dict[str, Fraction]) -> Fraction:
+    t = Fraction(1)
+    for v in mono:
+        t *= vals[v]
+    return t
 
 
 # --------------------------------------------------------------------------- helpers

@@ -5,7 +5,7 @@ from fractions import Fraction as F
 
 import pytest
 
-from earl.solver import evaluate, ir
+from earl.solver import evaluate, ir, numeric
 from earl.solver.numeric import AtomLit, NumericError, abstraction, to_number
 from earl.solver.transaction import complete
 from test_smt_specs import (NUM, base_spec, cmp, diffusion_spec, inp, num, rule, setv)
@@ -150,14 +150,48 @@ def test_components_split_by_shared_variables_and_witnesses_realise_combinations
             vals = dict(a.values(complete(m.spec, {})))
             vals.update(combo.witness)
             truth = a.decide_values(vals)
-            assert tuple(truth[i] for i in c.atoms) == combo.values
+            assert tuple(truth[i] for i in c.atoms) == combo.values[:len(c.atoms)]
+            aux = tuple(numeric._decider(a.aux_atoms[x])(vals) for x in c.aux)
+            assert aux == combo.values[len(c.atoms):]
     # brute force over a grid confirms no feasible combination is missing (ops vs note2)
     ops_comp = next(c for c in comps if "input:item.ops" in c.vars)
     grid = [F(0), F(25) * 10 ** 24, F(25) * 10 ** 24 + 1, F(10 ** 26), F(10 ** 27)]
     for ops, note2 in itertools.product(grid, grid):
         vals = {"input:item.ops": ops, "param:note2": note2}
         truth = tuple(a.decide_values({**a.values(complete(m.spec, {})), **vals})[i] for i in ops_comp.atoms)
-        assert truth in {c.values for c in ops_comp.combinations}
+        assert truth in {c.values[:len(ops_comp.atoms)] for c in ops_comp.combinations}
+
+
+def test_free_atoms_are_guessed_not_enumerated_and_their_variable_found_afterwards():
+    # lpp_ceiling occurs in one atom only: that atom leaves the enumeration; whether it can be
+    # false is decided by an auxiliary atom ("the atom at the variable's smallest value")
+    s = spec_with(cmp("<=", inp("item.tpp"), num(1)),
+                  cmp("<=", ir.Arith("*", inp("item.tpp"), inp("item.quantity")),
+                      ir.ParamRef("lpp_ceiling")),
+                  cmp("<=", inp("item.quantity"), num(3)))
+    a = abstraction(ir.resolve(s))
+    (free,) = a.free_atoms()
+    assert free.var == "param:lpp_ceiling"
+    assert all(free.atom not in c.atoms for c in a.components())
+    grid = [F(x) for x in (-5, -1, 0, F(1, 2), 1, 2, 3, 4, 7, 12, 100)]
+    for c in a.components():
+        for combo in c.combinations:
+            vals = {**a.values(complete(s, {})), **combo.witness}
+            for truth in (True, False):
+                got = a.free_value(free, truth, vals)
+                brute = [p for p in grid if (a.variables[free.var].minimum is None
+                                             or p >= a.variables[free.var].minimum)
+                         and numeric._decider(a.atoms[free.atom])({**vals, free.var: p}) == truth]
+                if got is None:
+                    assert not brute
+                else:
+                    assert numeric._decider(a.atoms[free.atom])({**vals, free.var: got}) == truth
+                # the search's condition (the smallest value) agrees with what is reachable
+                if isinstance(free.reach, bool) or free.reach is None or truth == free.always:
+                    continue
+                cid, pos = a.aux_position(free.reach)
+                assert cid == c.id
+                assert (combo.values[pos] != free.always) == (got is not None)
 
 
 def test_dated_groups_register_date_atoms():
