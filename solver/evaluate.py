@@ -19,8 +19,13 @@ the transaction's date.
 
 Two implementations live here:
 - `run` / `Evaluator`: the model is compiled once (cached on the Model) into one straight-line
-  Python function, every definition, rule and outcome computed once per transaction, in
-  dependency order. This is the fast path (batch determinations, differential tests).
+  Python function computing every definition and rule condition once per transaction, in
+  dependency order (and the firings/outcomes those read). Numbers are compared exactly as
+  integer numerator/denominator pairs, cross-multiplied (no Fraction arithmetic). The rest of the
+  Trace depends only on which condition fails first in each rule: that pattern is one int key,
+  and the outcomes, applicable/fired sets, first_failing and conflicts are memoised on it
+  (computed by a second generated function on a miss). This is the fast path (batch
+  determinations, differential tests).
 - `interpret` / `run_interpreted`: a direct tree-walking, memoised interpreter of the same
   semantics, kept deliberately simple; the tests check the two against each other.
 """
