@@ -223,3 +223,52 @@ def test_a_non_replaying_instance_is_an_engine_bug(engine, monkeypatch):
     monkeypatch.setattr(AspEngine, "_concretise", broken)
     with pytest.raises(EngineBug):
         engine.valid(m, cmp("<=", inp("item.ops"), num(10 ** 26)))
+
+
+# --------------------------------------------------------------------------- ground-once programs
+
+def test_kept_determination_program_agrees_with_one_program_per_batch(monkeypatch):
+    import earl.solver.asp as asp
+    spec = diffusion_spec()
+    m = ir.resolve(spec)
+    txs = random_txs(spec, 60, seed=7) + boundary_txs(spec)
+    kept = AspEngine()
+    one_by_one = [kept.run(m, tx) for tx in txs]          # externals switched per transaction
+    monkeypatch.setattr(asp, "KEPT_RUN_MAX", 0)
+    assert one_by_one == AspEngine().run_batch(m, txs) == evaluate.run_batch(m, txs)
+
+
+def _fresh(engine, m, expr, want):
+    """The answer of a program of its own (the path a claim with new numeric atoms takes)."""
+    comp, program = engine.search_program(m, expr, want)
+    ctl = clingo.Control(["--warn=none", "--opt-strategy=usc", "--opt-mode=opt"])
+    ctl.add("base", [], render_program(program))
+    ctl.ground([("base", [])])
+    best, cost = [], []
+
+    def on_model(x):
+        best[:] = [list(x.symbols(shown=True))]
+        cost[:] = [x.cost]
+    res = ctl.solve(on_model=on_model)
+    return engine._answer(comp, m, expr, want, best, True, res), cost
+
+
+def test_kept_search_program_answers_as_a_program_of_its_own():
+    m = ir.resolve(conflict_spec())
+    kept = AspEngine()
+    claims = [ir.RuleFires("e"),
+              cmp("==", inp("end_user.hq"), inp("destination")),       # a claim-only pair
+              cmp("==", inp("activity"), lit("export", ir.Enum("Activity"))),
+              ir.Not(ir.InGroup(inp("end_user.hq"), "D5", inp("date"))),
+              ir.RuleApplies("e"),
+              cmp("==", inp("end_user.hq"), inp("destination"))]      # asked again
+    for expr in claims:
+        for want in (True, False):
+            got = kept._search(m, expr, want=want, timeout_ms=10_000)
+            ref, _cost = _fresh(AspEngine(), m, expr, want)
+            assert type(got) is type(ref), (expr, want)
+            if isinstance(got, Instance):
+                assert bool(evaluate.eval_expr(m, got.transaction, expr)) is want
+    # inputs and pairs only other claims read are not guessed
+    base = kept.search_base(m)
+    assert base._claims and len(base._goals) == 2 * len(set(claims))
