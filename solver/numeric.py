@@ -707,7 +707,7 @@ class NumericAbstraction:
         fixed = [b if v else z3.Not(b) for b, v in zip(bools, values)]
         active = list(pins)
         while True:
-            r = ws.check(*fixed, *active)
+            r = _check(ws, fixed + active)
             if r == z3.sat:
                 break
             if r == z3.unknown:
@@ -737,6 +737,17 @@ class NumericAbstraction:
 
 
 _COMPONENTS: dict[tuple, tuple[Combination, ...]] = {}
+
+
+def _check(solver, assumptions: list):
+    """`solver.check(*assumptions)` for boolean terms without z3py's per-term sort casts
+    (the same call into z3, so the same answer)."""
+    import z3
+    arr = (z3.Ast * len(assumptions))()
+    for i, a in enumerate(assumptions):
+        arr[i] = a.as_ast()
+    return z3.CheckSatResult(z3.Z3_solver_check_assumptions(solver.ctx.ref(), solver.solver,
+                                                            len(assumptions), arr))
 
 
 def _is_aux(x) -> bool:
