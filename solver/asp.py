@@ -577,6 +577,7 @@ class _SearchBase:
         self._claims: dict[Expr, tuple[int, frozenset, frozenset]] = {}
         self._def_reads: dict[str, tuple[frozenset, frozenset]] = {}
         self._parts = 0
+        self._pending: list[Statement] = []     # compiled, not yet grounded
         self.ctl = clingo.Control(["--warn=none", "--opt-strategy=usc", "--opt-mode=opt"])
         out: list[Statement] = [fact("tx", 0)]
         for i, cl in enumerate(comp.classes.classes):
@@ -710,9 +711,7 @@ class _SearchBase:
         vids = frozenset(comp.finite_vars[n] for n in names if n in comp.finite_vars)
         pids = frozenset(comp.country_pairs[p] for p in pairs if p in comp.country_pairs)
         hit = self._claims[expr] = (goal, self.base_vars | vids, self.base_pairs | pids)
-        if statements:
-            self._parts += 1
-            self._ground(f"c{self._parts}", statements)
+        self._pending += statements
         return hit
 
     def _goal(self, node: int, want: bool) -> clingo.Symbol:
@@ -720,10 +719,8 @@ class _SearchBase:
         if key not in self._goals:
             g = self._goals[key] = len(self._goals)
             h = _h(0, node)
-            self._parts += 1
-            self._ground(f"g{self._parts}", [
-                External(Atom.of("goal", g)),
-                Rule(None, (Atom.of("goal", g), Neg(h) if want else h))])
+            self._pending += [External(Atom.of("goal", g)),
+                              Rule(None, (Atom.of("goal", g), Neg(h) if want else h))]
         return clingo.Function("goal", [clingo.Number(self._goals[key])])
 
     # ---------------------------------------------------------------- querying
@@ -737,6 +734,10 @@ class _SearchBase:
         on = [self._goal(goal, want)]
         on += [clingo.Function("use", [num(i)]) for i in sorted(vids - self.base_vars)]
         on += [clingo.Function("usep", [num(k)]) for k in sorted(pids - self.base_pairs)]
+        if self._pending:           # the claim's and the goal's new statements: one part
+            self._parts += 1
+            self._ground(f"q{self._parts}", self._pending)
+            self._pending = []
         best: list = []
 
         def on_model(m: clingo.Model):
