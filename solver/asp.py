@@ -21,7 +21,12 @@ separately: every finite input over its domain (countries over signature classes
 component of numeric atoms over the truth combinations z3 proved feasible. No quantity of the
 spec ever reaches clingo: only ids and truth values do (numeric.py explains why that is sound).
 An answer set is turned back into a concrete transaction (class representatives, component
-witnesses) and replayed through the reference evaluator before it is reported.
+witnesses, free atoms' variables) and replayed through the reference evaluator before it is
+reported.
+
+Each model is grounded once per engine (weakly keyed): searches share one kept Control to which
+every claim adds a small part behind `#external` switches (_SearchBase), and single
+determinations use a ground-once program whose inputs are externals (_Runner).
 """
 from __future__ import annotations
 

@@ -24,6 +24,10 @@ spec (a TPP, a count of operations, a date) may ever reach a clingo integer. Ins
    (non-linear integer arithmetic) it is kept, without a witness: the search space can only grow,
    so a proof stays sound, and an instance that needs that combination cannot be concretised and
    is reported as unknown by the engine.
+4. A *free* atom (FreeAtom: a variable private to it, linear, unbounded above) is not
+   enumerated: the search guesses it under one condition (an auxiliary atom, enumerated with the
+   rest) and `free_value` picks its variable once the others have values. Copies of such atoms
+   would otherwise multiply the combinations.
 
 The only integers an engine receives from this module are atom ids, component ids and
 combination indexes (bounded by the number of atoms) and truth values.
