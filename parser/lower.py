@@ -177,7 +177,8 @@ def lower(checked: Checked, files: tuple[str, ...] = ()) -> ir.Spec:
             conditions=lw.conditions(r), conclusions=tuple(conclusions),
             overrides=tuple(o.name for o in r.overrides),
             readings=frozenset(x.name for x in r.only_under), quote=_quote(r),
-            intended=tuple(t.value for t in r.intended), pos=r.pos)
+            intended=tuple(t.value for t in r.intended), pos=r.pos,
+            sources=tuple(ir.Source(s.kind, s.name.value) for s in r.sources))
 
     properties: dict[str, ir.PropertyDecl] = {}
     for n, p in checked.properties.items():
@@ -201,7 +202,15 @@ def lower(checked: Checked, files: tuple[str, ...] = ()) -> ir.Spec:
             params={b.target.name: lw.value(b.value) for b in x.params},
             doc=x.meta("doc"), pos=x.pos)
 
-    return ir.Spec(enums=enums, countries=countries, groups=groups, readings=readings, inputs=inputs,
+    in_force = None
+    if checked.in_force is not None:
+        f = checked.in_force
+        in_force = ir.InForce(f.since, {u.reading.name: u.since for u in f.unders},
+                              doc=f.meta("doc"), cite=f.meta("cite"), pos=f.pos)
+    notices = {n: ir.Notice(n, d.title.value if d.title else "", d.meta("doc"), lw.expr(d.condition), d.pos)
+               for n, d in checked.notices.items()}
+
+    return ir.Spec(in_force=in_force, notices=notices, enums=enums, countries=countries, groups=groups, readings=readings, inputs=inputs,
                    params=params, defs=defs, outcomes=outcomes, rules=rules, properties=properties,
                    examples=examples, files=tuple(files))
 
