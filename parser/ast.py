@@ -293,6 +293,7 @@ class RuleDecl(Decl):
     title: Optional[Text] = None
     overrides: list[Ident] = field(default_factory=list)
     only_under: list[Ident] = field(default_factory=list)
+    except_under: list[Ident] = field(default_factory=list)
     intended: list[Text] = field(default_factory=list)
     sources: list[SourceClause] = field(default_factory=list)
     when_kind: str = "none"  # "none", "single", "labelled", "unless"
@@ -311,6 +312,8 @@ class Expectation(Node):
 class PropertyDecl(Decl):
     title: Optional[Text] = None
     expects: list[Expectation] = field(default_factory=list)
+    only_under: list[Ident] = field(default_factory=list)
+    except_under: list[Ident] = field(default_factory=list)
     body: Optional[Expr] = None
     kind = "property"
 

@@ -802,8 +802,7 @@ class SpecChecker:
                              did_you_mean(o.name, self.rules), len(o.name))
                 elif o.name == name:
                     self.err(o, f"rule '{name}' overrides itself", length=len(name))
-            for rd in rule.only_under:
-                self._reading_ref(rd)
+            self._reading_scope(rule)
             for t in rule.intended:
                 if t.value not in INTENDED_KINDS:
                     self.err(t, f"unknown intended finding \"{t.value}\": one of "
@@ -866,8 +865,17 @@ class SpecChecker:
             self.err(anchor, "circular overrides: " + " -> ".join(cycle), length=len(anchor.name))
 
     # -------------------------------------------------------------- properties, examples
+    def _reading_scope(self, d) -> None:
+        """`only under` / `except under`: known readings, and not both on one declaration."""
+        for rd in d.only_under + d.except_under:
+            self._reading_ref(rd)
+        if d.only_under and d.except_under:
+            self.err(d.except_under[0], f"{d.kind} '{d.name.name}' has both 'only under' and 'except under'",
+                     "keep one: 'except under R' is 'only under' every other reading")
+
     def _check_properties(self) -> None:
         for name, p in self.properties.items():
+            self._reading_scope(p)
             self.ec.check(p.body, ir.Bool(), f"the body of property '{name}'")
             default: Optional[ast.Expectation] = None
             seen: set[str] = set()

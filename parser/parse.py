@@ -285,6 +285,9 @@ class ToAst(Transformer_NonRecursive):
     def only_under(self, meta, ch):
         return ("only_under", [self._ident(t) for t in ch])
 
+    def except_under(self, meta, ch):
+        return ("except_under", [self._ident(t) for t in ch])
+
     def intended(self, meta, ch):
         return ("intended", ch[0])
 
@@ -352,6 +355,8 @@ class ToAst(Transformer_NonRecursive):
                     d.overrides.extend(c[1])
                 elif c[0] == "only_under":
                     d.only_under.extend(c[1])
+                elif c[0] == "except_under":
+                    d.except_under.extend(c[1])
                 elif c[0] == "intended":
                     d.intended.append(c[1])
                 elif c[0] == "when":
@@ -371,6 +376,10 @@ class ToAst(Transformer_NonRecursive):
                 d.metas.append(c)
             elif isinstance(c, ast.Expectation):
                 d.expects.append(c)
+            elif isinstance(c, tuple) and c[0] == "only_under":
+                d.only_under.extend(c[1])
+            elif isinstance(c, tuple) and c[0] == "except_under":
+                d.except_under.extend(c[1])
         return d
 
     def binding(self, meta, ch):

@@ -388,6 +388,10 @@ class PropertyDecl:
     expect_by_reading: dict[str, str] = field(default_factory=dict)
     doc: str = ""
     pos: Pos = NOWHERE
+    readings: frozenset[str] = frozenset()         # the readings it is checked under (empty = all)
+
+    def exists_under(self, reading: str) -> bool:
+        return not self.readings or reading in self.readings
 
 
 @dataclass(frozen=True)
