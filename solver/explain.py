@@ -21,8 +21,8 @@ from .ir import (And, Arith, Cmp, Conclusion, DefRef, Expr, Implies, InGroup, In
 from .trace import Trace
 from .transaction import UNKNOWN, format_fraction, value_to_json
 
-__all__ = ["Determination", "Fired", "WhyNot", "determine", "render_expr", "render_value",
-           "format_number", "rule_reads"]
+__all__ = ["Determination", "Fired", "WhyNot", "determine", "in_force", "not_in_force", "render_expr",
+           "render_value", "format_number", "rule_reads"]
 
 
 # --------------------------------------------------------------------------- rendering values
@@ -402,7 +402,8 @@ def not_in_force_text(model: Model, day: datetime.date) -> str:
     return text + (f" {spec_in_force.doc}" if spec_in_force.doc else "")
 
 
-def _in_force(model: Model, tx: dict[str, Value]) -> bool | None:
+def in_force(model: Model, tx: dict[str, Value]) -> bool | None:
+    """Whether the spec is in force on the transaction's date (None: the date is unknown)."""
     day = tx.get("date")
     if not isinstance(day, datetime.date):
         return None if model.in_force_from is not None else True
@@ -438,16 +439,23 @@ def _notices(model: Model, outcomes: dict[str, Value]) -> tuple[Notice, ...]:
     return tuple(out)
 
 
+def not_in_force(model: Model, tx: dict[str, Value], *, engine: str = "eval") -> Determination | None:
+    """The answer for a transaction dated before the spec is in force (every outcome None, the
+    explanation says so); None when the spec is in force on its date or the date is unknown."""
+    if in_force(model, tx) is not False:
+        return None
+    return Determination(reading=model.reading, outcomes={k: None for k in model.outcomes},
+                         explanation=(), not_applicable=(), conflicts=(), transaction=dict(tx),
+                         outcome_types={k: d.type for k, d in model.outcomes.items()},
+                         engine=engine, in_force=False, not_in_force=not_in_force_text(model, tx["date"]))
+
+
 def determine(model: Model, tx: dict[str, Value], trace: Trace, *, engine: str = "eval") -> Determination:
     """The determination a user reads, from a trace (of any engine). On a date before the spec is
     in force every outcome is None and the explanation says why."""
-    in_force = _in_force(model, tx)
-    if in_force is False:
-        return Determination(reading=model.reading, outcomes={k: None for k in model.outcomes},
-                             explanation=(), not_applicable=(), conflicts=(), transaction=dict(tx),
-                             outcome_types={k: d.type for k, d in model.outcomes.items()},
-                             engine=engine, in_force=False,
-                             not_in_force=not_in_force_text(model, tx["date"]))
+    outside = not_in_force(model, tx, engine=engine)
+    if outside is not None:
+        return outside
     fired = []
     for name, rule in model.rules.items():
         if name in trace.fired:
@@ -483,4 +491,4 @@ def determine(model: Model, tx: dict[str, Value], trace: Trace, *, engine: str =
                          explanation=tuple(fired), not_applicable=tuple(why_not),
                          conflicts=tuple(trace.conflicts), transaction=dict(tx),
                          outcome_types={k: d.type for k, d in model.outcomes.items()}, engine=engine,
-                         in_force=in_force, notices=_notices(model, trace.outcomes))
+                         in_force=in_force(model, tx), notices=_notices(model, trace.outcomes))
