@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from .evaluate import expr_refs
+from .evaluate import expr_refs, interpret
 from .ir import (And, Arith, Cmp, Conclusion, DefRef, Expr, Implies, InGroup, InputRef, InSet, Ite,
                  Lit, MinMax, Model, Not, Notice, OutcomeRef, Or, ParamRef, Rule, RuleApplies,
-                 RuleFires, SetOf, Source, Value)
+                 RuleFires, SetOf, SOURCE_KINDS, Source, Value)
 from .trace import Trace
 from .transaction import UNKNOWN, format_fraction, value_to_json
 
@@ -205,15 +205,16 @@ def source_kind(sources: tuple[Source, ...]) -> str | None:
     """The weakest kind among a provision's sources: a conclusion is only as firm as the least
     authoritative text it rests on (None: the provision states no source)."""
     kinds = {s.kind for s in sources}
-    for kind in ("assumption", "secondary", "verbatim"):
-        if kind in kinds:
-            return kind
-    return None
+    return next((kind for kind in reversed(SOURCE_KINDS) if kind in kinds), None)
+
+
+def _source_names(sources: tuple[Source, ...], kind: str | None) -> str:
+    return "; ".join(s.name for s in sources if s.kind == kind)
 
 
 def source_json(sources: tuple[Source, ...]) -> dict:
-    return {"source": source_kind(sources),
-            "source_name": "; ".join(s.name for s in sources if s.kind == source_kind(sources)) or None}
+    kind = source_kind(sources)
+    return {"source": kind, "source_name": _source_names(sources, kind) or None}
 
 
 def source_note(sources: tuple[Source, ...]) -> str:
@@ -221,8 +222,7 @@ def source_note(sources: tuple[Source, ...]) -> str:
     kind = source_kind(sources)
     if kind in (None, "verbatim"):
         return ""
-    names = "; ".join(s.name for s in sources if s.kind == kind)
-    return f" ‡ {kind}: {names}"
+    return f" ‡ {kind}: {_source_names(sources, kind)}"
 
 
 @dataclass(frozen=True)
@@ -429,7 +429,6 @@ def _with_outcomes(e: Expr, model: Model, outcomes: dict[str, Value]) -> Expr:
 def _notices(model: Model, outcomes: dict[str, Value]) -> tuple[Notice, ...]:
     """The notices whose condition (over outcomes only, as the checker ensures) holds; a notice
     that reads an unknown outcome is not shown."""
-    from .evaluate import interpret
     out = []
     for n in model.spec.notices.values():
         if any(kind == "out" and outcomes.get(name) is UNKNOWN for kind, name in expr_refs(n.condition)):

@@ -336,7 +336,7 @@ class Conclusion:
         return f"{self.outcome} = {self.value!r}"
 
 
-SOURCE_KINDS = ("verbatim", "secondary", "assumption")
+SOURCE_KINDS = ("verbatim", "secondary", "assumption")   # from the most to the least authoritative
 
 
 @dataclass(frozen=True)
@@ -370,11 +370,6 @@ class Rule:
     intended: tuple[str, ...] = ()  # analysis findings the spec documents as intended, e.g. "shadowed"
     pos: Pos = NOWHERE
     sources: tuple[Source, ...] = ()  # where the transcribed text comes from (empty = not stated)
-
-    @property
-    def rests_on_secondary(self) -> bool:
-        """Some of the provision's text is not verbatim regulation text."""
-        return any(s.kind != "verbatim" for s in self.sources)
 
 
 @dataclass(frozen=True)
