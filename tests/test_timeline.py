@@ -185,3 +185,18 @@ def test_storage_paragraphs_from_their_compliance_date():
                "storage_compliant": False}
     assert ask_json(dated(weights, "2026-01-14"))["exceptions"] == ["AIA"]
     assert ask_json(dated(weights, "2026-01-15"))["exceptions"] == []
+
+
+def test_a_stored_counterexample_dated_before_the_rule_is_stale(tmp_path):
+    (tmp_path / "toy.earl").write_text(TOY)
+    args = [str(tmp_path), "--counterexamples", str(tmp_path / "cx")]
+    assert CliRunner().invoke(verify_command, args, env={"GITHUB_ACTIONS": ""}).exit_code == 0
+    stored = tmp_path / "cx" / "dated.early.json"
+    record = json.loads(stored.read_text())
+    record["transaction"]["date"] = "2024-12-31"          # before `early` starts (2025-01-13)
+    stored.write_text(json.dumps(record))
+    r = CliRunner().invoke(verify_command, args, env={"GITHUB_ACTIONS": ""})
+    assert r.exit_code == 1, r.output
+    assert "dated 2024-12-31, before the spec is in force under early (2025-01-13)" in r.output
+    rewritten = json.loads(stored.read_text())["transaction"]["date"]
+    assert "2025-01-13" <= rewritten < "2025-05-15"
