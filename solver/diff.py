@@ -1,0 +1,870 @@
+"""What changes between two sides — two readings, two dates, two versions of a spec — proved.
+
+A *side* is a spec under a configuration: a reading, parameter values, and optionally a fixed
+transaction date. `diff(left, right)` answers with:
+
+- **regions**: conjunctions of atomic conditions over the inputs on which some outcome fields
+  change in one stated way (left value → right value) for *every* transaction of the region;
+- **completeness**: a z3 proof that every transaction on which any outcome differs lies in some
+  region (the union covers the difference), cross-checked by clingo on its finite abstraction —
+  or, if the budget ran out first, a replayed transaction that no region covers;
+- **checks** (`no_new`/`no_less`): whether some transaction gains (or loses) an element, a
+  truth value or an enum value on the right, with a replayed witness.
+
+How: both sides are renamed into one *product* model (`left.`/`right.` prefixes on their rules,
+outcomes and the definitions that differ; parameters folded to their values; a fixed date folded
+into every expression), so one symbolic transaction feeds both sides and the ordinary proof layer
+(proofs.py with its minimiser and replay, and asp.py's search) answers every question about the
+pair. Regions are prime implicants of the change found by z3: a model of "outcomes differ and no
+region so far covers it" gives a cube of the spec's own atomic conditions (comparisons, group and
+set memberships, truth-valued inputs) at their values there; the unsat core of "cube and not this
+change" shrinks it to the conditions the change needs. The atoms are the spec's own, so a region
+reads as the spec does (`destination in SOME_GROUP`, `item.tpp >= 4800`). Point conditions on the
+inputs (`x == value`) are kept as a fallback for changes the atoms do not separate.
+
+Never from sampling: every region is proved to imply its change, every witness is found by z3
+and replayed through the reference evaluator on each original side.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import z3
+
+from . import ir
+from .countries import CountryClasses, subexpressions
+from .results import Instance, Proof, Unknown
+from .smt import Compiler, VarPool
+
+LEFT, RIGHT = "left", "right"
+_SIDES = (LEFT, RIGHT)
+PRODUCT_READING = "diff"
+
+
+class DiffError(ValueError):
+    """The two sides cannot be compared (different vocabularies, an unknown field...)."""
+
+
+# --------------------------------------------------------------------------- sides
+
+@dataclass(frozen=True)
+class Side:
+    """One side of a comparison: `spec` under `reading` (None: the spec's default), with
+    parameters fixed to `params` (the rest keep the reading's values) and, if `date` is set, the
+    transaction date fixed to it. `label` says where the spec came from."""
+    spec: ir.Spec
+    reading: str | None = None
+    params: dict[str, ir.Value] = field(default_factory=dict)
+    date: datetime.date | None = None
+    label: str = ""
+
+    def describe(self) -> str:
+        parts = [self.label or "spec", f"reading {self.reading or self.spec.default_reading}"]
+        parts += [f"{k} = {v}" for k, v in sorted(self.params.items())]
+        if self.date is not None:
+            parts.append(f"date {self.date.isoformat()}")
+        return ", ".join(parts)
+
+
+def date_input(spec: ir.Spec) -> str:
+    """The spec's one date-typed input (what `date=` fixes)."""
+    found = [p for p, d in spec.inputs.items() if isinstance(d.type, ir.Date)]
+    if len(found) != 1:
+        raise DiffError(f"date= needs a spec with exactly one date input; this one has "
+                        f"{len(found)}" + (f" ({', '.join(found)})" if found else ""))
+    return found[0]
+
+
+def side_model(side: Side) -> ir.Model:
+    """The side as a Model with every parameter fixed and the fixed date folded in."""
+    reading = side.reading or side.spec.default_reading
+    if reading not in side.spec.readings:
+        raise DiffError(f"no reading named {reading!r}; readings: {', '.join(side.spec.readings)}")
+    base = ir.resolve(side.spec, reading)
+    model = ir.resolve(side.spec, reading, {**base.params, **side.params})
+    if side.date is None:
+        return model
+    path = date_input(side.spec)
+    day = ir.Lit(side.date, ir.Date())
+    pin = lambda e: day if e == ir.InputRef(path) else None   # noqa: E731
+    return dataclasses.replace(
+        model, defs={n: rewrite(b, pin) for n, b in model.defs.items()},
+        rules={n: _rewrite_rule(r, pin, lambda s: s, lambda s: s) for n, r in model.rules.items()})
+
+
+# --------------------------------------------------------------------------- rewriting
+
+def rewrite(e: ir.Expr, f: Callable[[ir.Expr], ir.Expr | None]) -> ir.Expr:
+    """`e` with every subexpression `x` for which `f(x)` is not None replaced by `f(x)`."""
+    hit = f(e)
+    if hit is not None:
+        return hit
+    changes = {}
+    for fl in dataclasses.fields(e):
+        v = getattr(e, fl.name)
+        if isinstance(v, tuple) and v and all(_is_expr(x) for x in v):
+            new = tuple(rewrite(x, f) for x in v)
+        elif _is_expr(v):
+            new = rewrite(v, f)
+        else:
+            continue
+        if new != v:
+            changes[fl.name] = new
+    return dataclasses.replace(e, **changes) if changes else e
+
+
+_EXPR_TYPES = (ir.Lit, ir.InputRef, ir.ParamRef, ir.DefRef, ir.OutcomeRef, ir.Not, ir.And, ir.Or,
+               ir.Implies, ir.Ite, ir.Cmp, ir.Arith, ir.MinMax, ir.InGroup, ir.InSet,
+               ir.RuleApplies, ir.RuleFires)
+
+
+def _is_expr(v) -> bool:
+    return isinstance(v, _EXPR_TYPES)
+
+
+def _rewrite_rule(r: ir.Rule, f, rule_name, outcome_name) -> ir.Rule:
+    return dataclasses.replace(
+        r, name=rule_name(r.name),
+        conditions=tuple(dataclasses.replace(c, expr=rewrite(c.expr, f)) for c in r.conditions),
+        conclusions=tuple(dataclasses.replace(c, outcome=outcome_name(c.outcome)) for c in r.conclusions),
+        overrides=tuple(rule_name(o) for o in r.overrides), readings=frozenset())
+
+
+def _group_rewrite(g: ir.GroupExpr, name: Callable[[str], str]) -> ir.GroupExpr:
+    if isinstance(g, ir.GroupName):
+        return ir.GroupName(name(g.name))
+    if isinstance(g, ir.GroupUnion):
+        return ir.GroupUnion(tuple(_group_rewrite(x, name) for x in g.groups))
+    return ir.GroupDiff(_group_rewrite(g.base, name), _group_rewrite(g.minus, name))
+
+
+# --------------------------------------------------------------------------- the product model
+
+@dataclass
+class Pair:
+    """Two sides renamed into one model over one transaction."""
+    left: ir.Model
+    right: ir.Model
+    product: ir.Model
+    fields: list[str]                 # outcomes both sides declare with one type
+    one_sided: list[str]              # outcomes only one side declares (or typed differently)
+
+    def outcome(self, side: str, name: str) -> ir.OutcomeRef:
+        return ir.OutcomeRef(f"{side}.{name}")
+
+    def differs(self, names: Sequence[str] | None = None) -> ir.Expr:
+        """Some of the fields (all by default) differ between the sides."""
+        names = self.fields if names is None else names
+        return _or([ir.Cmp("!=", self.outcome(LEFT, n), self.outcome(RIGHT, n)) for n in names])
+
+    def side(self, name: str) -> ir.Model:
+        return self.left if name == LEFT else self.right
+
+
+def _or(xs: list[ir.Expr]) -> ir.Expr:
+    return xs[0] if len(xs) == 1 else ir.Or(tuple(xs)) if xs else ir.Lit(False, ir.Bool())
+
+
+def _and(xs: list[ir.Expr]) -> ir.Expr:
+    return xs[0] if len(xs) == 1 else ir.And(tuple(xs)) if xs else ir.Lit(True, ir.Bool())
+
+
+def pair(left: ir.Model, right: ir.Model) -> Pair:
+    """The product of two side models (see the module docstring)."""
+    a, b = left.spec, right.spec
+    if {p: d.type for p, d in a.inputs.items()} != {p: d.type for p, d in b.inputs.items()}:
+        only = sorted(set(a.inputs) ^ set(b.inputs)) or sorted(
+            p for p in a.inputs if a.inputs[p].type != b.inputs[p].type)
+        raise DiffError("the two sides declare different inputs (" + ", ".join(only[:5]) + "); "
+                        "earl diff compares specs over one vocabulary")
+    if {n: e.members for n, e in a.enums.items()} != {n: e.members for n, e in b.enums.items()}:
+        raise DiffError("the two sides declare different enums; earl diff compares specs over one "
+                        "vocabulary")
+    if set(a.countries) != set(b.countries):
+        raise DiffError("the two sides declare different countries")
+    shared_groups = a is b or {n: (g.members, g.definition) for n, g in a.groups.items()} == \
+        {n: (g.members, g.definition) for n, g in b.groups.items()}
+    groups: dict[str, ir.Group] = {}
+    if shared_groups:
+        groups = dict(a.groups)
+    models = {LEFT: _fold_params(left), RIGHT: _fold_params(right)}
+    shared_defs = _shared_defs(models[LEFT], models[RIGHT], shared_groups)
+    defs: dict[str, ir.DefDecl] = {}
+    rules: dict[str, ir.Rule] = {}
+    outcomes: dict[str, ir.OutcomeDecl] = {}
+    for side, m in models.items():
+        def group_name(g, side=side):
+            return g if shared_groups else f"{side}.{g}"
+
+        def rename(e, side=side, group_name=group_name):
+            if isinstance(e, ir.DefRef) and e.name not in shared_defs:
+                return ir.DefRef(f"{side}.{e.name}")
+            if isinstance(e, ir.OutcomeRef):
+                return ir.OutcomeRef(f"{side}.{e.name}")
+            if isinstance(e, ir.RuleApplies):
+                return ir.RuleApplies(f"{side}.{e.rule}")
+            if isinstance(e, ir.RuleFires):
+                return ir.RuleFires(f"{side}.{e.rule}")
+            if isinstance(e, ir.InGroup):
+                return ir.InGroup(rewrite(e.country, rename), group_name(e.group),
+                                  rewrite(e.date, rename))
+            return None
+        if not shared_groups:
+            for g in m.spec.groups.values():
+                groups[group_name(g.name)] = dataclasses.replace(
+                    g, name=group_name(g.name),
+                    definition=None if g.definition is None else _group_rewrite(g.definition, group_name))
+        for name, body in m.defs.items():
+            if name in shared_defs:
+                if side == LEFT:
+                    defs[name] = ir.DefDecl(name, m.spec.defs[name].type, body)
+                continue
+            defs[f"{side}.{name}"] = ir.DefDecl(f"{side}.{name}", m.spec.defs[name].type,
+                                                rewrite(body, rename))
+        for r in m.rules.values():
+            rules[f"{side}.{r.name}"] = _rewrite_rule(r, rename, lambda s, side=side: f"{side}.{s}",
+                                                      lambda s, side=side: f"{side}.{s}")
+        for o in m.spec.outcomes.values():
+            outcomes[f"{side}.{o.name}"] = dataclasses.replace(o, name=f"{side}.{o.name}")
+    spec = ir.Spec(enums=dict(a.enums), countries=dict(a.countries), groups=groups,
+                   readings={PRODUCT_READING: ir.Reading(PRODUCT_READING, "two sides of a diff", True)},
+                   inputs=dict(a.inputs), params={}, defs=defs, outcomes=outcomes, rules=rules,
+                   properties={}, examples={})
+    fields = [n for n, o in a.outcomes.items() if n in b.outcomes and b.outcomes[n].type == o.type]
+    one_sided = sorted((set(a.outcomes) | set(b.outcomes)) - set(fields))
+    return Pair(left, right, ir.resolve(spec, PRODUCT_READING), fields, one_sided)
+
+
+def _fold_params(model: ir.Model) -> ir.Model:
+    """Parameters replaced by their (fixed) values, so each side keeps its own."""
+    decls = model.spec.params
+    lit = lambda e: ir.Lit(model.params[e.name], decls[e.name].type) \
+        if isinstance(e, ir.ParamRef) else None   # noqa: E731
+    return dataclasses.replace(
+        model, defs={n: rewrite(b, lit) for n, b in model.defs.items()},
+        rules={n: _rewrite_rule(r, lit, lambda s: s, lambda s: s) for n, r in model.rules.items()})
+
+
+def _shared_defs(left: ir.Model, right: ir.Model, shared_groups: bool) -> set[str]:
+    """Definitions that mean the same on both sides and read only inputs: kept under their own
+    name, so a region reads them once."""
+    shared: set[str] = set()
+    for name, body in left.defs.items():
+        if right.defs.get(name) != body:
+            continue
+        ok = True
+        for e in subexpressions(body):
+            if isinstance(e, (ir.OutcomeRef, ir.RuleApplies, ir.RuleFires)) or \
+                    (isinstance(e, ir.DefRef) and e.name not in shared) or \
+                    (isinstance(e, ir.InGroup) and not shared_groups):
+                ok = False
+                break
+        if ok:
+            shared.add(name)
+    return shared
+
+
+# --------------------------------------------------------------------------- atoms
+
+def _input_level(e: ir.Expr, product: ir.Model, memo: dict[str, bool]) -> bool:
+    """`e` reads only inputs and definitions that read only inputs (no outcome, no rule)."""
+    for x in subexpressions(e):
+        if isinstance(x, (ir.OutcomeRef, ir.RuleApplies, ir.RuleFires, ir.ParamRef)):
+            return False
+        if isinstance(x, ir.DefRef):
+            if x.name not in memo:
+                memo[x.name] = False      # a cycle cannot occur; this only guards recursion
+                memo[x.name] = _input_level(product.defs[x.name], product, memo)
+            if not memo[x.name]:
+                return False
+    return True
+
+
+def atoms(product: ir.Model) -> list[ir.Expr]:
+    """The product's atomic conditions over the inputs: comparisons, group and set memberships
+    and truth-valued inputs that read no outcome, in the order the spec writes them."""
+    memo: dict[str, bool] = {}
+    seen: dict[ir.Expr, None] = {}
+    tops = [c.expr for r in product.rules.values() for c in r.conditions] + list(product.defs.values())
+    for top in tops:
+        for e in subexpressions(top):
+            if e in seen:
+                continue
+            leaf = isinstance(e, (ir.Cmp, ir.InGroup, ir.InSet)) or \
+                (isinstance(e, ir.InputRef) and isinstance(product.spec.inputs[e.path].type, ir.Bool))
+            if leaf and _input_level(e, product, memo) and any(
+                    isinstance(x, ir.InputRef) for x in subexpressions(e)):
+                seen[e] = None
+    return list(seen)
+
+
+# --------------------------------------------------------------------------- changes
+
+@dataclass(frozen=True)
+class Change:
+    """One field's change: scalar `left` → `right`, or for a set field (`slot` = element) whether
+    the element is in the left and the right value."""
+    field: str
+    slot: str | None
+    left: ir.Value
+    right: ir.Value
+
+    def expr(self, p: Pair) -> ir.Expr:
+        parts = []
+        for side, v in ((LEFT, self.left), (RIGHT, self.right)):
+            ref = p.outcome(side, self.field)
+            if self.slot is not None:
+                inset = ir.InSet(ir.Lit(self.slot, ir.Enum(_set_enum(p, self.field))), ref)
+                parts.append(inset if v else ir.Not(inset))
+            else:
+                parts.append(ir.Cmp("==", ref, ir.Lit(v, p.left.spec.outcomes[self.field].type)))
+        return ir.And(tuple(parts))
+
+
+def _set_enum(p: Pair, name: str) -> str:
+    t = p.left.spec.outcomes[name].type
+    assert isinstance(t, ir.SetOf)
+    return t.enum
+
+
+def changes_between(p: Pair, left: dict[str, ir.Value], right: dict[str, ir.Value]) -> list[Change]:
+    """Every field change between two determinations' outcomes (sets element by element)."""
+    out = []
+    for name in p.fields:
+        a, b = left[name], right[name]
+        if a == b:
+            continue
+        if isinstance(p.left.spec.outcomes[name].type, ir.SetOf):
+            out += [Change(name, e, e in a, e in b) for e in sorted(a ^ b)]
+        else:
+            out.append(Change(name, None, a, b))
+    return out
+
+
+# --------------------------------------------------------------------------- regions
+
+@dataclass
+class Region:
+    """Transactions satisfying `condition` (a conjunction of `literals`), on every one of which
+    each of `changes` happens. `witness` is a minimal such transaction, replayed on each side."""
+    literals: list[ir.Expr]
+    changes: list[Change]
+    witness: Instance
+    left_outcomes: dict[str, ir.Value]
+    right_outcomes: dict[str, ir.Value]
+    left_fired: frozenset[str]
+    right_fired: frozenset[str]
+
+    @property
+    def condition(self) -> ir.Expr:
+        return _and(self.literals)
+
+    @property
+    def fields(self) -> list[str]:
+        return list(dict.fromkeys(c.field for c in self.changes))
+
+
+@dataclass
+class Check:
+    """A forbidden change (`no_new` / `no_less` on a field): found (with a witness) or not."""
+    kind: str                 # "no-new" or "no-less"
+    field: str
+    value: ir.Value | None    # the element / enum value checked, None: any
+    expr: ir.Expr
+    result: Proof | Instance | Unknown | None = None
+    changes: list[Change] = field(default_factory=list)
+
+
+@dataclass
+class DiffResult:
+    pair: Pair
+    equivalent: bool | None           # None: not known (timeout)
+    complete: bool
+    regions: list[Region]
+    uncovered: Instance | None = None  # a differing transaction no region covers
+    reason: str = ""                  # why incomplete / unknown
+    cross_check: str = ""             # clingo's answer on the same question
+    checks: list[Check] = field(default_factory=list)
+    seconds: float = 0.0
+    sides: tuple[Side, Side] | None = None
+
+
+class _Deadline:
+    def __init__(self, seconds: float):
+        self.end = time.monotonic() + seconds
+
+    def ms(self) -> int:
+        return max(1, int((self.end - time.monotonic()) * 1000))
+
+    def over(self) -> bool:
+        return time.monotonic() >= self.end
+
+
+def forbidden(p: Pair, kind: str, name: str, value: ir.Value | None = None) -> Check:
+    """The check that no transaction gains (`no-new`) or loses (`no-less`) on the right: a set
+    field an element (`value`, or any), a bool field the value true, an enum field `value` (an
+    optional enum without a value: any value where the other side has none)."""
+    if name not in p.fields:
+        known = ", ".join(p.fields)
+        raise DiffError(f"--{kind} {name}: no outcome of that name on both sides; outcomes: {known}")
+    t = p.left.spec.outcomes[name].type
+    gain, lose = (RIGHT, LEFT) if kind == "no-new" else (LEFT, RIGHT)
+    has, lacks = p.outcome(gain, name), p.outcome(lose, name)
+    if isinstance(t, ir.SetOf):
+        members = p.left.spec.enums[t.enum].members
+        if value is not None and value not in members:
+            raise DiffError(f"--{kind} {name}={value}: not an element of {t.enum} ({', '.join(members)})")
+        elems = [value] if value is not None else list(members)
+        lit = lambda e: ir.Lit(e, ir.Enum(t.enum))  # noqa: E731
+        expr = _or([ir.And((ir.InSet(lit(e), has), ir.Not(ir.InSet(lit(e), lacks)))) for e in elems])
+    elif isinstance(t, ir.Bool):
+        if value is not None:
+            raise DiffError(f"--{kind} {name}: a true/false outcome takes no value "
+                            f"(--no-new {name}: becomes true; --no-less {name}: becomes false)")
+        expr = ir.And((has, ir.Not(lacks)))
+    elif isinstance(t, ir.Enum):
+        members = p.left.spec.enums[t.name].members
+        if value is None:
+            if not t.optional:
+                raise DiffError(f"--{kind} {name}: say which value: --{kind} {name}=VALUE "
+                                f"({', '.join(members)})")
+            none = ir.Lit(None, t)
+            expr = ir.And((ir.Cmp("!=", has, none), ir.Cmp("==", lacks, none)))
+        else:
+            if value not in members:
+                raise DiffError(f"--{kind} {name}={value}: not a value of {t.name} ({', '.join(members)})")
+            v = ir.Lit(value, t)
+            expr = ir.And((ir.Cmp("==", has, v), ir.Cmp("!=", lacks, v)))
+    else:
+        raise DiffError(f"--{kind} {name}: checks apply to set, true/false and enum outcomes, "
+                        f"not to a {t} outcome")
+    return Check(kind, name, value, expr)
+
+
+def diff(left: Side, right: Side, *, timeout_s: float = 60.0, max_regions: int = 60,
+         checks: Sequence[tuple[str, str, str | None]] = (), cross_check: bool = True) -> DiffResult:
+    """Compare two sides (see the module docstring). `checks`: (kind, field, value) triples."""
+    start = time.monotonic()
+    deadline = _Deadline(timeout_s)
+    p = pair(side_model(left), side_model(right))
+    planned = [forbidden(p, kind, name, value) for kind, name, value in checks]
+    result = _regions(p, deadline, max_regions)
+    for c in planned:
+        c.result = _search(p, c.expr, deadline)
+        if isinstance(c.result, Instance):
+            c.changes = _replay_changes(p, c.result)[0]
+    result.checks = planned
+    result.sides = (left, right)
+    if cross_check and not deadline.over() and (result.complete or result.equivalent):
+        result.cross_check = _clingo(p, result, deadline)
+    result.seconds = time.monotonic() - start
+    return result
+
+
+def _search(p: Pair, expr: ir.Expr, deadline: _Deadline):
+    from .proofs import satisfiable
+    if deadline.over():
+        return Unknown("timeout before the search started")
+    return satisfiable(p.product, expr, timeout_ms=deadline.ms())
+
+
+def unchanged_fields(p: Pair, deadline: _Deadline) -> list[str]:
+    """The fields proved to take the same value on both sides on every transaction."""
+    return [name for name in p.fields
+            if isinstance(_search(p, p.differs([name]), deadline), Proof)]
+
+
+def derived_atoms(p: Pair, unchanged: Sequence[str]) -> list[ir.Expr]:
+    """Conditions on the fields both sides decide alike (`eccn == "X"`, `"E" in f`, a true/false
+    field), read on the left: functions of the inputs that read as the rule does."""
+    out: list[ir.Expr] = []
+    for name in unchanged:
+        t = p.left.spec.outcomes[name].type
+        ref = p.outcome(LEFT, name)
+        if isinstance(t, ir.Bool):
+            out.append(ref)
+        elif isinstance(t, ir.Enum):
+            values = list(p.left.spec.enums[t.name].members) + ([None] if t.optional else [])
+            out += [ir.Cmp("==", ref, ir.Lit(v, t)) for v in values]
+        elif isinstance(t, ir.SetOf):
+            out += [ir.InSet(ir.Lit(e, ir.Enum(t.enum)), ref) for e in p.left.spec.enums[t.enum].members]
+    return out
+
+
+def _regions(p: Pair, deadline: _Deadline, max_regions: int) -> DiffResult:
+    differs = p.differs()
+    cc = CountryClasses.of(p.product)
+    comp = Compiler(p.product, VarPool(p.product.spec, cc))
+    derived = derived_atoms(p, unchanged_fields(p, deadline))
+    n_derived = len(derived)
+    atom_exprs = derived + atoms(p.product)
+    atom_terms = [comp.expr(a) for a in atom_exprs]
+    finder = z3.Solver()
+    finder.add(*comp.pool.domain)
+    finder.add(comp.expr(differs))
+    prover = z3.Solver()
+    prover.add(*comp.pool.domain)
+    regions: list[Region] = []
+    covers: list[ir.Expr] = []
+    while True:
+        if deadline.over():
+            return _incomplete(p, regions, covers, deadline, "the time limit ran out")
+        if len(regions) >= max_regions:
+            return _incomplete(p, regions, covers, deadline,
+                               f"stopped after {max_regions} regions (--max-regions)")
+        finder.set("timeout", deadline.ms())
+        r = finder.check()
+        if r == z3.unknown:
+            return _incomplete(p, regions, covers, deadline, f"z3: {finder.reason_unknown()}")
+        if r == z3.unsat:
+            break
+        m = finder.model()
+        left_vals, right_vals = _decode_outcomes(p, comp, m)
+        changes = changes_between(p, left_vals, right_vals)
+        target = _and([c.expr(p) for c in changes])
+        literals = _literals(p, comp, m, atom_exprs, atom_terms)
+        kept = _implicant(prover, comp.expr(target), literals, n_derived, len(atom_exprs), deadline)
+        if kept is None:
+            return _incomplete(p, regions, covers, deadline, "z3 could not generalise a region")
+        cube = _and([e for e, _t in kept])
+        witness = _search(p, ir.And((cube, target)), deadline)
+        if not isinstance(witness, Instance):
+            return _incomplete(p, regions, covers, deadline,
+                               f"no witness for a region ({getattr(witness, 'reason', 'proved empty')})")
+        got, traces = _replay_changes(p, witness)
+        if not set(changes) <= set(got):
+            from .proofs import EngineDisagreement
+            raise EngineDisagreement(f"the witness of a region does not show its change on replay: "
+                                     f"{witness.transaction}")
+        regions.append(Region([e for e, _t in kept], changes, witness,
+                              traces[LEFT].outcomes, traces[RIGHT].outcomes,
+                              traces[LEFT].fired, traces[RIGHT].fired))
+        covers.append(cube)
+        finder.add(z3.Not(z3.And(*[t for _e, t in kept])))
+    # z3 found no differing transaction outside the regions; the proof layer proves it again
+    # over the IR (with its own integrality handling and unsat core)
+    leftover = _search(p, ir.And((differs, ir.Not(_or(covers)))) if covers else differs, deadline)
+    if isinstance(leftover, Proof):
+        return DiffResult(p, equivalent=not regions, complete=True, regions=regions)
+    if isinstance(leftover, Instance):
+        return DiffResult(p, equivalent=False, complete=False, regions=regions, uncovered=leftover,
+                          reason="the proof layer found a differing transaction outside the regions")
+    return DiffResult(p, equivalent=None if not regions else False, complete=False,
+                      regions=regions, reason=leftover.reason)
+
+
+def _incomplete(p: Pair, regions, covers, deadline: _Deadline, reason: str) -> DiffResult:
+    """Stopped early: say what is not covered, with a witness if one can still be found."""
+    differs = p.differs()
+    leftover = None
+    if not deadline.over():
+        leftover = _search(p, ir.And((differs, ir.Not(_or(covers)))) if covers else differs, deadline)
+    if isinstance(leftover, Proof):       # the regions found so far happen to cover everything
+        return DiffResult(p, equivalent=not regions, complete=True, regions=regions)
+    return DiffResult(p, equivalent=False if regions or isinstance(leftover, Instance) else None,
+                      complete=False, regions=regions,
+                      uncovered=leftover if isinstance(leftover, Instance) else None, reason=reason)
+
+
+def _decode_outcomes(p: Pair, comp: Compiler, m: z3.ModelRef):
+    out = {LEFT: {}, RIGHT: {}}
+    for side in _SIDES:
+        for name in p.fields:
+            t = p.left.spec.outcomes[name].type
+            term = comp.outcome(f"{side}.{name}")
+            if isinstance(t, ir.SetOf):
+                out[side][name] = frozenset(e for e, b in term.items()
+                                            if z3.is_true(m.eval(b, model_completion=True)))
+            else:
+                out[side][name] = comp.pool.decode(t, m.eval(term, model_completion=True))
+    return out[LEFT], out[RIGHT]
+
+
+def _literals(p: Pair, comp: Compiler, m: z3.ModelRef, atom_exprs, atom_terms):
+    """Each atom as it holds in `m`, then each input at its value in `m` (the fallback)."""
+    out = []
+    for e, t in zip(atom_exprs, atom_terms):
+        if z3.is_true(m.eval(t, model_completion=True)):
+            out.append((e, t))
+        else:
+            out.append((ir.Not(e), z3.Not(t)))
+    for path, decl in p.product.spec.inputs.items():
+        var = comp.pool.inputs[path]
+        value = comp.pool.decode(decl.type, m.eval(var, model_completion=True))
+        out.append((_point(p, path, decl.type, value), var == comp.pool.encode_as(var, decl.type, value)))
+    return out
+
+
+def _point(p: Pair, path: str, t: ir.Type, value: ir.Value) -> ir.Expr:
+    ref = ir.InputRef(path)
+    if isinstance(t, ir.Bool):
+        return ref if value else ir.Not(ref)
+    if isinstance(t, ir.Country):
+        cc = CountryClasses.of(p.product)
+        members = cc.classes[cc.class_of(value)]
+        if len(members) > 1:
+            return ir.InSet(ref, ir.Lit(frozenset(members), t))
+    return ir.Cmp("==", ref, ir.Lit(value, t))
+
+
+def _implicant(prover: z3.Solver, target: z3.BoolRef, literals, n_derived: int, n_atoms: int,
+               deadline: _Deadline):
+    """A subset of `literals` (each holding in a model of `target`; the first `n_atoms` are the
+    spec's atoms, the rest points) that implies `target`: the unsat core of literals ∧ ¬target,
+    then each remaining literal dropped if the rest suffice."""
+    prover.push()
+    try:
+        prover.add(z3.Not(target))
+        marks = [z3.Bool(f"__lit{i}") for i in range(len(literals))]
+        for mark, (_e, t) in zip(marks, literals):
+            prover.add(z3.Implies(mark, t))
+        # the spec's atoms alone first: a core may otherwise pick the points that imply them
+        for tried in (marks[:n_atoms], marks):
+            prover.set("timeout", deadline.ms())
+            answer = prover.check(*tried)
+            if answer != z3.sat:
+                break
+        if answer != z3.unsat:
+            return None
+        core = {str(c) for c in prover.unsat_core()}
+        # the derived atoms (first) stay in play, so they replace the input atoms they imply
+        keep = [i for i, mk in enumerate(marks) if str(mk) in core or i < n_derived]
+        for i in reversed(keep):
+            trial = [marks[j] for j in keep if j != i]
+            prover.set("timeout", max(1, min(deadline.ms(), 2_000)))
+            if prover.check(*trial) == z3.unsat:
+                keep = [j for j in keep if j != i]
+        return [literals[i] for i in sorted(keep)]
+    finally:
+        prover.pop()
+
+
+def _replay_changes(p: Pair, inst: Instance):
+    """The witness run through the reference evaluator on each original side: its changes and
+    the two traces."""
+    from .evaluate import run
+    from .transaction import complete
+    tx = complete(p.left.spec, inst.transaction)
+    traces = {LEFT: run(p.left, tx), RIGHT: run(p.right, complete(p.right.spec, inst.transaction))}
+    return changes_between(p, traces[LEFT].outcomes, traces[RIGHT].outcomes), traces
+
+
+def _clingo(p: Pair, result: DiffResult, deadline: _Deadline) -> str:
+    """clingo's answer to the same completeness question on its finite abstraction."""
+    from .asp import AspEngine
+    covers = [r.condition for r in result.regions]
+    question = ir.And((p.differs(), ir.Not(_or(covers)))) if covers else p.differs()
+    try:
+        answer = AspEngine().satisfiable(p.product, question, timeout_ms=deadline.ms())
+    except Exception as e:   # noqa: BLE001 - an abstraction clingo cannot take is reported, not fatal
+        return f"clingo could not check ({type(e).__name__}: {e})"
+    if isinstance(answer, Proof):
+        return "clingo agrees"
+    if isinstance(answer, Instance):
+        from .proofs import EngineDisagreement
+        raise EngineDisagreement(f"clingo finds a differing transaction outside the regions z3 "
+                                 f"proved complete: {answer.transaction}")
+    return f"clingo gave no answer ({answer.reason})"
+
+
+def provisions_deciding(model: ir.Model, fired: frozenset[str], change: Change) -> list[ir.Rule]:
+    """The fired rules of one side that conclude the changed field (slot)."""
+    out = []
+    for r in model.rules.values():
+        if r.name in fired and any(c.outcome == change.field and (change.slot is None or c.slot == change.slot)
+                                   for c in r.conclusions):
+            out.append(r)
+    return out
+
+
+# --------------------------------------------------------------------------- reports
+
+EXIT_SAME, EXIT_DIFFER, EXIT_UNKNOWN = 0, 1, 3
+
+
+def exit_status(result: DiffResult) -> int:
+    """diff(1)'s convention: 0 same, 1 different, 3 not decided. With checks, only they count:
+    0 no forbidden change (proved), 1 one exists."""
+    if result.checks:
+        if any(isinstance(c.result, Instance) for c in result.checks):
+            return EXIT_DIFFER
+        if all(isinstance(c.result, Proof) for c in result.checks):
+            return EXIT_SAME
+        return EXIT_UNKNOWN
+    if result.equivalent is True and result.complete:
+        return EXIT_SAME
+    if result.equivalent is False:
+        return EXIT_DIFFER
+    return EXIT_UNKNOWN
+
+
+_NEGATED = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
+
+
+def render_condition(e: ir.Expr) -> str:
+    """A region's condition as the spec writes it; a field both sides decide alike is named
+    plainly, a definition that differs between the sides says whose it is."""
+    from .explain import render_expr
+
+    def plain(x):
+        if isinstance(x, ir.OutcomeRef) and x.name.startswith(f"{LEFT}."):
+            return ir.OutcomeRef(x.name[len(LEFT) + 1:])
+        if isinstance(x, ir.DefRef) and x.name.split(".", 1)[0] in _SIDES:
+            side, name = x.name.split(".", 1)
+            return ir.DefRef(f"{name} ({side})")
+        if isinstance(x, ir.InGroup):
+            group = x.group
+            if group.split(".", 1)[0] in _SIDES:
+                side, name = group.split(".", 1)
+                group = f"{name} ({side})"
+            if isinstance(x.date, ir.Lit):    # a side's fixed date
+                group = f"{group} on {x.date.value.isoformat()}"
+            return ir.InGroup(rewrite(x.country, plain), group, x.date)
+        if isinstance(x, ir.Not) and isinstance(x.arg, ir.Cmp):
+            return rewrite(ir.Cmp(_NEGATED[x.arg.op], x.arg.left, x.arg.right), plain)
+        return None
+    return render_expr(rewrite(e, plain))
+
+
+def _change_json(c: Change, side: str):
+    v = c.left if side == LEFT else c.right
+    if c.slot is not None:
+        return {"has" if v else "lacks": c.slot}
+    from .transaction import value_to_json
+    return value_to_json(v)
+
+
+def _side_values(changes: list[Change], side: str) -> dict:
+    out: dict = {}
+    for c in changes:
+        v = _change_json(c, side)
+        if c.slot is None:
+            out[c.field] = v
+        else:
+            slot = out.setdefault(c.field, {})
+            for k, x in v.items():
+                slot.setdefault(k, []).append(x)
+    return out
+
+
+def _change_text(c: Change) -> str:
+    from .explain import render_value
+    if c.slot is not None:
+        return f"{c.field}: {'has' if c.left else 'lacks'} {c.slot} → {'has' if c.right else 'lacks'} {c.slot}"
+    return f"{c.field}: {render_value(c.left)} → {render_value(c.right)}"
+
+
+def _deciders(p: Pair, region: Region, side: str) -> dict[str, list[dict]]:
+    fired = region.left_fired if side == LEFT else region.right_fired
+    out: dict[str, list[dict]] = {}
+    for c in region.changes:
+        key = c.field if c.slot is None else f"{c.field} {c.slot}"
+        out[key] = [{"rule": r.name, "title": r.title, "cite": r.cite}
+                    for r in provisions_deciding(p.side(side), fired, c)]
+    return out
+
+
+def _witness_json(p: Pair, inst: Instance) -> dict:
+    from .counterexamples import non_default
+    from .transaction import complete, to_json as tx_json
+    spec = p.left.spec
+    return tx_json(spec, non_default(spec, complete(spec, inst.transaction)))
+
+
+def to_json(result: DiffResult) -> dict:
+    """{"equivalent", "complete", "regions": [{"condition", "fields", "witness", "left", "right"}]}
+    and what a CI job needs besides (sides, checks, uncovered witness, the clingo cross-check)."""
+    from .transaction import value_to_json
+    p = result.pair
+    regions = []
+    for r in result.regions:
+        regions.append({
+            "condition": render_condition(r.condition), "fields": r.fields,
+            "witness": _witness_json(p, r.witness),
+            "left": _side_values(r.changes, LEFT), "right": _side_values(r.changes, RIGHT),
+            "witness_outcomes": {
+                side: {f: value_to_json(outs[f]) for f in r.fields}
+                for side, outs in ((LEFT, r.left_outcomes), (RIGHT, r.right_outcomes))},
+            "decided_by": {side: _deciders(p, r, side) for side in _SIDES},
+        })
+    checks = []
+    for c in result.checks:
+        entry = {"check": f"--{c.kind} {c.field}" + (f"={c.value}" if c.value is not None else ""),
+                 "result": "found" if isinstance(c.result, Instance) else
+                 "none (proved)" if isinstance(c.result, Proof) else "unknown"}
+        if isinstance(c.result, Instance):
+            entry["witness"] = _witness_json(p, c.result)
+            entry["left"] = _side_values(c.changes, LEFT)
+            entry["right"] = _side_values(c.changes, RIGHT)
+        elif isinstance(c.result, Unknown):
+            entry["reason"] = c.result.reason
+        checks.append(entry)
+    return {
+        "left": p_describe(result, LEFT), "right": p_describe(result, RIGHT),
+        "equivalent": result.equivalent is True and result.complete,
+        "complete": result.complete,
+        "unknown": result.equivalent is None,
+        "regions": regions,
+        "uncovered": None if result.uncovered is None else _witness_json(p, result.uncovered),
+        "reason": result.reason or None,
+        "cross_check": result.cross_check or None,
+        "fields_on_one_side_only": p.one_sided,
+        "checks": checks,
+        "seconds": round(result.seconds, 3),
+    }
+
+
+def p_describe(result: DiffResult, side: str) -> str:
+    return result.sides[0 if side == LEFT else 1].describe()
+
+
+def to_text(result: DiffResult) -> str:
+    """The comparison for people: verdict, regions with deciding provisions and witnesses, checks."""
+    p = result.pair
+    lines = [f"left:  {p_describe(result, LEFT)}", f"right: {p_describe(result, RIGHT)}"]
+    proof = "proved by z3" + (f"; {result.cross_check}" if result.cross_check else "")
+    if result.equivalent is True and result.complete:
+        lines.append(f"Equivalent: every outcome is the same on both sides for every transaction — {proof}.")
+    elif result.equivalent is None:
+        lines.append(f"Unknown: the solver could not decide whether the sides differ ({result.reason}). "
+                     "Nothing is proved; try a longer --timeout.")
+    else:
+        n = len(result.regions)
+        cover = (f"the regions cover every differing transaction — {proof}" if result.complete
+                 else f"NOT complete: {result.reason}")
+        lines.append(f"The sides differ: {n} region{'s' if n != 1 else ''}; {cover}.")
+    for i, r in enumerate(result.regions, 1):
+        lines.append("")
+        lines.append(f"region {i}: {render_condition(r.condition)}")
+        for c in r.changes:
+            lines.append(f"  {_change_text(c)}")
+        for side in _SIDES:
+            for key, rules in _deciders(p, r, side).items():
+                who = "; ".join(f"{x['title']} [{x['cite']}]" for x in rules) or \
+                    "no provision concludes it (the default)"
+                lines.append(f"  {side:5} {key}: {who}")
+        lines.append("  witness: " + json.dumps(_witness_json(p, r.witness), ensure_ascii=False))
+    if result.uncovered is not None:
+        lines.append("")
+        lines.append("not covered by any region, e.g.: "
+                     + json.dumps(_witness_json(p, result.uncovered), ensure_ascii=False))
+    if p.one_sided:
+        lines.append("")
+        lines.append("outcomes declared on one side only (not compared): " + ", ".join(p.one_sided))
+    for c in result.checks:
+        lines.append("")
+        name = f"--{c.kind} {c.field}" + (f"={c.value}" if c.value is not None else "")
+        if isinstance(c.result, Instance):
+            lines.append(f"{name}: FAILS — a transaction {'gains' if c.kind == 'no-new' else 'loses'} it:")
+            lines += [f"  {_change_text(x)}" for x in c.changes]
+            lines.append("  witness: " + json.dumps(_witness_json(p, c.result), ensure_ascii=False))
+        elif isinstance(c.result, Proof):
+            lines.append(f"{name}: holds — no transaction {'gains' if c.kind == 'no-new' else 'loses'} it (proved)")
+        else:
+            lines.append(f"{name}: unknown ({c.result.reason if c.result else 'not run'})")
+    return "\n".join(lines)
