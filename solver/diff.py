@@ -153,6 +153,7 @@ class Pair:
     product: ir.Model
     fields: list[str]                 # outcomes both sides declare with one type
     one_sided: list[str]              # outcomes only one side declares (or typed differently)
+    agreed: set[str] = field(default_factory=set)   # definitions proved the same on both sides
 
     def outcome(self, side: str, name: str) -> ir.OutcomeRef:
         return ir.OutcomeRef(f"{side}.{name}")
@@ -359,6 +360,8 @@ class Region:
     right_outcomes: dict[str, ir.Value]
     left_fired: frozenset[str]
     right_fired: frozenset[str]
+    # fields (set elements) that change on some but not all of the region, beside `changes`
+    may_also_change: list[tuple[str, str | None]] = field(default_factory=list)
 
     @property
     def condition(self) -> ir.Expr:
@@ -496,59 +499,125 @@ def derived_atoms(p: Pair, unchanged: Sequence[str]) -> list[ir.Expr]:
     return out
 
 
+def agreed_definitions(p: Pair, deadline: _Deadline) -> list[ir.Expr]:
+    """The true/false definitions both sides define alike (shared ones by construction, the
+    others proved equal on every transaction), the most derived first: a region names them as
+    the spec does (`chip_item`, `hq_d5_macau`) instead of spelling out their bodies."""
+    out: list[ir.Expr] = []
+    for name in reversed(p.left.defs):
+        if not isinstance(p.left.spec.defs[name].type, ir.Bool):
+            continue
+        if name in p.product.defs:
+            out.append(ir.DefRef(name))
+            continue
+        left, right = ir.DefRef(f"{LEFT}.{name}"), ir.DefRef(f"{RIGHT}.{name}")
+        if right.name in p.product.defs and \
+                isinstance(_search(p, ir.Cmp("!=", left, right), deadline), Proof):
+            p.agreed.add(name)
+            out.append(left)
+    return out
+
+
+def agreement_atoms(p: Pair, changed: Sequence[str]) -> list[ir.Expr]:
+    """For the fields that do change somewhere: "the field has this value on both sides" (a set
+    field: "both have this element"), so a region can say where a change rests on a value the
+    sides share (`eccn == "X"` on both) however each side reaches it."""
+    out: list[ir.Expr] = []
+    for name in changed:
+        t = p.left.spec.outcomes[name].type
+        for cond in derived_atoms(p, [name]):
+            out.append(ir.And((cond, rewrite(cond, lambda x: p.outcome(RIGHT, name)
+                                              if x == p.outcome(LEFT, name) else None))))
+    return out
+
+
+def uncovered(p: Pair, regions: Sequence[Region]) -> ir.Expr:
+    """Some field differs on a transaction outside every region. Unsatisfiable = the regions
+    are complete."""
+    return ir.And((p.differs(), ir.Not(_or([r.condition for r in regions])))) if regions else p.differs()
+
+
+def change_keys(p: Pair) -> list[tuple[str, str | None]]:
+    """What can change: each scalar field, and each element of each set field."""
+    keys: list[tuple[str, str | None]] = []
+    for name in p.fields:
+        t = p.left.spec.outcomes[name].type
+        keys += [(name, e) for e in p.left.spec.enums[t.enum].members] if isinstance(t, ir.SetOf) \
+            else [(name, None)]
+    return keys
+
+
+def key_differs(p: Pair, key: tuple[str, str | None]) -> ir.Expr:
+    name, slot = key
+    if slot is None:
+        return p.differs([name])
+    t = p.left.spec.outcomes[name].type
+    left, right = (ir.InSet(ir.Lit(slot, ir.Enum(t.enum)), p.outcome(s, name)) for s in _SIDES)
+    return ir.Or((ir.And((left, ir.Not(right))), ir.And((ir.Not(left), right))))
+
+
 def _regions(p: Pair, deadline: _Deadline, max_regions: int) -> DiffResult:
-    differs = p.differs()
     cc = CountryClasses.of(p.product)
     comp = Compiler(p.product, VarPool(p.product.spec, cc))
-    derived = derived_atoms(p, unchanged_fields(p, deadline))
-    n_derived = len(derived)
+    unchanged = unchanged_fields(p, deadline)
+    agreements = agreement_atoms(p, [f for f in p.fields if f not in unchanged])
+    derived = derived_atoms(p, unchanged) + agreements + agreed_definitions(p, deadline)
     atom_exprs = derived + atoms(p.product)
     atom_terms = [comp.expr(a) for a in atom_exprs]
     finder = z3.Solver()
     finder.add(*comp.pool.domain)
-    finder.add(comp.expr(differs))
+    finder.add(comp.expr(p.differs()))
     prover = z3.Solver()
     prover.add(*comp.pool.domain)
     regions: list[Region] = []
-    covers: list[ir.Expr] = []
     while True:
         if deadline.over():
-            return _incomplete(p, regions, covers, deadline, "the time limit ran out")
+            return _incomplete(p, regions, deadline, "the time limit ran out")
         if len(regions) >= max_regions:
-            return _incomplete(p, regions, covers, deadline,
-                               f"stopped after {max_regions} regions (--max-regions)")
+            return _incomplete(p, regions, deadline, f"stopped after {max_regions} regions (--max-regions)")
         finder.set("timeout", deadline.ms())
         r = finder.check()
         if r == z3.unknown:
-            return _incomplete(p, regions, covers, deadline, f"z3: {finder.reason_unknown()}")
+            return _incomplete(p, regions, deadline, f"z3: {finder.reason_unknown()}")
         if r == z3.unsat:
             break
         m = finder.model()
         left_vals, right_vals = _decode_outcomes(p, comp, m)
         changes = changes_between(p, left_vals, right_vals)
-        target = _and([c.expr(p) for c in changes])
-        literals = _literals(p, comp, m, atom_exprs, atom_terms)
-        kept = _implicant(prover, comp.expr(target), literals, n_derived, len(atom_exprs), deadline)
+        # generalise for one change (the broadest region), then state every other change that
+        # happens throughout that region too
+        first = changes[0]
+        literals = _literals(p, comp, m, atom_exprs, atom_terms, set(agreements))
+        n_atoms = len(literals) - len(p.product.spec.inputs)
+        n_derived = n_atoms - (len(atom_exprs) - len(derived))
+        kept = _implicant(prover, comp.expr(first.expr(p)), literals, n_derived, n_atoms, deadline)
         if kept is None:
-            return _incomplete(p, regions, covers, deadline, "z3 could not generalise a region")
+            return _incomplete(p, regions, deadline, "z3 could not generalise a region")
         cube = _and([e for e, _t in kept])
+        changes = [c for c in changes if c == first or _implied(prover, [t for _e, t in kept],
+                                                                 comp.expr(c.expr(p)), deadline)]
+        target = _and([c.expr(p) for c in changes])
         witness = _search(p, ir.And((cube, target)), deadline)
         if not isinstance(witness, Instance):
-            return _incomplete(p, regions, covers, deadline,
+            return _incomplete(p, regions, deadline,
                                f"no witness for a region ({getattr(witness, 'reason', 'proved empty')})")
         got, traces = _replay_changes(p, witness)
         if not set(changes) <= set(got):
             from .proofs import EngineDisagreement
             raise EngineDisagreement(f"the witness of a region does not show its change on replay: "
                                      f"{witness.transaction}")
+        stated = {(c.field, c.slot) for c in changes}
+        cube_terms = [t for _e, t in kept]
+        maybe = [k for k in change_keys(p) if k not in stated and not _implied(
+            prover, cube_terms, z3.Not(comp.expr(key_differs(p, k))), deadline)]
         regions.append(Region([e for e, _t in kept], changes, witness,
                               traces[LEFT].outcomes, traces[RIGHT].outcomes,
-                              traces[LEFT].fired, traces[RIGHT].fired))
-        covers.append(cube)
-        finder.add(z3.Not(z3.And(*[t for _e, t in kept])))
+                              traces[LEFT].fired, traces[RIGHT].fired, maybe))
+        finder.add(z3.Not(z3.And(*cube_terms)))
+    regions = _without_redundant(prover, comp, regions, deadline)
     # z3 found no differing transaction outside the regions; the proof layer proves it again
-    # over the IR (with its own integrality handling and unsat core)
-    leftover = _search(p, ir.And((differs, ir.Not(_or(covers)))) if covers else differs, deadline)
+    # over the IR (with its own integrality handling) and replays any transaction it finds
+    leftover = _search(p, uncovered(p, regions), deadline)
     if isinstance(leftover, Proof):
         return DiffResult(p, equivalent=not regions, complete=True, regions=regions)
     if isinstance(leftover, Instance):
@@ -558,12 +627,23 @@ def _regions(p: Pair, deadline: _Deadline, max_regions: int) -> DiffResult:
                       regions=regions, reason=leftover.reason)
 
 
-def _incomplete(p: Pair, regions, covers, deadline: _Deadline, reason: str) -> DiffResult:
+def _without_redundant(prover: z3.Solver, comp: Compiler, regions: list[Region],
+                       deadline: _Deadline) -> list[Region]:
+    """Drop a region inside another kept one that states all its changes (found later, a broader
+    region can swallow an earlier, narrower one)."""
+    kept: list[Region] = []
+    terms = [[comp.expr(x) for x in r.literals] for r in regions]
+    for i, r in enumerate(regions):
+        if not any(j != i and (regions[j] in kept or j > i) and set(r.changes) <= set(regions[j].changes)
+                   and _implied(prover, terms[i], z3.And(*terms[j]), deadline)
+                   for j in range(len(regions))):
+            kept.append(r)
+    return kept
+
+
+def _incomplete(p: Pair, regions, deadline: _Deadline, reason: str) -> DiffResult:
     """Stopped early: say what is not covered, with a witness if one can still be found."""
-    differs = p.differs()
-    leftover = None
-    if not deadline.over():
-        leftover = _search(p, ir.And((differs, ir.Not(_or(covers)))) if covers else differs, deadline)
+    leftover = _search(p, uncovered(p, regions), deadline) if not deadline.over() else None
     if isinstance(leftover, Proof):       # the regions found so far happen to cover everything
         return DiffResult(p, equivalent=not regions, complete=True, regions=regions)
     return DiffResult(p, equivalent=False if regions or isinstance(leftover, Instance) else None,
@@ -585,13 +665,14 @@ def _decode_outcomes(p: Pair, comp: Compiler, m: z3.ModelRef):
     return out[LEFT], out[RIGHT]
 
 
-def _literals(p: Pair, comp: Compiler, m: z3.ModelRef, atom_exprs, atom_terms):
-    """Each atom as it holds in `m`, then each input at its value in `m` (the fallback)."""
+def _literals(p: Pair, comp: Compiler, m: z3.ModelRef, atom_exprs, atom_terms, positive_only):
+    """Each atom as it holds in `m` (those in `positive_only` only where true: "not the same on
+    both sides" would restate the change), then each input at its value in `m` (the fallback)."""
     out = []
     for e, t in zip(atom_exprs, atom_terms):
         if z3.is_true(m.eval(t, model_completion=True)):
             out.append((e, t))
-        else:
+        elif e not in positive_only:
             out.append((ir.Not(e), z3.Not(t)))
     for path, decl in p.product.spec.inputs.items():
         var = comp.pool.inputs[path]
@@ -644,6 +725,18 @@ def _implicant(prover: z3.Solver, target: z3.BoolRef, literals, n_derived: int, 
         prover.pop()
 
 
+def _implied(prover: z3.Solver, cube: list, goal: z3.BoolRef, deadline: _Deadline) -> bool:
+    """The cube implies the goal (proved; a timeout counts as no)."""
+    prover.push()
+    try:
+        prover.add(*cube)
+        prover.add(z3.Not(goal))
+        prover.set("timeout", max(1, min(deadline.ms(), 2_000)))
+        return prover.check() == z3.unsat
+    finally:
+        prover.pop()
+
+
 def _replay_changes(p: Pair, inst: Instance):
     """The witness run through the reference evaluator on each original side: its changes and
     the two traces."""
@@ -657,8 +750,7 @@ def _replay_changes(p: Pair, inst: Instance):
 def _clingo(p: Pair, result: DiffResult, deadline: _Deadline) -> str:
     """clingo's answer to the same completeness question on its finite abstraction."""
     from .asp import AspEngine
-    covers = [r.condition for r in result.regions]
-    question = ir.And((p.differs(), ir.Not(_or(covers)))) if covers else p.differs()
+    question = uncovered(p, result.regions)
     try:
         answer = AspEngine().satisfiable(p.product, question, timeout_ms=deadline.ms())
     except Exception as e:   # noqa: BLE001 - an abstraction clingo cannot take is reported, not fatal
@@ -706,17 +798,24 @@ def exit_status(result: DiffResult) -> int:
 _NEGATED = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 
 
-def render_condition(e: ir.Expr) -> str:
-    """A region's condition as the spec writes it; a field both sides decide alike is named
-    plainly, a definition that differs between the sides says whose it is."""
+def render_condition(e: ir.Expr, agreed: set[str] = frozenset()) -> str:
+    """A region's condition as the spec writes it; a field or definition (`agreed`) both sides
+    decide alike is named plainly, a definition that differs between the sides says whose it is."""
     from .explain import render_expr
 
     def plain(x):
+        if isinstance(x, ir.And) and len(x.args) == 2 and \
+                rewrite(x.args[0], lambda y: ir.OutcomeRef(f"{RIGHT}.{y.name[len(LEFT) + 1:]}")
+                        if isinstance(y, ir.OutcomeRef) else None) == x.args[1]:
+            # an agreement atom: one condition on a field, read on both sides
+            both = lambda y: ir.OutcomeRef(f"{y.name[len(LEFT) + 1:]} (both sides)") \
+                if isinstance(y, ir.OutcomeRef) else None   # noqa: E731
+            return rewrite(x.args[0], both)
         if isinstance(x, ir.OutcomeRef) and x.name.startswith(f"{LEFT}."):
             return ir.OutcomeRef(x.name[len(LEFT) + 1:])
         if isinstance(x, ir.DefRef) and x.name.split(".", 1)[0] in _SIDES:
             side, name = x.name.split(".", 1)
-            return ir.DefRef(f"{name} ({side})")
+            return ir.DefRef(name if name in agreed else f"{name} ({side})")
         if isinstance(x, ir.InGroup):
             group = x.group
             if group.split(".", 1)[0] in _SIDES:
@@ -784,7 +883,7 @@ def to_json(result: DiffResult) -> dict:
     regions = []
     for r in result.regions:
         regions.append({
-            "condition": render_condition(r.condition), "fields": r.fields,
+            "condition": render_condition(r.condition, p.agreed), "fields": r.fields,
             "witness": _witness_json(p, r.witness),
             "left": _side_values(r.changes, LEFT), "right": _side_values(r.changes, RIGHT),
             "witness_outcomes": {
@@ -840,7 +939,7 @@ def to_text(result: DiffResult) -> str:
         lines.append(f"The sides differ: {n} region{'s' if n != 1 else ''}; {cover}.")
     for i, r in enumerate(result.regions, 1):
         lines.append("")
-        lines.append(f"region {i}: {render_condition(r.condition)}")
+        lines.append(f"region {i}: {render_condition(r.condition, p.agreed)}")
         for c in r.changes:
             lines.append(f"  {_change_text(c)}")
         for side in _SIDES:
