@@ -798,6 +798,43 @@ def exit_status(result: DiffResult) -> int:
 _NEGATED = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 
 
+def _tidy(literals: Sequence[ir.Expr]) -> list[ir.Expr]:
+    """The same conjunction, shorter: `x != a and x != b` → `x not in {a, b}`, and no `x != b`
+    beside an `x == a`."""
+    def unequal(e):
+        if isinstance(e, ir.Not) and isinstance(e.arg, ir.Cmp) and e.arg.op == "==":
+            e = ir.Cmp("!=", e.arg.left, e.arg.right)
+        if isinstance(e, ir.Cmp) and e.op == "!=" and isinstance(e.right, ir.Lit) \
+                and e.right.value is not None and not isinstance(e.right.value, frozenset):
+            return e
+        return None
+    equal = {e.left for e in literals if isinstance(e, ir.Cmp) and e.op == "==" and isinstance(e.right, ir.Lit)}
+    grouped: dict[ir.Expr, list[ir.Lit]] = {}
+    slots: list[ir.Expr | None] = []        # None: where a group of `!=` goes (its first place)
+    order: list[ir.Expr] = []
+    for e in literals:
+        u = unequal(e)
+        if u is None:
+            slots.append(e)
+        elif u.left not in equal:
+            if u.left not in grouped:
+                grouped[u.left] = []
+                order.append(u.left)
+                slots.append(None)
+            grouped[u.left].append(u.right)
+    groups = iter(order)
+    out = []
+    for e in slots:
+        if e is not None:
+            out.append(e)
+            continue
+        x = next(groups)
+        lits = grouped[x]
+        out.append(ir.Cmp("!=", x, lits[0]) if len(lits) == 1 else
+                   ir.Not(ir.InSet(x, ir.Lit(frozenset(v.value for v in lits), lits[0].type))))
+    return out
+
+
 def render_condition(e: ir.Expr, agreed: set[str] = frozenset()) -> str:
     """A region's condition as the spec writes it; a field or definition (`agreed`) both sides
     decide alike is named plainly, a definition that differs between the sides says whose it is."""
@@ -827,6 +864,8 @@ def render_condition(e: ir.Expr, agreed: set[str] = frozenset()) -> str:
         if isinstance(x, ir.Not) and isinstance(x.arg, ir.Cmp):
             return rewrite(ir.Cmp(_NEGATED[x.arg.op], x.arg.left, x.arg.right), plain)
         return None
+    if isinstance(e, ir.And):
+        e = _and(_tidy(e.args))
     return render_expr(rewrite(e, plain))
 
 
@@ -858,12 +897,15 @@ def _change_text(c: Change) -> str:
     return f"{c.field}: {render_value(c.left)} → {render_value(c.right)}"
 
 
+def _key_text(key: tuple[str, str | None]) -> str:
+    return key[0] if key[1] is None else f"{key[0]} {key[1]}"
+
+
 def _deciders(p: Pair, region: Region, side: str) -> dict[str, list[dict]]:
     fired = region.left_fired if side == LEFT else region.right_fired
     out: dict[str, list[dict]] = {}
     for c in region.changes:
-        key = c.field if c.slot is None else f"{c.field} {c.slot}"
-        out[key] = [{"rule": r.name, "title": r.title, "cite": r.cite}
+        out[_key_text((c.field, c.slot))] = [{"rule": r.name, "title": r.title, "cite": r.cite}
                     for r in provisions_deciding(p.side(side), fired, c)]
     return out
 
@@ -890,6 +932,7 @@ def to_json(result: DiffResult) -> dict:
                 side: {f: value_to_json(outs[f]) for f in r.fields}
                 for side, outs in ((LEFT, r.left_outcomes), (RIGHT, r.right_outcomes))},
             "decided_by": {side: _deciders(p, r, side) for side in _SIDES},
+            "may_also_change": [_key_text(k) for k in r.may_also_change],
         })
     checks = []
     for c in result.checks:
@@ -947,6 +990,9 @@ def to_text(result: DiffResult) -> str:
                 who = "; ".join(f"{x['title']} [{x['cite']}]" for x in rules) or \
                     "no provision concludes it (the default)"
                 lines.append(f"  {side:5} {key}: {who}")
+        if r.may_also_change:
+            lines.append("  may also change (on part of the region): "
+                         + ", ".join(_key_text(k) for k in r.may_also_change))
         lines.append("  witness: " + json.dumps(_witness_json(p, r.witness), ensure_ascii=False))
     if result.uncovered is not None:
         lines.append("")
