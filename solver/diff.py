@@ -897,6 +897,33 @@ def _change_text(c: Change) -> str:
     return f"{c.field}: {render_value(c.left)} → {render_value(c.right)}"
 
 
+def countries_of(p: Pair, region: Region, most: int = 8) -> dict[str, list[str]]:
+    """For each country input the region's condition reads on its own (no other input, no
+    definition), the countries that satisfy it, when there are at most `most`."""
+    from .evaluate import eval_expr
+    from .transaction import complete
+    spec = p.product.spec
+    out: dict[str, list[str]] = {}
+    for path, decl in spec.inputs.items():
+        if not isinstance(decl.type, ir.Country):
+            continue
+        own = [e for e in region.literals if _reads_only(e, path)]
+        if not own:
+            continue
+        cond = _and(own)
+        fits = [code for code in spec.countries
+                if eval_expr(p.product, complete(spec, {path: code}), cond)]
+        if len(fits) <= most:
+            out[path] = fits
+    return out
+
+
+def _reads_only(e: ir.Expr, path: str) -> bool:
+    reads = {x.path for x in subexpressions(e) if isinstance(x, ir.InputRef)}
+    return reads == {path} and not any(isinstance(x, (ir.DefRef, ir.OutcomeRef, ir.RuleApplies, ir.RuleFires))
+                                       for x in subexpressions(e))
+
+
 def _key_text(key: tuple[str, str | None]) -> str:
     return key[0] if key[1] is None else f"{key[0]} {key[1]}"
 
@@ -933,6 +960,7 @@ def to_json(result: DiffResult) -> dict:
                 for side, outs in ((LEFT, r.left_outcomes), (RIGHT, r.right_outcomes))},
             "decided_by": {side: _deciders(p, r, side) for side in _SIDES},
             "may_also_change": [_key_text(k) for k in r.may_also_change],
+            "countries": countries_of(p, r),
         })
     checks = []
     for c in result.checks:
@@ -983,6 +1011,8 @@ def to_text(result: DiffResult) -> str:
     for i, r in enumerate(result.regions, 1):
         lines.append("")
         lines.append(f"region {i}: {render_condition(r.condition, p.agreed)}")
+        for path, codes in countries_of(p, r).items():
+            lines.append(f"  ({path}: {', '.join(codes) if codes else 'no country'})")
         for c in r.changes:
             lines.append(f"  {_change_text(c)}")
         for side in _SIDES:

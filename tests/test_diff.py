@@ -48,6 +48,9 @@ def test_dates_differ_where_a_country_joins_a_group():
     assert "destination not in WATCH on 2025-06-01 and destination in WATCH on 2026-06-01" in r.output
     assert "license_required: false → true" in r.output
     assert 'witness: {"destination": "IR"}' in r.output
+    assert "(destination: IR)" in r.output         # the countries the region's condition admits
+    out = json.loads(invoke("--json", "--left", "date=2025-06-01", "--right", "date=2026-06-01").output)
+    assert out["regions"][0]["countries"] == {"destination": ["IR"]}
 
 
 def test_identical_sides_are_proved_equivalent():
