@@ -381,6 +381,7 @@ class Check:
     expr: ir.Expr
     result: Proof | Instance | Unknown | None = None
     changes: list[Change] = field(default_factory=list)
+    cross_check: str = ""     # clingo's answer when z3 proved the change impossible
 
 
 @dataclass
@@ -461,10 +462,12 @@ def diff(left: Side, right: Side, *, timeout_s: float = 60.0, max_regions: int =
         c.result = _search(p, c.expr, deadline)
         if isinstance(c.result, Instance):
             c.changes = _replay_changes(p, c.result)[0]
+        elif isinstance(c.result, Proof) and cross_check and not deadline.over():
+            c.cross_check = _clingo(p, c.expr, deadline)
     result.checks = planned
     result.sides = (left, right)
-    if cross_check and not deadline.over() and (result.complete or result.equivalent):
-        result.cross_check = _clingo(p, result, deadline)
+    if cross_check and not deadline.over() and result.complete:
+        result.cross_check = _clingo(p, uncovered(p, result.regions), deadline)
     result.seconds = time.monotonic() - start
     return result
 
@@ -747,10 +750,9 @@ def _replay_changes(p: Pair, inst: Instance):
     return changes_between(p, traces[LEFT].outcomes, traces[RIGHT].outcomes), traces
 
 
-def _clingo(p: Pair, result: DiffResult, deadline: _Deadline) -> str:
-    """clingo's answer to the same completeness question on its finite abstraction."""
+def _clingo(p: Pair, question: ir.Expr, deadline: _Deadline) -> str:
+    """clingo's answer, on its finite abstraction, to a question z3 proved has no answer."""
     from .asp import AspEngine
-    question = uncovered(p, result.regions)
     try:
         answer = AspEngine().satisfiable(p.product, question, timeout_ms=deadline.ms())
     except Exception as e:   # noqa: BLE001 - an abstraction clingo cannot take is reported, not fatal
@@ -759,8 +761,8 @@ def _clingo(p: Pair, result: DiffResult, deadline: _Deadline) -> str:
         return "clingo agrees"
     if isinstance(answer, Instance):
         from .proofs import EngineDisagreement
-        raise EngineDisagreement(f"clingo finds a differing transaction outside the regions z3 "
-                                 f"proved complete: {answer.transaction}")
+        raise EngineDisagreement(f"clingo finds a transaction where z3 proved there is none: "
+                                 f"{answer.transaction}")
     return f"clingo gave no answer ({answer.reason})"
 
 
@@ -973,6 +975,8 @@ def to_json(result: DiffResult) -> dict:
             entry["right"] = _side_values(c.changes, RIGHT)
         elif isinstance(c.result, Unknown):
             entry["reason"] = c.result.reason
+        else:
+            entry["cross_check"] = c.cross_check or None
         checks.append(entry)
     return {
         "left": p_describe(result, LEFT), "right": p_describe(result, RIGHT),
@@ -1008,6 +1012,17 @@ def to_text(result: DiffResult) -> str:
         cover = (f"the regions cover every differing transaction — {proof}" if result.complete
                  else f"NOT complete: {result.reason}")
         lines.append(f"The sides differ: {n} region{'s' if n != 1 else ''}; {cover}.")
+    for c in result.checks:
+        name = f"--{c.kind} {c.field}" + (f"={c.value}" if c.value is not None else "")
+        if isinstance(c.result, Instance):
+            lines.append(f"{name}: FAILS — a transaction {'gains' if c.kind == 'no-new' else 'loses'} it:")
+            lines += [f"  {_change_text(x)}" for x in c.changes]
+            lines.append("  witness: " + json.dumps(_witness_json(p, c.result), ensure_ascii=False))
+        elif isinstance(c.result, Proof):
+            lines.append(f"{name}: holds — no transaction {'gains' if c.kind == 'no-new' else 'loses'} it "
+                         f"(proved by z3{'; ' + c.cross_check if c.cross_check else ''})")
+        else:
+            lines.append(f"{name}: unknown ({c.result.reason if c.result else 'not run'})")
     for i, r in enumerate(result.regions, 1):
         lines.append("")
         lines.append(f"region {i}: {render_condition(r.condition, p.agreed)}")
@@ -1031,15 +1046,4 @@ def to_text(result: DiffResult) -> str:
     if p.one_sided:
         lines.append("")
         lines.append("outcomes declared on one side only (not compared): " + ", ".join(p.one_sided))
-    for c in result.checks:
-        lines.append("")
-        name = f"--{c.kind} {c.field}" + (f"={c.value}" if c.value is not None else "")
-        if isinstance(c.result, Instance):
-            lines.append(f"{name}: FAILS — a transaction {'gains' if c.kind == 'no-new' else 'loses'} it:")
-            lines += [f"  {_change_text(x)}" for x in c.changes]
-            lines.append("  witness: " + json.dumps(_witness_json(p, c.result), ensure_ascii=False))
-        elif isinstance(c.result, Proof):
-            lines.append(f"{name}: holds — no transaction {'gains' if c.kind == 'no-new' else 'loses'} it (proved)")
-        else:
-            lines.append(f"{name}: unknown ({c.result.reason if c.result else 'not run'})")
     return "\n".join(lines)
