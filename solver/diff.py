@@ -37,7 +37,7 @@ from typing import Callable, Sequence
 import z3
 
 from . import ir
-from .countries import CountryClasses, subexpressions
+from .countries import _EXPR_TYPES, CountryClasses, subexpressions
 from .results import Instance, Proof, Unknown
 from .smt import Compiler, VarPool
 
@@ -116,11 +116,6 @@ def rewrite(e: ir.Expr, f: Callable[[ir.Expr], ir.Expr | None]) -> ir.Expr:
         if new != v:
             changes[fl.name] = new
     return dataclasses.replace(e, **changes) if changes else e
-
-
-_EXPR_TYPES = (ir.Lit, ir.InputRef, ir.ParamRef, ir.DefRef, ir.OutcomeRef, ir.Not, ir.And, ir.Or,
-               ir.Implies, ir.Ite, ir.Cmp, ir.Arith, ir.MinMax, ir.InGroup, ir.InSet,
-               ir.RuleApplies, ir.RuleFires)
 
 
 def _is_expr(v) -> bool:
@@ -979,7 +974,7 @@ def to_json(result: DiffResult) -> dict:
             entry["cross_check"] = c.cross_check or None
         checks.append(entry)
     return {
-        "left": p_describe(result, LEFT), "right": p_describe(result, RIGHT),
+        "left": _describe_side(result, LEFT), "right": _describe_side(result, RIGHT),
         "equivalent": result.equivalent is True and result.complete,
         "complete": result.complete,
         "unknown": result.equivalent is None,
@@ -993,14 +988,14 @@ def to_json(result: DiffResult) -> dict:
     }
 
 
-def p_describe(result: DiffResult, side: str) -> str:
+def _describe_side(result: DiffResult, side: str) -> str:
     return result.sides[0 if side == LEFT else 1].describe()
 
 
 def to_text(result: DiffResult) -> str:
     """The comparison for people: verdict, regions with deciding provisions and witnesses, checks."""
     p = result.pair
-    lines = [f"left:  {p_describe(result, LEFT)}", f"right: {p_describe(result, RIGHT)}"]
+    lines = [f"left:  {_describe_side(result, LEFT)}", f"right: {_describe_side(result, RIGHT)}"]
     proof = "proved by z3" + (f"; {result.cross_check}" if result.cross_check else "")
     if result.equivalent is True and result.complete:
         lines.append(f"Equivalent: every outcome is the same on both sides for every transaction — {proof}.")

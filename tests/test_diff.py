@@ -182,3 +182,14 @@ def test_witnesses_replay_on_each_side():
         assert run(result.pair.side(LEFT), tx).outcomes == r.left_outcomes
         assert run(result.pair.side(RIGHT), tx).outcomes == r.right_outcomes
         assert r.left_outcomes != r.right_outcomes
+
+
+def test_specs_over_different_inputs_are_a_usage_error(tmp_path):
+    other = tmp_path / "other"
+    shutil.copytree(TOY, other)
+    toy = other / "toy.earl"
+    toy.write_text(toy.read_text().replace("input end_user.government : bool = false",
+                                           "input end_user.government : bool = false\ninput extra : bool = false"))
+    r = invoke("--right", f"spec={other}")
+    assert r.exit_code == 2, r.output
+    assert "declare different inputs (extra)" in r.output and "Traceback" not in r.output

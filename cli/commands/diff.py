@@ -30,7 +30,6 @@ import difflib
 import json
 import subprocess
 import sys
-import tarfile
 import tempfile
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -124,15 +123,16 @@ def git_spec(rev_path: str, default_dir: Path, stack: ExitStack) -> Path:
         except ValueError:
             path = "spec"
     git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", cwd=top)
-    tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="earl-diff-")))
-    archive = tmp / "spec.tar"
-    archive.write_bytes(git("archive", "--format=tar", rev, "--", path, cwd=top))
-    with tarfile.open(archive) as tar:
-        tar.extractall(tmp / "tree", filter="data")
-    folder = tmp / "tree" / path
-    if not folder.is_dir():
+    names = [n for n in git("ls-tree", "-r", "-z", "--name-only", rev, "--", path, cwd=top)
+             .decode().split("\0") if n]
+    if not names:
         raise UsageProblem(f"spec=git:{rev_path}: no folder {path} at that revision")
-    return folder
+    tree = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="earl-diff-")))
+    for name in names:      # the blobs themselves: nothing from the revision runs or links out
+        target = tree / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(git("show", f"{rev}:{name}", cwd=top))
+    return tree / path
 
 
 def _side(keys: SideKeys, spec_dir, stack: ExitStack, label: str):
