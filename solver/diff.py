@@ -38,6 +38,7 @@ import z3
 
 from . import ir
 from .countries import _EXPR_TYPES, CountryClasses, subexpressions
+from .minimize import _fold
 from .results import Instance, Proof, Unknown
 from .smt import Compiler, VarPool
 
@@ -858,6 +859,8 @@ def render_condition(e: ir.Expr, agreed: set[str] = frozenset()) -> str:
             if isinstance(x.date, ir.Lit):    # a side's fixed date
                 group = f"{group} on {x.date.value.isoformat()}"
             return ir.InGroup(rewrite(x.country, plain), group, x.date)
+        if isinstance(x, (ir.Arith, ir.MinMax)) and _fold(x, {}) is not None:
+            return ir.Lit(_fold(x, {}), ir.Num())       # a threshold as one number
         if isinstance(x, ir.Not) and isinstance(x.arg, ir.Cmp):
             return rewrite(ir.Cmp(_NEGATED[x.arg.op], x.arg.left, x.arg.right), plain)
         return None

@@ -193,3 +193,39 @@ def test_specs_over_different_inputs_are_a_usage_error(tmp_path):
     r = invoke("--right", f"spec={other}")
     assert r.exit_code == 2, r.output
     assert "declare different inputs (extra)" in r.output and "Traceback" not in r.output
+
+
+def test_a_change_the_atoms_cannot_separate_falls_back_to_input_values():
+    """`tier == item.declared` compares an outcome with an input: no atom of the spec says which
+    value the input takes, so the region names it (and stays exact and complete)."""
+    from earl.parser import load_spec_sources
+    extra = '''
+enum Tier { "watch", "other" }
+input item.declared : Tier = "other"
+outcome tier : Tier = "other"
+outcome flagged : bool = false
+
+rule tier_watch "Watched tier"
+  cite "Toy Reg. 4"
+  when destination in WATCH
+  then tier = "watch"
+
+rule flag "Declared tier matches"
+  cite "Toy Reg. 5"
+  only under lenient
+  when tier == item.declared
+  then flagged = true
+'''
+    spec = load_spec_sources({"toy.earl": (TOY / "toy.earl").read_text() + extra})
+    result = diff(Side(spec, "strict", params={"ceiling": Fraction(200)}), Side(spec, "lenient"))
+    assert result.complete and result.cross_check == "clingo agrees"
+    from earl.solver.diff import render_condition
+    conditions = sorted(render_condition(r.condition) for r in result.regions)
+    # a watched destination is also where a licence is required (a field both sides share)
+    assert conditions == ['license_required and item.declared == "watch"',
+                          'not license_required and item.declared == "other"']
+    p = result.pair
+    for dest, declared in itertools.product(["FR", "KP"], ["watch", "other"]):
+        tx = complete(spec, {"destination": dest, "item.declared": declared})
+        inside = any(eval_expr(p.product, tx, r.condition) for r in result.regions)
+        assert inside == (run(p.left, tx).outcomes != run(p.right, tx).outcomes)
