@@ -229,3 +229,10 @@ rule flag "Declared tier matches"
         tx = complete(spec, {"destination": dest, "item.declared": declared})
         inside = any(eval_expr(p.product, tx, r.condition) for r in result.regions)
         assert inside == (run(p.left, tx).outcomes != run(p.right, tx).outcomes)
+    # cut short after one region: not complete, with a replayed differing transaction outside it
+    cut = diff(Side(spec, "strict", params={"ceiling": Fraction(200)}), Side(spec, "lenient"),
+               max_regions=1)
+    assert not cut.complete and cut.equivalent is False and "--max-regions" in cut.reason
+    tx = complete(spec, cut.uncovered.transaction)
+    assert not eval_expr(p.product, tx, cut.regions[0].condition)
+    assert run(p.left, tx).outcomes != run(p.right, tx).outcomes
