@@ -15,12 +15,17 @@ How: both sides are renamed into one *product* model (`left.`/`right.` prefixes 
 outcomes and the definitions that differ; parameters folded to their values; a fixed date folded
 into every expression), so one symbolic transaction feeds both sides and the ordinary proof layer
 (proofs.py with its minimiser and replay, and asp.py's search) answers every question about the
-pair. Regions are prime implicants of the change found by z3: a model of "outcomes differ and no
-region so far covers it" gives a cube of the spec's own atomic conditions (comparisons, group and
-set memberships, truth-valued inputs) at their values there; the unsat core of "cube and not this
-change" shrinks it to the conditions the change needs. The atoms are the spec's own, so a region
-reads as the spec does (`destination in SOME_GROUP`, `item.tpp >= 4800`). Point conditions on the
-inputs (`x == value`) are kept as a fallback for changes the atoms do not separate.
+pair. Regions are prime implicants of a change found by z3: a model of "outcomes differ and no
+region so far covers it" gives a cube of atomic conditions at their values there; the unsat core
+of "cube and not this change", then a deletion pass, shrinks it to the conditions the change
+needs. The atoms, most abstract first (the deletion pass tries them last, so they stay):
+the values of fields both sides are proved to decide alike (`eccn == "X"`), "this value on both
+sides" for the fields that do change (only where true: its negation would restate the change),
+the true/false definitions both sides define alike, then the spec's own comparisons, group and
+set memberships and truth-valued inputs. So a region reads as the spec does (`hq_d5_macau`,
+`destination in SOME_GROUP`, `item.tpp >= 4800`). Point conditions on the inputs (`x == value`)
+are the fallback for changes no atom separates. The region then states every other change that
+holds on all of it, and lists those that happen on part of it.
 
 Never from sampling: every region is proved to imply its change, every witness is found by z3
 and replayed through the reference evaluator on each original side.
@@ -453,13 +458,14 @@ def diff(left: Side, right: Side, *, timeout_s: float = 60.0, max_regions: int =
     deadline = _Deadline(timeout_s)
     p = pair(side_model(left), side_model(right))
     planned = [forbidden(p, kind, name, value) for kind, name, value in checks]
-    result = _regions(p, deadline, max_regions)
+    # the checks first: a CI job's answer must not wait for (or time out on) the regions
     for c in planned:
         c.result = _search(p, c.expr, deadline)
         if isinstance(c.result, Instance):
             c.changes = _replay_changes(p, c.result)[0]
         elif isinstance(c.result, Proof) and cross_check and not deadline.over():
             c.cross_check = _clingo(p, c.expr, deadline)
+    result = _regions(p, deadline, max_regions)
     result.checks = planned
     result.sides = (left, right)
     if cross_check and not deadline.over() and result.complete:
