@@ -1027,6 +1027,14 @@ def to_text(result: DiffResult) -> str:
                          f"(proved by z3{'; ' + c.cross_check if c.cross_check else ''})")
         else:
             lines.append(f"{name}: unknown ({c.result.reason if c.result else 'not run'})")
+    if len(result.regions) > 1:
+        lines.append("what changes, by region:")
+        where: dict[str, list[int]] = {}
+        for i, r in enumerate(result.regions, 1):
+            for c in r.changes:
+                where.setdefault(_change_text(c), []).append(i)
+        lines += [f"  {text} — region{'s' if len(ids) > 1 else ''} {', '.join(map(str, ids))}"
+                  for text, ids in where.items()]
     for i, r in enumerate(result.regions, 1):
         lines.append("")
         lines.append(f"region {i}: {render_condition(r.condition, p.agreed)}")
