@@ -236,3 +236,15 @@ rule flag "Declared tier matches"
     tx = complete(spec, cut.uncovered.transaction)
     assert not eval_expr(p.product, tx, cut.regions[0].condition)
     assert run(p.left, tx).outcomes != run(p.right, tx).outcomes
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["--left", "--right", "--no-new", "--no-less"]),
+                          st.one_of(st.sampled_from(["reading=strict", "reading=lenient", "date=2026-06-01",
+                                                     "param=ceiling=150", "exceptions", "license_required",
+                                                     "exceptions=SMALL", "spec=", "date=", "param=ceiling"]),
+                                    st.text(max_size=12))), max_size=4))
+def test_any_command_line_answers_without_a_traceback(options):
+    r = invoke(*[x for pair in options for x in pair])
+    assert r.exit_code in (0, 1, 2), r.output
+    assert "Traceback" not in r.output and "internal error" not in r.output
