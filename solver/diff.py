@@ -71,7 +71,8 @@ class Side:
 
     def describe(self) -> str:
         parts = [self.label or "spec", f"reading {self.reading or self.spec.default_reading}"]
-        parts += [f"{k} = {v}" for k, v in sorted(self.params.items())]
+        from .explain import render_value
+        parts += [f"{k} = {render_value(v)}" for k, v in sorted(self.params.items())]
         if self.date is not None:
             parts.append(f"date {self.date.isoformat()}")
         return ", ".join(parts)
