@@ -95,10 +95,10 @@ def parse_side(items: tuple[str, ...] | list[str], option: str) -> SideKeys:
 
 
 def parse_check(item: str, kind: str) -> tuple[str, str, str | None]:
-    name, _, value = item.partition("=")
+    name, _sep, value = item.partition("=")
     if not name.strip():
         raise UsageProblem(f"--{kind} {item!r}: expected FIELD or FIELD=VALUE")
-    return kind, name.strip(), (value.strip() or None) if _ else None
+    return kind, name.strip(), value.strip() or None
 
 
 def git_spec(rev_path: str, default_dir: Path, stack: ExitStack) -> Path:
@@ -135,7 +135,7 @@ def git_spec(rev_path: str, default_dir: Path, stack: ExitStack) -> Path:
     return tree / path
 
 
-def _side(keys: SideKeys, spec_dir, stack: ExitStack, label: str):
+def _side(keys: SideKeys, spec_dir, stack: ExitStack, option: str):
     from ..parser import load_spec, shipped_spec_dir
     from ..solver.diff import Side
     default_dir = Path(spec_dir) if spec_dir else Path(shipped_spec_dir())
@@ -147,15 +147,16 @@ def _side(keys: SideKeys, spec_dir, stack: ExitStack, label: str):
     else:
         folder, label = Path(where), where
         if not folder.is_dir():
-            raise UsageProblem(f"{label}: spec={where}: no such folder")
+            raise UsageProblem(f"{option} spec={where}: no such folder")
     try:
         spec = load_spec(folder)
     except OSError as e:
-        raise UsageProblem(f"cannot read the spec {where}: {e}") from None
+        raise UsageProblem(f"{option}: cannot read the spec {label}: {e}") from None
     if keys.reading is not None and keys.reading not in spec.readings:
         close = difflib.get_close_matches(keys.reading, list(spec.readings), n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
-        raise UsageProblem(f"no reading named {keys.reading!r}{hint}; readings: {', '.join(spec.readings)}")
+        raise UsageProblem(f"{option}: no reading named {keys.reading!r}{hint}; "
+                           f"readings: {', '.join(spec.readings)}")
     return Side(spec, keys.reading, parse_params(spec, tuple(keys.params)), keys.date, label)
 
 
