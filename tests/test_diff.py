@@ -248,3 +248,18 @@ def test_any_command_line_answers_without_a_traceback(options):
     r = invoke(*[x for pair in options for x in pair])
     assert r.exit_code in (0, 1, 2), r.output
     assert "Traceback" not in r.output and "internal error" not in r.output
+
+
+def test_specs_whose_groups_differ_compare_each_sides_group(tmp_path):
+    other = tmp_path / "other"
+    shutil.copytree(TOY, other)
+    toy = other / "toy.earl"
+    toy.write_text(toy.read_text().replace('"IR" from 2026-01-01', '"IR" from 2026-01-01, "SY"'))
+    r = invoke("--json", "--right", f"spec={other}")
+    assert r.exit_code == 1, r.output
+    out = json.loads(r.output)
+    assert out["complete"] is True and out["cross_check"] == "clingo agrees"
+    [region] = out["regions"]
+    assert "WATCH (left)" in region["condition"] and "WATCH (right)" in region["condition"]
+    assert region["witness"] == {"destination": "SY"}
+    assert region["left"] == {"license_required": False} and region["right"] == {"license_required": True}
