@@ -467,6 +467,8 @@ def diff(left: Side, right: Side, *, timeout_s: float = 60.0, max_regions: int =
         elif isinstance(c.result, Proof) and cross_check and not deadline.over():
             c.cross_check = _clingo(p, c.expr, deadline)
     result = _regions(p, deadline, max_regions)
+    if result.equivalent is None and any(isinstance(c.result, Instance) for c in planned):
+        result.equivalent = False       # a check's replayed witness already shows a difference
     result.checks = planned
     result.sides = (left, right)
     if cross_check and not deadline.over() and result.complete:
@@ -1016,7 +1018,9 @@ def to_text(result: DiffResult) -> str:
         n = len(result.regions)
         cover = (f"the regions cover every differing transaction — {proof}" if result.complete
                  else f"NOT complete: {result.reason}")
-        lines.append(f"The sides differ: {n} region{'s' if n != 1 else ''}; {cover}.")
+        lines.append(f"The sides differ: {n} region{'s' if n != 1 else ''}; {cover}." if n else
+                     f"The sides differ (the witness below shows it), but no region was found: "
+                     f"{result.reason}.")
     for c in result.checks:
         name = f"--{c.kind} {c.field}" + (f"={c.value}" if c.value is not None else "")
         if isinstance(c.result, Instance):
