@@ -172,6 +172,9 @@ def test_timeout_is_unknown_never_equivalent():
     assert out["equivalent"] is False and out["unknown"] is True and out["complete"] is False
     r = invoke("--timeout", "0.000001", "--left", "reading=strict", "--right", "reading=lenient")
     assert r.exit_code == 3 and "Unknown" in r.output, r.output
+    # a check that could not run is unknown too, never a pass
+    r = invoke("--timeout", "0.000001", "--right", "reading=lenient", "--no-less", "exceptions")
+    assert r.exit_code == 3 and "--no-less exceptions: unknown" in r.output, r.output
 
 
 def test_witnesses_replay_on_each_side():
