@@ -532,8 +532,10 @@ def agreement_atoms(p: Pair, changed: Sequence[str]) -> list[ir.Expr]:
     sides share (`eccn == "X"` on both) however each side reaches it."""
     out: list[ir.Expr] = []
     for name in changed:
-        t = p.left.spec.outcomes[name].type
-        for cond in derived_atoms(p, [name]):
+        conds = derived_atoms(p, [name])
+        if not isinstance(p.left.spec.outcomes[name].type, ir.Enum):   # false / lacks it, too
+            conds += [ir.Not(c) for c in conds]
+        for cond in conds:
             out.append(ir.And((cond, rewrite(cond, lambda x: p.outcome(RIGHT, name)
                                               if x == p.outcome(LEFT, name) else None))))
     return out
