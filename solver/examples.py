@@ -83,17 +83,23 @@ def matches(name: str, pattern: str | None) -> bool:
     return pattern in name
 
 
-def select(spec: Spec, pattern: str | None = None) -> list[ExampleDecl]:
-    """The examples `pattern` selects, in the spec's order."""
-    return [ex for ex in spec.examples.values() if matches(ex.name, pattern)]
+def select(spec: Spec, pattern: str | None = None,
+           readings: Iterable[str] | None = None) -> list[ExampleDecl]:
+    """The examples `pattern` selects (and, given `readings`, only those under one of them),
+    in the spec's order."""
+    keep = None if readings is None else set(readings)
+    return [ex for ex in spec.examples.values() if matches(ex.name, pattern)
+            and (keep is None or (ex.reading or spec.default_reading) in keep)]
 
 
 def run_examples(spec: Spec, engines: Iterable[str] = tuple(ENGINES), *, pattern: str | None = None,
+                 readings: Iterable[str] | None = None,
                  engine_factory: Callable[[str], object] = load_engine) -> list[ExampleResult]:
-    """Every selected example on every engine, example by example in spec order, engines in the
-    order given. `engine_factory(name)` builds an engine (tests inject faulty ones here)."""
+    """Every selected example (`select`) on every engine, example by example in spec order,
+    engines in the order given. `engine_factory(name)` builds an engine (tests inject faulty
+    ones here)."""
     from .transaction import complete
-    examples = select(spec, pattern)
+    examples = select(spec, pattern, readings)
     groups: dict[tuple, list[ExampleDecl]] = {}
     for ex in examples:
         key = (ex.reading, tuple(sorted(ex.params.items())))

@@ -12,9 +12,11 @@ The orchestration is a list of checks, each giving a result:
    `intended "<kind>"` are reported as intended and do not fail the run.
 3. Stored counterexamples (counterexamples/*.json) are replayed on every run; see
    counterexamples.py for when a stale one fails the run.
+4. Golden examples: every `example` block on every engine (eval, smt, asp) under its reading
+   (examples.py, the runner `earl test` and the tests share); a mismatch fails the run.
 
-Exit status (`VerifyResult.exit_code`): 0 all as expected; 1 a property, an analysis or a stored
-counterexample fails, or the engines disagree / an engine errs (failures win over unknowns: a
+Exit status (`VerifyResult.exit_code`): 0 all as expected; 1 a property, an analysis, an example
+or a stored counterexample fails, or the engines disagree / an engine errs (failures win over unknowns: a
 definite failure is the more useful signal); 3 a solver gave no answer (timeout, unknown) and
 nothing failed. (2, a spec or usage error, is the command's.)
 
@@ -31,6 +33,7 @@ from pathlib import Path
 from .ir import Expr, Model, NOWHERE, Pos, PropertyDecl, Spec, Value, resolve
 from .results import Instance, Proof, Result, Unknown
 from .analyses import Context, Finding
+from .examples import ENGINES as EXAMPLE_ENGINES, ExampleResult, load_engine, run_examples
 
 ANALYSES = ("vacuous", "conflict", "gap", "dead", "shadowed")
 
@@ -70,6 +73,10 @@ class Primitives:
             from .asp import AspEngine
             self._asp = AspEngine()
         return self._asp.valid(model, claim, timeout_ms=timeout_ms)
+
+    def example_engine(self, name: str):
+        """The engine (eval, smt, asp) that determines the spec's examples."""
+        return load_engine(name)
 
     def satisfiable(self, model: Model, expr: Expr, *, timeout_ms: int, minimize: bool = True) -> Result:
         return self._proofs.satisfiable(model, expr, timeout_ms=timeout_ms, minimize=minimize)
@@ -178,6 +185,7 @@ class VerifyResult:
     properties: list[PropertyResult] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     stored: list[StoredResult] = field(default_factory=list)
+    examples: list[ExampleResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)     # engine failures outside any one check
     seconds: float = 0.0
@@ -195,7 +203,8 @@ class VerifyResult:
     @property
     def failed(self) -> bool:
         return bool(self.errors) or any(p.status in ("fail", "error") for p in self.properties) \
-            or any(f.failing for f in self.findings) or any(s.status == "fail" for s in self.stored)
+            or any(f.failing for f in self.findings) or any(s.status == "fail" for s in self.stored) \
+            or any(e.status != "pass" for e in self.examples)
 
     @property
     def unknown(self) -> bool:
@@ -284,12 +293,13 @@ def _engine_name(r, z3):
 def verify(spec: Spec, *, readings: list[str] | None = None, timeout_ms: int = 10_000,
            cx_dir: str | Path | None = None, primitives: Primitives | None = None,
            spec_dir: str = "", analyses: tuple[str, ...] = ANALYSES, explore: bool = True,
-           jobs: int = 1) -> VerifyResult:
+           jobs: int = 1, example_engines: tuple[str, ...] = tuple(EXAMPLE_ENGINES)) -> VerifyResult:
     """Run every check on `spec`. `readings`: default all (in declaration order).
     `cx_dir`: where counterexamples are replayed from and written to (None: neither).
     `explore`: first run the spec's examples, then sampled transactions, through the evaluator
     so that rules seen firing need no dead/shadowed query (an optimisation only).
-    `jobs`: readings verified in parallel worker processes (fork; falls back to one process)."""
+    `jobs`: readings verified in parallel worker processes (fork; falls back to one process).
+    `example_engines`: the engines every example runs on (empty: examples are not run)."""
     from . import counterexamples as cxs
     t0 = time.perf_counter()
     readings = list(readings) if readings else list(spec.readings)
@@ -299,6 +309,8 @@ def verify(spec: Spec, *, readings: list[str] | None = None, timeout_ms: int = 1
 
     if cx_dir is not None:
         result.stored = cxs.replay_stored(spec, models, prims, Path(cx_dir))
+    result.examples = run_examples(spec, example_engines, readings=readings,
+                                   engine_factory=prims.example_engine)
 
     global _JOB
     _JOB = (spec, models, prims, timeout_ms, analyses, explore)
