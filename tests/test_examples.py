@@ -113,3 +113,61 @@ def test_the_tests_read_the_checkouts_spec_not_the_installed_copy(tmp_path, repo
     assert r.returncode == 1, r.stdout + r.stderr
     assert "3 failed" in r.stdout
     assert f"examples-exceptions.earl:{line}: lpp_exactly_at_ceiling [smt]" in r.stdout
+
+
+# --------------------------------------------------------------------------- earl test
+
+def earl_test(*args, env=None):
+    from click.testing import CliRunner
+    from earl.commands.test import command
+    return CliRunner().invoke(command, [str(a) for a in args], env=env or {"GITHUB_ACTIONS": ""})
+
+
+def test_earl_test_passes_on_the_shipped_spec():
+    r = earl_test()
+    assert r.exit_code == 0, r.output
+    n = len(SHIPPED.examples)
+    assert r.output.startswith(f"OK: {n} examples × 3 engines (eval, smt, asp): {3 * n} passed, "
+                               "0 failed, 0 error(s); ")
+
+
+def test_earl_test_fails_a_changed_expectation_at_its_line(tmp_path, spec_dir):
+    copy, line = changed_expectation(tmp_path, spec_dir, "lpp_exactly_at_ceiling",
+                                     'exceptions = {"LPP"}', "exceptions = {}")
+    junit = tmp_path / "j.xml"
+    r = earl_test(copy, "-k", "lpp_", "--junit", junit, env={"GITHUB_ACTIONS": "true"})
+    assert r.exit_code == 1
+    where = f"{copy / 'examples-exceptions.earl'}:{line}"
+    assert (f"✗ {where}: example lpp_exactly_at_ceiling FAILS [eval, smt, asp] under regulation "
+            "(15 CFR 740.29(a)): exceptions: expected {}, got {LPP}") in r.output
+    assert f"::error file={copy / 'examples-exceptions.earl'},line={line},col=1," in r.output
+    n = len(select(SHIPPED, "lpp_"))
+    assert f"FAILED: {n} examples × 3 engines (eval, smt, asp): {3 * n - 3} passed, 3 failed, 0 error(s)" in r.output
+    import xml.etree.ElementTree as ET
+    failed = [(t.get("classname"), t.get("line")) for t in ET.parse(junit).getroot().iter("testcase")
+              if t.find("failure") is not None]
+    assert failed == [(f"examples.{e}", str(line)) for e in ENGINES]
+
+
+def test_earl_test_json_engine_and_reading_selection(tmp_path):
+    import json
+    r = earl_test(OK, "--engine", "asp", "--reading", "guidance", "--json")
+    data = json.loads(r.output)
+    assert r.exit_code == data["exit_code"] == 0
+    assert [(e["example"], e["engine"], e["reading"], e["status"]) for e in data["examples"]] == [
+        ("guidance_small", "asp", "guidance", "pass")]
+
+
+def test_earl_test_usage_and_spec_errors_exit_2_with_documents(tmp_path):
+    import json
+    assert earl_test(OK, "-k", "no_such_example").exit_code == 2
+    assert earl_test(OK, "--reading", "nonsense").exit_code == 2
+    assert earl_test(OK, "--engine", "prolog").exit_code == 2
+    bad = tmp_path / "bad.earl"
+    bad.write_text("reading r default\nrule oops\n")
+    junit = tmp_path / "j.xml"
+    r = earl_test(bad, "--json", "--junit", junit)
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    [d] = json.loads(r.stdout)["diagnostics"]
+    assert d["file"].endswith("bad.earl") and d["line"] == 2
+    assert junit.read_text().count("<failure") == 1
