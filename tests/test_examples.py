@@ -171,3 +171,16 @@ def test_earl_test_usage_and_spec_errors_exit_2_with_documents(tmp_path):
     [d] = json.loads(r.stdout)["diagnostics"]
     assert d["file"].endswith("bad.earl") and d["line"] == 2
     assert junit.read_text().count("<failure") == 1
+
+
+def test_earl_check_is_static_and_says_so(tmp_path, spec_dir):
+    """`earl check` does not run examples: a wrong expectation still checks ok (well-formed),
+    and neither its output nor its help claims that the examples hold."""
+    from click.testing import CliRunner
+    from earl.commands.check import command as check
+    copy, _ = changed_expectation(tmp_path, spec_dir, "lpp_exactly_at_ceiling",
+                                  'exceptions = {"LPP"}', "exceptions = {}")
+    r = CliRunner().invoke(check, [str(copy)])
+    assert r.exit_code == 0 and ": ok: " in r.output
+    assert not re.search(r"pass|hold|verified", r.output)
+    assert "not run: `earl test` runs them" in " ".join(CliRunner().invoke(check, ["--help"]).output.split())
