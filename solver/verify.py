@@ -329,7 +329,8 @@ def verify(spec: Spec, *, readings: list[str] | None = None, timeout_ms: int = 1
         result.errors += errors
 
     if cx_dir is not None:
-        written = cxs.write_all(spec, models, prims, Path(cx_dir), result.properties, result.stored)
+        cxs.prefer_stored(models, prims, result.properties, result.stored)
+        written = cxs.write_all(spec, models, prims, Path(cx_dir), result.properties)
         for pr in result.properties:
             pr.cx_file = written.get((pr.name, pr.reading), "")
     elif any(p.outcome == "fails" for p in result.properties):
