@@ -298,7 +298,8 @@ def verify(spec: Spec, *, readings: list[str] | None = None, timeout_ms: int = 1
     `cx_dir`: where counterexamples are replayed from and written to (None: neither).
     `explore`: first run the spec's examples, then sampled transactions, through the evaluator
     so that rules seen firing need no dead/shadowed query (an optimisation only).
-    `jobs`: readings verified in parallel worker processes (fork; falls back to one process).
+    `jobs`: how many readings are verified at once, each in a fresh forked process
+    (`_fresh_processes`; without fork, one after the other in this process).
     `example_engines`: the engines every example runs on (empty: examples are not run)."""
     from . import counterexamples as cxs
     t0 = time.perf_counter()
@@ -315,8 +316,8 @@ def verify(spec: Spec, *, readings: list[str] | None = None, timeout_ms: int = 1
     global _JOB
     _JOB = (spec, models, prims, timeout_ms, analyses, explore)
     outcomes: dict[str, tuple] = {}
-    if jobs > 1 and len(readings) > 1:
-        outcomes = _parallel(readings, jobs)
+    if len(readings) > 1:
+        outcomes = _fresh_processes(readings, jobs)
     for reading in readings:
         if reading not in outcomes:
             outcomes[reading] = _verify_reading(reading)
@@ -343,21 +344,22 @@ def verify(spec: Spec, *, readings: list[str] | None = None, timeout_ms: int = 1
 _JOB: tuple | None = None   # what the reading workers inherit (fork): never pickled
 
 
-def _parallel(readings: list[str], jobs: int) -> dict[str, tuple]:
+def _fresh_processes(readings: list[str], jobs: int) -> dict[str, tuple]:
+    """Each reading in a process of its own, forked from this one, `jobs` at a time. z3's
+    answers (which of several minimal counterexamples, which unsat core) depend on the queries
+    its process asked before; so a reading's report does not depend on which readings ran
+    before it, nor on the number of jobs. Falls back to this process (no fork, or a worker that
+    died, or results that cannot travel)."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
     try:
         ctx = multiprocessing.get_context("fork")
-    except ValueError:      # no fork on this platform: verify in this process
+    except ValueError:
         return {}
-    out = {}
     try:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(readings)), mp_context=ctx) as pool:
-            for reading, res in zip(readings, pool.map(_verify_reading, readings)):
-                out[reading] = res
-    except Exception:       # a worker that died (or results that cannot travel): redo here
+        with ctx.Pool(processes=min(jobs, len(readings)), maxtasksperchild=1) as pool:
+            return dict(zip(readings, pool.map(_verify_reading, readings, chunksize=1)))
+    except Exception:
         return {}
-    return out
 
 
 def _verify_reading(reading: str) -> tuple[list[PropertyResult], list[Finding], int, list[str]]:
