@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import earl.solver.examples as examples_mod
 from earl.parser import load_spec
@@ -184,3 +185,29 @@ def test_earl_check_is_static_and_says_so(tmp_path, spec_dir):
     assert r.exit_code == 0 and ": ok: " in r.output
     assert not re.search(r"pass|hold|verified", r.output)
     assert "not run: `earl test` runs them" in " ".join(CliRunner().invoke(check, ["--help"]).output.split())
+
+
+TOY_TEXT = (OK / "rules.earl").read_text(encoding="utf-8")
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.data())
+def test_earl_test_documents_whatever_the_spec(tmp_path_factory, data):
+    """The toy spec damaged anywhere (a slice cut, something inserted): `earl test` exits 0, 1
+    or 2 without a traceback, prints one JSON document and writes a JUnit file."""
+    import json
+    import xml.etree.ElementTree as ET
+    start = data.draw(st.integers(0, len(TOY_TEXT) - 1))
+    cut = data.draw(st.integers(0, 20))
+    insert = data.draw(st.sampled_from(["", "(", '"', "expect", "= 1", "ß", "\r", "example x"]))
+    folder = tmp_path_factory.mktemp("damaged")
+    shutil.copy(OK / "domains.earl", folder / "domains.earl")
+    (folder / "rules.earl").write_text(TOY_TEXT[:start] + insert + TOY_TEXT[start + cut:], encoding="utf-8")
+    junit = folder / "j.xml"
+    r = earl_test(folder, "--engine", "eval", "--json", "--junit", junit)
+    assert r.exit_code in (0, 1, 2) and "Traceback" not in r.output
+    doc = json.loads(r.stdout)
+    assert doc["exit_code"] == r.exit_code
+    ET.parse(junit)
+    if r.exit_code == 2:
+        assert doc["diagnostics"] and all(d["file"] for d in doc["diagnostics"])
