@@ -205,17 +205,34 @@ def replay_stored(spec: Spec, models: dict[str, Model], prims, folder: Path) -> 
     return out
 
 
-def write_all(spec: Spec, models: dict[str, Model], prims, folder: Path, properties, stored) -> dict:
-    """Write a file for each failing property×reading; returns {(property, reading): path}."""
-    reproducing = {(s.property, s.reading): getattr(s, "instance", None)
-                   for s in stored if s.status == "pass"}
+def prefer_stored(models: dict[str, Model], prims, properties, stored) -> None:
+    """A failing property whose stored counterexample still reproduces keeps that one: it is
+    the one reported and written, so neither the files nor the reports churn when z3 picks
+    another counterexample of the same size (they do, from run to run, with several workers)."""
+    reproducing = {(s.property, s.reading): s.instance for s in stored
+                   if s.status == "pass" and s.instance is not None}
+    for pr in properties:
+        inst = reproducing.get((pr.name, pr.reading))
+        if pr.outcome != "fails" or inst is None or inst == pr.counterexample:
+            continue
+        pr.counterexample = inst
+        try:
+            pr.determination_text, pr.determination = prims.determination(
+                models[pr.reading], inst.transaction, inst.params)
+        except Exception as e:  # the same fallback as a fresh counterexample's
+            pr.determination_text, pr.determination = f"(no determination: {type(e).__name__}: {e})", {}
+
+
+def write_all(spec: Spec, models: dict[str, Model], prims, folder: Path, properties) -> dict:
+    """Write a file for each failing property×reading (its reported counterexample, see
+    `prefer_stored`); returns {(property, reading): path}."""
     written = {}
     for pr in properties:
         if pr.outcome != "fails" or pr.counterexample is None:
             continue
         model = models[pr.reading]
         prop = spec.properties[pr.name]
-        inst = reproducing.get((pr.name, pr.reading)) or pr.counterexample
+        inst = pr.counterexample
         record = build(model, prims, prop, inst, pr.expected)
         text = json.dumps(record, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
         path = folder / file_name(spec, pr.name, pr.reading)

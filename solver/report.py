@@ -4,7 +4,12 @@ JUnit: one <testsuite> per reading for the properties (one <testcase> per proper
 when the outcome is not the expected one, <error> when the engines disagree, an engine fails or
 a counterexample does not replay, <skipped> when a solver gave no answer), one per reading for
 the analyses (one <testcase> per analysis kind: <failure> listing its findings, intended findings
-in <system-out>), and one for the stored counterexamples (one <testcase> per file).
+in <system-out>), one for the stored counterexamples (one <testcase> per file), and one per
+engine for the examples (one <testcase> per example, with its file and line: <failure> when an
+outcome differs, <error> when the engine failed). `earl test` writes only the example suites.
+
+A run that stops on a spec or usage error still gets a document (`problem_json`,
+`problem_junit`): each diagnostic becomes a failure at its file:line:col.
 """
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from .examples import ExampleResult, counts as example_counts
 from .ir import Pos, Spec
 from .results import Instance, Proof, Unknown
 from .transaction import value_to_json
@@ -24,10 +30,12 @@ ENGINE_TAG = "[z3+clingo]"
 # --------------------------------------------------------------------------- helpers
 
 def _rel(file: str) -> str:
+    """`file` relative to the working directory when it lies below it, else as given."""
     try:
         p = Path(file)
         if p.is_absolute():
-            return os.path.relpath(p)
+            rel = os.path.relpath(p)
+            return file if rel.startswith("..") else rel
     except ValueError:
         pass
     return file
@@ -108,6 +116,7 @@ def to_json(result: VerifyResult, spec: Spec) -> dict:
         "stored_counterexamples": [{"file": _rel(s.file), "property": s.property,
                                     "reading": s.reading, "status": s.status,
                                     "message": s.message} for s in result.stored],
+        "examples": [example_json(e) for e in result.examples],
         "errors": result.errors,
         "notes": result.notes,
     }
@@ -127,7 +136,28 @@ def summary_counts(result: VerifyResult) -> dict:
         "findings": sum(f.status == "finding" for f in fs),
         "intended": sum(f.status == "intended" for f in fs),
         "stored_failing": sum(s.status == "fail" for s in result.stored),
+        "examples": example_counts(result.examples),
     }
+
+
+def example_json(e: ExampleResult) -> dict:
+    return {"example": e.name, "engine": e.engine, "reading": e.reading, "status": e.status,
+            "title": e.title, "cite": e.cite, **_where(e.pos),
+            "params": {k: value_to_json(v) for k, v in e.params.items()},
+            "mismatches": [{"outcome": o, "expected": value_to_json(want), "actual": value_to_json(got)}
+                           for o, want, got in e.mismatches],
+            "conflicts": [{"outcome": o, "slot": slot, "rules": list(rules)}
+                          for o, slot, rules in e.conflicts],
+            "message": e.message, "explanation": e.explanation or None,
+            "seconds": round(e.seconds, 4)}
+
+
+def problem_json(spec_dir: str, exit_code: int, diagnostics=(), message: str = "") -> dict:
+    """The JSON document of a run stopped before any check: a spec or usage error."""
+    return {"spec": spec_dir, "exit_code": exit_code,
+            "diagnostics": [{"severity": d.severity, "message": d.message, "hint": d.hint or None,
+                             **(_where(d.pos) or {"file": _rel(d.pos.file)})} for d in diagnostics],
+            "errors": [message] if message else []}
 
 
 # --------------------------------------------------------------------------- JUnit XML
@@ -193,6 +223,54 @@ def junit_xml(result: VerifyResult, spec: Spec) -> str:
         for i, e in enumerate(result.errors):
             tc = ET.SubElement(s, "testcase", classname="engine", name=f"error{i + 1}")
             ET.SubElement(tc, "error", message=e, type="engine")
+    examples_junit(root, result.examples)
+    return _junit_text(root)
+
+
+def examples_junit(root: ET.Element, results: list[ExampleResult]) -> None:
+    """One <testsuite> per engine, one <testcase> per example (at its file and line)."""
+    for engine in dict.fromkeys(e.engine for e in results):
+        s = ET.SubElement(root, "testsuite", name=f"examples.{engine}")
+        for e in (e for e in results if e.engine == engine):
+            tc = ET.SubElement(s, "testcase", classname=f"examples.{engine}", name=e.name,
+                               time=f"{e.seconds:.4f}")
+            if e.pos.line:
+                tc.set("file", _rel(e.pos.file))
+                tc.set("line", str(e.pos.line))
+            if e.status == "fail":
+                el = ET.SubElement(tc, "failure", message=_example_headline(e), type="example")
+                el.text = e.explanation
+            elif e.status == "error":
+                ET.SubElement(tc, "error", message=_example_headline(e), type="engine")
+            else:
+                ET.SubElement(tc, "system-out").text = f"{e.cite}: as expected under {e.reading}"
+
+
+def examples_junit_xml(results: list[ExampleResult], seconds: float) -> str:
+    """`earl test --junit`: the example suites alone."""
+    root = ET.Element("testsuites", name="earl test", time=f"{seconds:.3f}")
+    examples_junit(root, results)
+    return _junit_text(root)
+
+
+def problem_junit(name: str, diagnostics=(), message: str = "") -> str:
+    """A run stopped by a spec or usage error: one failing <testcase> per diagnostic."""
+    root = ET.Element("testsuites", name=name)
+    s = ET.SubElement(root, "testsuite", name="spec")
+    for d in diagnostics:
+        tc = ET.SubElement(s, "testcase", classname="spec", name=f"{_rel(d.pos.file)}:{d.pos.line}:{d.pos.column}",
+                           file=_rel(d.pos.file), line=str(d.pos.line))
+        if d.severity == "error":
+            ET.SubElement(tc, "failure", message=d.message, type="spec-error").text = d.render()
+        else:
+            ET.SubElement(tc, "system-out").text = d.render()
+    if message:
+        tc = ET.SubElement(s, "testcase", classname="spec", name="usage")
+        ET.SubElement(tc, "failure", message=message, type="usage-error")
+    return _junit_text(root)
+
+
+def _junit_text(root: ET.Element) -> str:
     for s in root:
         cases = s.findall("testcase")
         s.set("tests", str(len(cases)))
@@ -201,6 +279,10 @@ def junit_xml(result: VerifyResult, spec: Spec) -> str:
         s.set("skipped", str(sum(1 for c in cases if c.find("skipped") is not None)))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _example_headline(e: ExampleResult) -> str:
+    return f"example {e.name} [{e.engine}] under {e.reading} ({e.cite}): {e.message}"
 
 
 # --------------------------------------------------------------------------- GitHub annotations
@@ -248,7 +330,13 @@ def github_annotations(result: VerifyResult, spec: Spec) -> list[str]:
                                   "earl verify: stored counterexample"))
     for e in result.errors:
         out.append(annotation("error", None, e, "earl verify: engine error"))
-    return out
+    return out + example_annotations(result.examples)
+
+
+def example_annotations(results: list[ExampleResult]) -> list[str]:
+    return [annotation("error", e.pos, _example_headline(e)
+                       + (f"\n{e.explanation}" if e.explanation else ""), f"earl: example {e.name}")
+            for e in results if e.status != "pass"]
 
 
 def spec_error_annotations(error) -> list[str]:
@@ -270,6 +358,7 @@ def human(result: VerifyResult, spec: Spec, console, *, verbose: bool = False) -
         if st.status != "pass":
             mark = "[red]✗[/]" if st.status == "fail" else "[yellow]•[/]"
             console.print(f"{mark} stored {escape(_rel(st.file))}: {escape(st.message)}")
+    human_examples(result.examples, console)
     width = max((len(p.name) for p in result.properties), default=10)
     for reading in result.readings:
         params = resolve(spec, reading).params
@@ -333,9 +422,39 @@ def human(result: VerifyResult, spec: Spec, console, *, verbose: bool = False) -
     c = summary_counts(result)
     verdict = {0: "[green]OK[/]", 1: "[red]FAILED[/]", 3: "[yellow]UNKNOWN[/]"}[result.exit_code]
     stored = f", {len(result.stored)} stored counterexample(s) replayed" if result.stored else ""
+    examples = f"; {examples_line(result.examples)}" if result.examples else ""
     console.print(
         f"{verdict}: {c['checks']} property checks ({len(result.readings)} reading(s)): "
         f"{c['proved']} proved, {c['failed_as_expected']} failed as expected, "
         f"{c['unexpected']} unexpected, {c['unknown']} unknown, {c['errors']} error(s); "
-        f"findings: {c['findings']} ({c['intended']} intended){stored}; "
+        f"findings: {c['findings']} ({c['intended']} intended){stored}{examples}; "
         f"{result.queries} solver queries; {result.seconds:.2f} s")
+
+
+def examples_line(results: list[ExampleResult]) -> str:
+    """"112 examples × 3 engines (eval, smt, asp): 336 passed, 0 failed, 0 error(s)"."""
+    c = example_counts(results)
+    engines = list(dict.fromkeys(e.engine for e in results))
+    return (f"{c['examples']} example{'' if c['examples'] == 1 else 's'} × {len(engines)} "
+            f"engine{'' if len(engines) == 1 else 's'} ({', '.join(engines)}): "
+            f"{c['passed']} passed, {c['failed']} failed, {c['errors']} error(s)")
+
+
+def human_examples(results: list[ExampleResult], console) -> None:
+    """Each example that did not pass, once for all the engines that gave it the same answer:
+    where it is, what was expected and what came out, and the engine's explanation."""
+    from rich.markup import escape
+    shown: dict[tuple[str, str, str], list[ExampleResult]] = {}
+    for e in results:
+        if e.status != "pass":
+            shown.setdefault((e.name, e.status, e.message), []).append(e)
+    for group in shown.values():
+        e = group[0]
+        where = f"{_rel(e.pos.file)}:{e.pos.line}: " if e.pos.line else ""
+        engines = ", ".join(x.engine for x in group)
+        label = "ERROR" if e.status == "error" else "FAILS"
+        console.print(f"[red]✗[/] {escape(where)}example {escape(e.name)} [red]{label}[/] "
+                      f"{escape(f'[{engines}]')} under {escape(e.reading)} ({escape(e.cite)}): "
+                      f"{escape(e.message)}")
+        for line in e.explanation.splitlines():
+            console.print("      " + escape(line))

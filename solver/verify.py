@@ -12,9 +12,11 @@ The orchestration is a list of checks, each giving a result:
    `intended "<kind>"` are reported as intended and do not fail the run.
 3. Stored counterexamples (counterexamples/*.json) are replayed on every run; see
    counterexamples.py for when a stale one fails the run.
+4. Golden examples: every `example` block on every engine (eval, smt, asp) under its reading
+   (examples.py, the runner `earl test` and the tests share); a mismatch fails the run.
 
-Exit status (`VerifyResult.exit_code`): 0 all as expected; 1 a property, an analysis or a stored
-counterexample fails, or the engines disagree / an engine errs (failures win over unknowns: a
+Exit status (`VerifyResult.exit_code`): 0 all as expected; 1 a property, an analysis, an example
+or a stored counterexample fails, or the engines disagree / an engine errs (failures win over unknowns: a
 definite failure is the more useful signal); 3 a solver gave no answer (timeout, unknown) and
 nothing failed. (2, a spec or usage error, is the command's.)
 
@@ -31,6 +33,7 @@ from pathlib import Path
 from .ir import Expr, Model, NOWHERE, Pos, PropertyDecl, Spec, Value, resolve
 from .results import Instance, Proof, Result, Unknown
 from .analyses import Context, Finding
+from .examples import ENGINES as EXAMPLE_ENGINES, ExampleResult, load_engine, run_examples
 
 ANALYSES = ("vacuous", "conflict", "gap", "dead", "shadowed")
 
@@ -70,6 +73,10 @@ class Primitives:
             from .asp import AspEngine
             self._asp = AspEngine()
         return self._asp.valid(model, claim, timeout_ms=timeout_ms)
+
+    def example_engine(self, name: str):
+        """The engine (eval, smt, asp) that determines the spec's examples."""
+        return load_engine(name)
 
     def satisfiable(self, model: Model, expr: Expr, *, timeout_ms: int, minimize: bool = True) -> Result:
         return self._proofs.satisfiable(model, expr, timeout_ms=timeout_ms, minimize=minimize)
@@ -178,6 +185,7 @@ class VerifyResult:
     properties: list[PropertyResult] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     stored: list[StoredResult] = field(default_factory=list)
+    examples: list[ExampleResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)     # engine failures outside any one check
     seconds: float = 0.0
@@ -195,7 +203,8 @@ class VerifyResult:
     @property
     def failed(self) -> bool:
         return bool(self.errors) or any(p.status in ("fail", "error") for p in self.properties) \
-            or any(f.failing for f in self.findings) or any(s.status == "fail" for s in self.stored)
+            or any(f.failing for f in self.findings) or any(s.status == "fail" for s in self.stored) \
+            or any(e.status != "pass" for e in self.examples)
 
     @property
     def unknown(self) -> bool:
@@ -284,12 +293,14 @@ def _engine_name(r, z3):
 def verify(spec: Spec, *, readings: list[str] | None = None, timeout_ms: int = 10_000,
            cx_dir: str | Path | None = None, primitives: Primitives | None = None,
            spec_dir: str = "", analyses: tuple[str, ...] = ANALYSES, explore: bool = True,
-           jobs: int = 1) -> VerifyResult:
+           jobs: int = 1, example_engines: tuple[str, ...] = tuple(EXAMPLE_ENGINES)) -> VerifyResult:
     """Run every check on `spec`. `readings`: default all (in declaration order).
     `cx_dir`: where counterexamples are replayed from and written to (None: neither).
     `explore`: first run the spec's examples, then sampled transactions, through the evaluator
     so that rules seen firing need no dead/shadowed query (an optimisation only).
-    `jobs`: readings verified in parallel worker processes (fork; falls back to one process)."""
+    `jobs`: how many readings are verified at once, each in a fresh forked process
+    (`_fresh_processes`; without fork, one after the other in this process).
+    `example_engines`: the engines every example runs on (empty: examples are not run)."""
     from . import counterexamples as cxs
     t0 = time.perf_counter()
     readings = list(readings) if readings else list(spec.readings)
@@ -299,12 +310,14 @@ def verify(spec: Spec, *, readings: list[str] | None = None, timeout_ms: int = 1
 
     if cx_dir is not None:
         result.stored = cxs.replay_stored(spec, models, prims, Path(cx_dir))
+    result.examples = run_examples(spec, example_engines, readings=readings,
+                                   engine_factory=prims.example_engine)
 
     global _JOB
     _JOB = (spec, models, prims, timeout_ms, analyses, explore)
     outcomes: dict[str, tuple] = {}
-    if jobs > 1 and len(readings) > 1:
-        outcomes = _parallel(readings, jobs)
+    if len(readings) > 1:
+        outcomes = _fresh_processes(readings, jobs)
     for reading in readings:
         if reading not in outcomes:
             outcomes[reading] = _verify_reading(reading)
@@ -317,7 +330,8 @@ def verify(spec: Spec, *, readings: list[str] | None = None, timeout_ms: int = 1
         result.errors += errors
 
     if cx_dir is not None:
-        written = cxs.write_all(spec, models, prims, Path(cx_dir), result.properties, result.stored)
+        cxs.prefer_stored(models, prims, result.properties, result.stored)
+        written = cxs.write_all(spec, models, prims, Path(cx_dir), result.properties)
         for pr in result.properties:
             pr.cx_file = written.get((pr.name, pr.reading), "")
     elif any(p.outcome == "fails" for p in result.properties):
@@ -330,21 +344,22 @@ def verify(spec: Spec, *, readings: list[str] | None = None, timeout_ms: int = 1
 _JOB: tuple | None = None   # what the reading workers inherit (fork): never pickled
 
 
-def _parallel(readings: list[str], jobs: int) -> dict[str, tuple]:
+def _fresh_processes(readings: list[str], jobs: int) -> dict[str, tuple]:
+    """Each reading in a process of its own, forked from this one, `jobs` at a time. z3's
+    answers (which of several minimal counterexamples, which unsat core) depend on the queries
+    its process asked before; so a reading's report does not depend on which readings ran
+    before it, nor on the number of jobs. Falls back to this process (no fork, or a worker that
+    died, or results that cannot travel)."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
     try:
         ctx = multiprocessing.get_context("fork")
-    except ValueError:      # no fork on this platform: verify in this process
+    except ValueError:
         return {}
-    out = {}
     try:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(readings)), mp_context=ctx) as pool:
-            for reading, res in zip(readings, pool.map(_verify_reading, readings)):
-                out[reading] = res
-    except Exception:       # a worker that died (or results that cannot travel): redo here
+        with ctx.Pool(processes=min(jobs, len(readings)), maxtasksperchild=1) as pool:
+            return dict(zip(readings, pool.map(_verify_reading, readings, chunksize=1)))
+    except Exception:
         return {}
-    return out
 
 
 def _verify_reading(reading: str) -> tuple[list[PropertyResult], list[Finding], int, list[str]]:

@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import earl.solver.verify as verify_mod
 from earl.commands.verify import command
@@ -347,3 +348,159 @@ def test_json_stays_parseable_under_github_actions(monkeypatch):
                            env={"GITHUB_ACTIONS": "true"})
     assert json.loads(r.stdout)["exit_code"] == 1
     assert any(l.startswith("::error file=") for l in r.stderr.splitlines())
+
+
+# --------------------------------------------------------------------------- examples
+
+EXAMPLES = '''
+example trusted_gets_x "A trusted party gets exception X"
+  cite "T 3"
+  given controlled = true, trusted = true
+  expect license_required = true, policy = "approval", exceptions = {"X"}
+
+example embargoed_lenient "Under the lenient reading X reaches embargoed destinations"
+  cite "T 3"
+  under lenient
+  given controlled = true, trusted = true, embargoed = true
+  expect exceptions = {"X"}
+'''
+
+
+def clean_with_examples(tmp_path, examples=EXAMPLES):
+    folder = tmp_path / "clean"
+    shutil.copytree(DEFECTS / "clean", folder)
+    (folder / "examples.earl").write_text(examples)
+    return folder
+
+
+def test_examples_pass_on_every_engine(tmp_path, brute):
+    r = run([clean_with_examples(tmp_path), "--no-counterexamples", "--json"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)
+    assert data["summary"]["examples"] == {"examples": 2, "runs": 6, "passed": 6, "failed": 0, "errors": 0}
+    assert [(e["example"], e["engine"], e["reading"]) for e in data["examples"]][:4] == [
+        ("trusted_gets_x", "eval", "strict"), ("trusted_gets_x", "smt", "strict"),
+        ("trusted_gets_x", "asp", "strict"), ("embargoed_lenient", "eval", "lenient")]
+
+
+def test_verify_reading_runs_only_that_readings_examples(tmp_path, brute):
+    r = run([clean_with_examples(tmp_path), "--no-counterexamples", "--json", "--reading", "lenient"])
+    assert {e["example"] for e in json.loads(r.output)["examples"]} == {"embargoed_lenient"}
+
+
+def test_a_wrong_example_fails_verify_at_its_line_everywhere(tmp_path, brute):
+    folder = clean_with_examples(tmp_path, EXAMPLES.replace('exceptions = {"X"}\n\nexample',
+                                                            'exceptions = {}\n\nexample'))
+    where = f"{folder / 'examples.earl'}:2"
+    junit = tmp_path / "j.xml"
+    r = CliRunner().invoke(command, [str(folder), "--no-counterexamples", "--junit", str(junit)],
+                           env={"GITHUB_ACTIONS": "true"})
+    assert r.exit_code == 1, r.output
+    assert (f"✗ {where}: example trusted_gets_x FAILS [eval, smt, asp] under strict (T 3): "
+            "exceptions: expected {}, got {X}") in r.output
+    assert "Exception X for trusted parties [T 3]" in r.output          # the explanation
+    assert "; 2 examples × 3 engines (eval, smt, asp): 3 passed, 3 failed, 0 error(s);" in r.output
+    assert r.output.count(f"::error file={folder / 'examples.earl'},line=2,col=1,") == 3
+    failures = [t for t in ET.parse(junit).getroot().iter("testcase") if t.find("failure") is not None]
+    assert sorted(t.get("classname") for t in failures) == ["examples.asp", "examples.eval", "examples.smt"]
+    assert {(t.get("name"), t.get("file"), t.get("line")) for t in failures} == {
+        ("trusted_gets_x", str(folder / "examples.earl"), "2")}
+    r = run([folder, "--no-counterexamples", "--json"])
+    [bad] = [e for e in json.loads(r.output)["examples"] if e["status"] != "pass" and e["engine"] == "asp"]
+    assert bad["mismatches"] == [{"outcome": "exceptions", "expected": [], "actual": ["X"]}]
+    assert bad["line"] == 2 and "because:" in bad["explanation"]
+
+
+def test_an_example_engine_failure_is_an_error(tmp_path, monkeypatch):
+    class BrokenAsp(BruteForce):
+        def example_engine(self, name):
+            if name == "asp":
+                raise RuntimeError("no clingo today")
+            return super().example_engine(name)
+    r = run([clean_with_examples(tmp_path), "--no-counterexamples"], BrokenAsp, monkeypatch)
+    assert r.exit_code == 1
+    assert "example trusted_gets_x ERROR [asp] under strict (T 3): engine asp could not be loaded: " \
+           "RuntimeError: no clingo today" in r.output
+
+
+def test_changing_a_shipped_example_fails_verify_at_its_line(tmp_path, spec_dir):
+    """The mutation the issue names, on the shipped spec with the real engines."""
+    from test_examples import changed_expectation
+    copy, line = changed_expectation(tmp_path, spec_dir, "lpp_exactly_at_ceiling",
+                                     'exceptions = {"LPP"}', "exceptions = {}")
+    r = run([copy, "--reading", "regulation", "--no-counterexamples", "--json"])
+    assert r.exit_code == 1
+    data = json.loads(r.output)
+    bad = [e for e in data["examples"] if e["status"] != "pass"]
+    assert [(e["example"], e["engine"], e["line"]) for e in bad] == [
+        ("lpp_exactly_at_ceiling", engine, line) for engine in ("eval", "smt", "asp")]
+    assert bad[0]["file"].endswith("examples-exceptions.earl")
+
+
+# --------------------------------------------------------------------------- documents on every exit
+
+def test_spec_error_still_writes_json_and_junit(tmp_path, brute):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "x.earl").write_text("reading r default\nrule oops\n")
+    junit = tmp_path / "j.xml"
+    r = CliRunner().invoke(command, [str(bad), "--json", "--junit", str(junit)],
+                           env={"GITHUB_ACTIONS": "true"})
+    assert r.exit_code == 2
+    data = json.loads(r.stdout)                       # stdout stays one JSON document
+    assert data["exit_code"] == 2
+    [d] = data["diagnostics"]
+    assert d["severity"] == "error" and d["file"].endswith("x.earl") and (d["line"], d["column"]) == (2, 10)
+    assert any(l.startswith("::error file=") for l in r.stderr.splitlines())
+    [case] = ET.parse(junit).getroot().iter("testcase")
+    assert case.get("line") == "2" and case.find("failure").get("type") == "spec-error"
+
+
+def test_usage_and_missing_folder_still_write_documents(tmp_path, brute):
+    junit = tmp_path / "j.xml"
+    r = run([DEFECTS / "clean", "--reading", "nonsense", "--json", "--junit", junit])
+    assert r.exit_code == 2 and "no reading 'nonsense'" in json.loads(r.stdout)["errors"][0]
+    assert ET.parse(junit).getroot().find("testsuite/testcase/failure").get("type") == "usage-error"
+    r = run([tmp_path / "missing", "--json"])
+    assert r.exit_code == 2 and json.loads(r.stdout)["diagnostics"][0]["message"] == "no such file or folder"
+
+
+def test_help_and_version():
+    import subprocess
+    import sys
+    for flag, text in (("-h", "Usage: verify [OPTIONS] [SPEC_DIR]"), ("--version", "verify, version ")):
+        r = subprocess.run([sys.executable, "-c", "import sys; from earl.cli import verify_main; "
+                            f"sys.argv = ['verify', '{flag}']; verify_main()"],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0 and text in r.stdout, r.stderr
+
+
+SPEC_TEXT = (DEFECTS / "clean" / "rules.earl").read_text()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.data())
+def test_json_and_junit_are_written_whatever_the_spec(tmp_path_factory, data):
+    """A spec damaged anywhere (a slice cut out, a character changed): verify still prints one
+    JSON document and writes a JUnit file, with every spec diagnostic located."""
+    start = data.draw(st.integers(0, len(SPEC_TEXT) - 1))
+    cut = data.draw(st.integers(0, 30))
+    insert = data.draw(st.sampled_from(["", "(", "\"", "when", "0", "é", "\t", "rule"]))
+    folder = tmp_path_factory.mktemp("damaged")
+    (folder / "rules.earl").write_text(SPEC_TEXT[:start] + insert + SPEC_TEXT[start + cut:])
+    junit = folder / "j.xml"
+    original = verify_mod.Primitives
+    verify_mod.Primitives = BruteForce
+    try:
+        r = CliRunner().invoke(command, [str(folder), "--no-counterexamples", "--json", "--junit",
+                                         str(junit)], env={"GITHUB_ACTIONS": ""})
+    finally:
+        verify_mod.Primitives = original
+    assert r.exit_code in (0, 1, 2, 3) and "Traceback" not in r.output
+    doc = json.loads(r.stdout)
+    assert doc["exit_code"] == r.exit_code
+    cases = list(ET.parse(junit).getroot().iter("testcase"))
+    if r.exit_code == 2:
+        assert doc["diagnostics"] and all(d["file"] for d in doc["diagnostics"])
+        assert sum(c.find("failure") is not None for c in cases) == \
+            sum(d["severity"] == "error" for d in doc["diagnostics"]) > 0

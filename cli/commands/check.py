@@ -1,5 +1,10 @@
 """`earl check [SPEC_DIR]`: parse and check a spec, print its diagnostics and a summary.
 
+A static check, like `opa check` beside `opa test`: "ok" means well-formed. Examples are
+type-checked (their inputs, outcomes, values, reading and parameters exist and fit) but not run,
+so a wrong expected answer still checks ok: `earl test` runs the examples, `verify` runs them
+with everything else.
+
 Exit status: 0 the spec is well-formed (warnings allowed); 2 it has errors.
 """
 from __future__ import annotations
@@ -31,7 +36,8 @@ def _plural(n: int, word: str) -> str:
 def command(spec_dir, quiet):
     """Parse and check SPEC_DIR (a folder of .earl files or one file; default: the shipped spec):
     names, types, citations, overrides, readings, groups, examples. Prints every error and
-    warning with its file:line:column, then a one-line summary."""
+    warning with its file:line:column, then a one-line summary. Examples are type-checked, not
+    run: `earl test` runs them."""
     from ..parser import SpecError, load_spec_with_warnings
 
     label = str(spec_dir) if spec_dir is not None else "the shipped spec"

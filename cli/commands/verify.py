@@ -1,8 +1,9 @@
 """`earl verify [SPEC_DIR]` (also the `verify` entry point): prove every property, run the
-built-in analyses, replay and write counterexamples.
+built-in analyses and every example on every engine, replay and write counterexamples.
 
-Exit status: 0 everything as expected; 1 a property, analysis or stored counterexample failed,
-or the engines disagree; 2 a spec or usage error; 3 a solver gave no answer (and nothing failed).
+Exit status: 0 everything as expected; 1 a property, analysis, example or stored counterexample
+failed, or the engines disagree; 2 a spec or usage error; 3 a solver gave no answer (and nothing
+failed). `--json` and `--junit FILE` write their document on every exit, a spec error included.
 
 Counterexamples folder (`--counterexamples DIR`): by default, the `counterexamples/` folder beside
 the spec folder when it exists — for the shipped spec run from a checkout (`verify spec/`, or
@@ -21,8 +22,8 @@ import click
 
 
 def shipped_spec_dir() -> Path:
-    from .. import spec as shipped  # earl.spec (the repository's spec/ folder)
-    return Path(shipped.__file__).resolve().parent
+    from .. import parser   # looked up on each call: the tests point it at their checkout
+    return Path(str(parser.shipped_spec_dir()))
 
 
 def default_cx_dir(spec_dir: Path) -> Path | None:
@@ -30,7 +31,8 @@ def default_cx_dir(spec_dir: Path) -> Path | None:
     return candidate if candidate.is_dir() else None
 
 
-@click.command("verify")
+@click.command("verify", context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="earl", prog_name="verify")
 @click.argument("spec_dir", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--reading", "readings", multiple=True, metavar="NAME",
               help="Verify under this reading only (repeatable; default: every reading).")
@@ -49,8 +51,8 @@ def default_cx_dir(spec_dir: Path) -> Path | None:
               "a witness for every non-vacuous property.")
 def command(spec_dir, readings, junit, as_json, timeout, cx_dir, no_counterexamples, jobs, verbose):
     """Prove every property of SPEC_DIR (default: the shipped spec) under every reading with z3,
-    cross-check with clingo, run the built-in analyses (conflict, gap, dead, shadowed, vacuous)
-    and replay stored counterexamples."""
+    cross-check with clingo, run the built-in analyses (conflict, gap, dead, shadowed, vacuous),
+    run every example on every engine (eval, smt, asp) and replay stored counterexamples."""
     from rich.console import Console
     from ..parser import SpecError, load_spec
     from ..solver import report
@@ -59,20 +61,23 @@ def command(spec_dir, readings, junit, as_json, timeout, cx_dir, no_counterexamp
     github = bool(os.environ.get("GITHUB_ACTIONS"))
     err = Console(stderr=True, highlight=False)
     spec_dir = spec_dir or shipped_spec_dir()
-    if not spec_dir.is_dir():
-        raise click.BadParameter(f"no such folder: {spec_dir}", param_hint="SPEC_DIR")
+
+    def stop(code: int, diagnostics=(), message: str = ""):
+        stop_with_documents("earl verify", spec_dir, code, as_json, junit, diagnostics, message)
+
     try:
         spec = load_spec(str(spec_dir))
     except SpecError as e:
         click.echo(e.render(), err=True)
         if github:
             for line in report.spec_error_annotations(e):
-                click.echo(line)
-        sys.exit(2)
+                click.echo(line, err=as_json)
+        stop(2, e.diagnostics)
     for r in readings:
         if r not in spec.readings:
-            raise click.BadParameter(f"no reading {r!r}; the spec has "
-                                     + ", ".join(spec.readings), param_hint="--reading")
+            msg = f"no reading {r!r}; the spec has " + ", ".join(spec.readings)
+            click.echo(f"verify: --reading: {msg}", err=True)
+            stop(2, message=msg)
     if no_counterexamples:
         cx_dir = None
     elif cx_dir is None:
@@ -81,8 +86,9 @@ def command(spec_dir, readings, junit, as_json, timeout, cx_dir, no_counterexamp
     try:
         prims = verify_mod.Primitives()
     except Exception as e:  # an engine that cannot load: not the user's fault, but no traceback
-        err.print(f"[red]error:[/] the solvers could not be loaded: {type(e).__name__}: {e}")
-        sys.exit(1)
+        msg = f"the solvers could not be loaded: {type(e).__name__}: {e}"
+        err.print(f"[red]error:[/] {msg}")
+        stop(1, message=msg)
     result = verify_mod.verify(spec, readings=list(readings) or None,
                                timeout_ms=max(1, int(timeout * 1000)), cx_dir=cx_dir,
                                primitives=prims, spec_dir=str(spec_dir),
@@ -98,12 +104,29 @@ def command(spec_dir, readings, junit, as_json, timeout, cx_dir, no_counterexamp
     else:
         report.human(result, spec, Console(highlight=False, soft_wrap=True), verbose=verbose)
     if junit is not None:
-        try:
-            junit.write_text(report.junit_xml(result, spec), encoding="utf-8")
-        except OSError as e:
-            err.print(f"[red]error:[/] cannot write {junit}: {e}")
-            sys.exit(2)
+        write_junit(junit, report.junit_xml(result, spec))
     sys.exit(result.exit_code)
+
+
+def stop_with_documents(name: str, spec_dir: Path, code: int, as_json: bool, junit: Path | None,
+                        diagnostics=(), message: str = "") -> None:
+    """End before any check ran (spec or usage error), still writing the --json and --junit
+    documents CI reads, each diagnostic a failure at its file:line:col."""
+    from ..solver import report
+    if as_json:
+        click.echo(json.dumps(report.problem_json(str(spec_dir), code, diagnostics, message),
+                              indent=2, ensure_ascii=False))
+    if junit is not None:
+        write_junit(junit, report.problem_junit(name, diagnostics, message))
+    sys.exit(code)
+
+
+def write_junit(path: Path, xml: str) -> None:
+    try:
+        path.write_text(xml, encoding="utf-8")
+    except OSError as e:
+        click.echo(f"error: cannot write {path}: {e}", err=True)
+        sys.exit(2)
 
 
 def main() -> None:
