@@ -20,7 +20,8 @@ from .ir import (And, Arith, Cmp, Conclusion, DefRef, Expr, Implies, InGroup, In
 from .trace import Trace
 from .transaction import UNKNOWN, format_fraction, value_to_json
 
-__all__ = ["Determination", "Fired", "WhyNot", "determine", "render_expr", "render_value",
+__all__ = ["Determination", "Fired", "WhyNot", "determine", "all_readings", "all_readings_json",
+           "all_readings_text", "render_expr", "render_value",
            "format_number", "rule_reads"]
 
 
@@ -206,7 +207,7 @@ class WhyNot:
     expr: str = ""                   # the failing condition, rendered (for a negation: what holds)
     facts: dict[str, Value] = field(default_factory=dict)
     overridden_by: tuple[tuple[str, str], ...] = ()   # (rule, cite) of the firing overriders
-    negated: bool = False            # the failing condition is a negation (`unless ...`)
+    negated: bool = False            # the failing condition is an `unless`: what it names holds
 
     def to_json(self) -> dict:
         d: dict[str, Any] = {"provision": self.provision, "title": self.title, "cite": self.cite,
@@ -226,10 +227,13 @@ class WhyNot:
             by = ", ".join(f"{r} [{c}]" for r, c in self.overridden_by)
             return f"{head}: overridden by {by}"
         facts = ", ".join(f"{k} = {render_value(v)}" for k, v in self.facts.items())
+        here = f" ({facts})" if facts else ""
         what = self.label or self.expr
-        # an `unless` condition is stored negated: what its label names holds, and that defeats the rule
-        reason = f"excluded because {what}" if self.negated else f"fails: {what}"
-        return f"{head}: {reason}" + (f" ({facts})" if facts else "")
+        # the label names what the rule requires, or for an `unless` what must not hold; either
+        # way the line says which, so "outside X (destination = X)" cannot be read as the reason
+        if self.negated:
+            return f"{head}: blocked by an exception to it: {what} — and so it is here{here}"
+        return f"{head}: fails: {what} — not so here{here}"
 
 
 @dataclass(frozen=True)
@@ -242,6 +246,7 @@ class Determination:
     transaction: dict[str, Value]
     outcome_types: dict[str, Any] = field(default_factory=dict)
     engine: str = "eval"
+    defaults_used: dict[str, Value] = field(default_factory=dict)   # read facts the user did not give
 
     # ------------------------------------------------------------- views
     def verdict(self) -> str:
@@ -255,6 +260,7 @@ class Determination:
             **outcomes,
             "outcomes": outcomes,
             "reading": self.reading,
+            "defaults_used": {k: value_to_json(v) for k, v in self.defaults_used.items()},
             "explanation": [f.to_json() for f in self.explanation],
             "not_applicable": [w.to_json() for w in self.not_applicable],
             "conflicts": [{"outcome": o, "slot": s, "rules": list(rs)} for o, s, rs in self.conflicts],
@@ -263,7 +269,10 @@ class Determination:
 
     def text(self) -> str:
         """Plain-text rendering (no colour): verdict, fired provisions, why-not lines."""
-        lines = [self.verdict()]
+        lines = [self.verdict(), f"reading: {self.reading}"]
+        if self.defaults_used:
+            lines.append("not given, so taken at their defaults: "
+                         + ", ".join(f"{k} = {render_value(v)}" for k, v in self.defaults_used.items()))
         if self.conflicts:
             for o, s, rs in self.conflicts:
                 lines.append(f"CONFLICT: {o}{'' if s is None else f' [{s}]'} decided two ways by "
@@ -295,6 +304,10 @@ class Determination:
             verdict.append(f"{k}: ", style="bold")
             verdict.append(render_value(v), style="cyan")
         parts.append(verdict)
+        parts.append(Text(f"reading: {self.reading}", style="dim"))
+        if self.defaults_used:
+            parts.append(Text("not given, so taken at their defaults: " + ", ".join(
+                f"{k} = {render_value(v)}" for k, v in self.defaults_used.items()), style="dim"))
         for o, s, rs in self.conflicts:
             parts.append(Text(f"CONFLICT: {o}{'' if s is None else f' [{s}]'} decided two ways by "
                               + ", ".join(rs), style="bold red"))
@@ -342,8 +355,10 @@ def _missing(rule: Rule, model: Model, outcomes: dict[str, Value]) -> list[Concl
     return out
 
 
-def determine(model: Model, tx: dict[str, Value], trace: Trace, *, engine: str = "eval") -> Determination:
-    """The determination a user reads, from a trace (of any engine)."""
+def determine(model: Model, tx: dict[str, Value], trace: Trace, *, engine: str = "eval",
+              given: dict[str, Value] | None = None) -> Determination:
+    """The determination a user reads, from a trace (of any engine). With `given` (the facts the
+    user stated), it names the facts it read that took their defaults instead."""
     fired = []
     for name, rule in model.rules.items():
         if name in trace.fired:
@@ -372,10 +387,52 @@ def determine(model: Model, tx: dict[str, Value], trace: Trace, *, engine: str =
             reads = rule_reads(model, name, i)
             why_not.append(WhyNot(name, rule.title, rule.cite, outcome, condition=i,
                                   label=cond.label,
-                                  expr=render_expr(cond.expr.arg if isinstance(cond.expr, Not) else cond.expr),
-                                  negated=isinstance(cond.expr, Not),
+                                  expr=render_expr(cond.expr.arg if cond.unless else cond.expr),
+                                  negated=cond.unless,
                                   facts=_facts(model, tx, trace, reads)))
     return Determination(reading=model.reading, outcomes=dict(trace.outcomes),
                          explanation=tuple(fired), not_applicable=tuple(why_not),
                          conflicts=tuple(trace.conflicts), transaction=dict(tx),
-                         outcome_types={k: d.type for k, d in model.outcomes.items()}, engine=engine)
+                         outcome_types={k: d.type for k, d in model.outcomes.items()}, engine=engine,
+                         defaults_used=_defaults_used(model, tx, given, fired, why_not))
+
+
+def _defaults_used(model: Model, tx: dict, given: dict | None, fired, why_not) -> dict[str, Value]:
+    if given is None:
+        return {}
+    read = {k for f in (*fired, *why_not) for k in f.facts}
+    return {p: tx[p] for p in model.inputs if p in read and p not in given}
+
+
+def all_readings(spec, given: dict[str, Value], fixed_params: dict[str, Value] | None = None,
+                 engine=None, *, readings=None) -> tuple[dict[str, Determination], list[str]]:
+    """The determination of one transaction under every reading of the spec (or those named),
+    and the outcomes whose value differs between them (in declaration order)."""
+    from . import evaluate
+    from .ir import resolve
+    from .transaction import complete
+    tx = complete(spec, given)
+    answers = {}
+    for name in readings or spec.readings:
+        model = resolve(spec, name, fixed_params)
+        trace = engine.run(model, tx) if engine is not None else evaluate.run(model, tx)
+        answers[name] = determine(model, tx, trace, engine=getattr(engine, "name", "eval"), given=given)
+    dependent = [o for o in spec.outcomes
+                 if len({repr(value_to_json(d.outcomes[o])) for d in answers.values()}) > 1]
+    return answers, dependent
+
+
+def all_readings_json(answers: dict[str, Determination], dependent: list[str]) -> dict:
+    """`earl ask --all-readings --json`: {"readings": {NAME: answer}, "reading_dependent": [outcomes]}."""
+    return {"readings": {n: d.to_json() for n, d in answers.items()}, "reading_dependent": dependent}
+
+
+def all_readings_text(spec, answers: dict[str, Determination], dependent: list[str]) -> str:
+    lines = []
+    if dependent:
+        lines.append("depends on the reading: " + ", ".join(dependent))
+    else:
+        lines.append("no outcome depends on the reading")
+    for name, det in answers.items():
+        lines += ["", f"── reading {name}: {spec.readings[name].doc}", det.text()]
+    return "\n".join(lines)
