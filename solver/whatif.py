@@ -89,10 +89,12 @@ def _unknown(opt: z3.Optimize, timeout_ms: int) -> Unknown:
     return Unknown(f"z3 answered unknown ({reason})", engine="smt")
 
 
-def nearest(model: ir.Model, condition: ir.Expr, tx: dict[str, Any], *,
+def nearest(model: ir.Model, condition: ir.Expr, tx: dict[str, Any], *, given=None,
             timeout_ms: int = 10_000) -> Nearest | Proof | Unknown:
     """The transaction nearest `tx` (complete) on which `condition` holds, or the proof that none
-    does. Nearest = fewest inputs changed; among those, whatever z3 finds first."""
+    does. Nearest = fewest inputs changed; among those, whatever z3 finds first. An input not in
+    `given` whose default names another input follows that input for free (an ultimate parent
+    taken to be the company itself stays so)."""
     fixed = with_params(model, {})
     if eval_expr(fixed, tx, condition) is True:
         return Nearest((), dict(tx))
@@ -100,12 +102,20 @@ def nearest(model: ir.Model, condition: ir.Expr, tx: dict[str, Any], *,
     if not isinstance(exists, Instance):
         return exists
     opt, pool = _optimizer(fixed, condition, timeout_ms)
+    following = {p: d.default.path for p, d in pool.spec.inputs.items()
+                 if given is not None and p not in given and isinstance(d.default, ir.InputRef)}
     for path in pool.spec.inputs:
-        opt.add_soft(_keeps(pool, path, tx[path]), 1, id="keep")
+        keep = (pool.inputs[path] == pool.inputs[following[path]] if path in following
+                else _keeps(pool, path, tx[path]))
+        opt.add_soft(keep, 1, id="keep")
     r = opt.check()
     if r != z3.sat:
         return _unknown(opt, timeout_ms)
-    new = _decode(pool, opt.model(), tx)
+    m = opt.model()
+    new = _decode(pool, m, tx)
+    for path, source in following.items():
+        if z3.is_true(m.eval(pool.inputs[path] == pool.inputs[source], model_completion=True)):
+            new[path] = new[source]
     if eval_expr(fixed, new, condition) is not True:
         raise EngineDisagreement(f"z3 found a nearest transaction on which the reference evaluator "
                                  f"finds the condition false: {new}")
