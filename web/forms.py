@@ -45,6 +45,13 @@ def _default_text(spec: ir.Spec, decl: ir.InputDecl) -> str:
     return render_value(decl.default.value)
 
 
+def country_text(text: str) -> str:
+    """What a country box holds, as `parse_value` reads it: "France (FR)" (a list entry) gives FR;
+    anything else (a code, a name, a mistake) is passed on as typed."""
+    m = _CODE_IN_LABEL.search(text)
+    return m.group(1).upper() if m else text
+
+
 def country_label(spec: ir.Spec, code: str) -> str:
     return f"{spec.countries[code].name} ({code})"
 
@@ -95,8 +102,7 @@ def given_from_form(spec: ir.Spec, form) -> dict:
         elif isinstance(t, ir.Enum) and t.optional and raw == "none":
             value = None
         elif isinstance(t, ir.Country):
-            m = _CODE_IN_LABEL.search(raw)
-            value = m.group(1).upper() if m else raw
+            value = country_text(raw)
         node = out
         parts = path.split(".")
         for part in parts[:-1]:

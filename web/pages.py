@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
 
 from .app import BadRequest, Workbench, read_body, tx_link
-from .forms import country_label, form_fields, given_from_form
+from .forms import country_label, country_text, form_fields, given_from_form
 
 
 def _tx_text(request: Request) -> str:
@@ -114,11 +114,10 @@ async def whatif(wb: Workbench, request: Request):
 
 
 def _find_examples(wb: Workbench) -> list[tuple[str, str]]:
-    """(condition, what it asks): a counterexample to each property of the spec, and each outcome."""
+    """(condition, what it asks): a counterexample to each property of the spec."""
     from ..solver.explain import render_expr
-    out = [(f"not ({render_expr(p.body)})", f"a transaction breaking “{p.title}” [{p.cite}]")
-           for p in wb.spec.properties.values()]
-    return out
+    return [(f"not ({render_expr(p.body)})", f"a transaction breaking “{p.title}” [{p.cite}]")
+            for p in wb.spec.properties.values()]
 
 
 async def find(wb: Workbench, request: Request):
@@ -154,21 +153,15 @@ async def groups(wb: Workbench, request: Request):
     from ..solver import ir
     from ..solver.transaction import TransactionError, parse_value
     day_text = request.query_params.get("date", "")
-    country_text = request.query_params.get("country", "")
+    typed_country = request.query_params.get("country", "")
     try:
         day = parse_value(wb.spec, ir.Date(), day_text, "date") if day_text else datetime.date.today()
-        code = parse_country(wb.spec, _code_of(country_text)) if country_text else None
+        code = parse_country(wb.spec, country_text(typed_country)) if typed_country else None
     except TransactionError as e:
         raise BadRequest(str(e)) from None
     return wb.page("groups.html", day=day, code=code, members=members_on(wb.spec, day),
                    periods=country_periods(wb.spec, code) if code else None,
                    countries=wb.spec.countries.values(), country_label=lambda c: country_label(wb.spec, c))
-
-
-def _code_of(text: str) -> str:
-    import re
-    m = re.search(r"\(([A-Za-z]{2})\)\s*$", text)
-    return m.group(1) if m else text
 
 
 # ---------------------------------------------------------------------------- Memo / The rule
