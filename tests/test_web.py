@@ -55,12 +55,26 @@ def test_api_ask_with_unknown_facts_is_the_cli_json(client):
 def test_api_whatif_and_find_are_the_cli_json(client, tmp_path):
     path = tmp_path / "tx.json"
     path.write_text(json.dumps(CHINA_DC))
+    # a proof is the same object; a witness may be another one of the same (minimal) size, as z3
+    # breaks ties between equally near transactions its own way from one solve to the next
+    condition = "end_user.hq in D5_OR_MACAU and exceptions != {}"
+    expected = json.loads(cli(whatif, "--json", str(path), condition).output)
+    assert expected["result"] == "none"
+    assert client.post("/api/whatif", json={"transaction": CHINA_DC, "condition": condition}).json() == expected
+    assert client.post("/api/find", json={"condition": condition}).json() == \
+        json.loads(cli(find, "--json", condition).output)
+
+    def shape(answer, witness):
+        return {k: v for k, v in answer.items() if k not in witness}, len(answer[witness[0]])
     condition = '"LPP" in exceptions'
     expected = json.loads(cli(whatif, "--json", str(path), condition).output)
     r = client.post("/api/whatif", json={"transaction": CHINA_DC, "condition": condition})
-    assert r.status_code == 200 and r.json() == expected
+    whatif_witness = ("changes", "transaction", "determination")
+    assert r.status_code == 200 and shape(r.json(), whatif_witness) == shape(expected, whatif_witness)
     expected = json.loads(cli(find, "--json", "license_required").output)
-    assert client.post("/api/find", json={"condition": "license_required"}).json() == expected
+    find_witness = ("transaction", "complete_transaction", "determination")
+    got = client.post("/api/find", json={"condition": "license_required"}).json()
+    assert shape(got, find_witness) == shape(expected, find_witness)
 
 
 @pytest.mark.parametrize("body", ['{"item": {"tpp": "lots"}}', "{bad", "[1]", '{"destination": "Narnia"}',
