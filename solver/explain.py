@@ -405,16 +405,17 @@ def _defaults_used(model: Model, tx: dict, given: dict | None, fired, why_not) -
 
 
 def all_readings(spec, given: dict[str, Value], fixed_params: dict[str, Value] | None = None,
-                 engine=None, *, readings=None) -> tuple[dict[str, Determination], list[str]]:
+                 engine=None, *, readings=None, model_for=None) -> tuple[dict[str, Determination], list[str]]:
     """The determination of one transaction under every reading of the spec (or those named),
-    and the outcomes whose value differs between them (in declaration order)."""
+    and the outcomes whose value differs between them (in declaration order). `model_for(name)`
+    gives a reading's model when the caller keeps them (so their compilations are reused)."""
     from . import evaluate
     from .ir import resolve
     from .transaction import complete
     tx = complete(spec, given)
     answers = {}
     for name in readings or spec.readings:
-        model = resolve(spec, name, fixed_params)
+        model = model_for(name) if model_for is not None else resolve(spec, name, fixed_params)
         trace = engine.run(model, tx) if engine is not None else evaluate.run(model, tx)
         answers[name] = determine(model, tx, trace, engine=getattr(engine, "name", "eval"), given=given)
     dependent = [o for o in spec.outcomes

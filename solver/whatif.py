@@ -14,6 +14,7 @@ Every transaction found is replayed through the reference evaluator; a solver ti
 from __future__ import annotations
 
 import datetime
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,9 +83,17 @@ def _decode(pool, m: z3.ModelRef, tx: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _unknown(opt: z3.Optimize, timeout_ms: int) -> Unknown:
+def _check(opt: z3.Optimize, timeout_ms: int) -> z3.ModelRef | Unknown | None:
+    """The optimum's model; None if unsat; Unknown if z3 gave no answer (Optimize reports a
+    timeout as a bare "unknown", so the time it took tells which)."""
+    start = time.monotonic()
+    r = opt.check()
+    if r == z3.sat:
+        return opt.model()
+    if r == z3.unsat:
+        return None
     reason = opt.reason_unknown()
-    if "timeout" in reason or "canceled" in reason:
+    if "timeout" in reason or "canceled" in reason or (time.monotonic() - start) * 1000 >= timeout_ms:
         return Unknown(f"timeout after {timeout_ms} ms", engine="smt")
     return Unknown(f"z3 answered unknown ({reason})", engine="smt")
 
@@ -108,10 +117,10 @@ def nearest(model: ir.Model, condition: ir.Expr, tx: dict[str, Any], *, given=No
         keep = (pool.inputs[path] == pool.inputs[following[path]] if path in following
                 else _keeps(pool, path, tx[path]))
         opt.add_soft(keep, 1, id="keep")
-    r = opt.check()
-    if r != z3.sat:
-        return _unknown(opt, timeout_ms)
-    m = opt.model()
+    m = _check(opt, timeout_ms)
+    if not isinstance(m, z3.ModelRef):
+        # the optimum of a satisfiable condition exists: no model means no answer in time
+        return m or Unknown("z3 found no optimum", engine="smt")
     new = _decode(pool, m, tx)
     for path, source in following.items():
         if z3.is_true(m.eval(pool.inputs[path] == pool.inputs[source], model_completion=True)):
@@ -148,13 +157,12 @@ def timeline(model: ir.Model, tx: dict[str, Any], date_input: str, *, timeout_ms
         goal = ir.And(others + (later, _differs(fixed, current)))
         opt, pool = _optimizer(fixed, goal, timeout_ms)
         opt.minimize(pool.inputs[date_input])
-        r = opt.check()
-        if r == z3.unsat:
+        m = _check(opt, timeout_ms)
+        if m is None:
             return Timeline(date_input, start, tuple(changes))
-        if r != z3.sat:
-            return Timeline(date_input, start, tuple(changes), complete=False,
-                            reason=_unknown(opt, timeout_ms).reason)
-        day = pool.decode(ir.Date(), opt.model().eval(pool.inputs[date_input], model_completion=True))
+        if isinstance(m, Unknown):
+            return Timeline(date_input, start, tuple(changes), complete=False, reason=m.reason)
+        day = pool.decode(ir.Date(), m.eval(pool.inputs[date_input], model_completion=True))
         now = dict(run(fixed, {**tx, date_input: day}).outcomes)
         moved = tuple((o, current[o], now[o]) for o in now if now[o] != current[o])
         if not moved:

@@ -153,3 +153,13 @@ def test_serve_binds_loopback_by_default():
     from earl.commands.serve import command as serve
     host = next(p for p in serve.params if p.name == "host")
     assert host.default == "127.0.0.1"
+
+
+def test_a_solver_timeout_is_shown_as_unknown(shipped_spec):
+    from earl.web.app import create_app
+    hurried = TestClient(create_app(shipped_spec, timeout_s=0.001), raise_server_exceptions=False)
+    r = hurried.get("/whatif", params={"tx": json.dumps(CHINA_DC), "condition": '"LPP" in exceptions'})
+    assert r.status_code == 200
+    assert "Unknown: the solver gave no answer" in r.text and "Nothing is proved" in r.text
+    r = hurried.post("/api/whatif", json={"transaction": CHINA_DC, "condition": '"LPP" in exceptions'})
+    assert r.json()["result"] == "unknown" and "timeout" in r.json()["reason"]

@@ -4,6 +4,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from earl.commands.ask import command as ask
 from earl.commands.groups import command as groups
@@ -138,3 +140,13 @@ def test_blocked_condition_cannot_be_read_backwards(tmp_path):
     line = next(x for x in r.output.splitlines() if "748.15(b)(2)(i)" in x and "not concluded" in x)
     assert "fails: the data center is outside Macau and D:5 — not so here (date = 2025-05-15, destination = CN)" in line
     assert "excluded because" not in r.output
+
+
+@settings(max_examples=40, deadline=None)
+@given(text=st.text(max_size=40))
+def test_hostile_country_date_and_condition_text_is_a_usage_error_or_an_answer(text):
+    for command, args in ((groups, [text]), (groups, ["--date", text]),
+                          (whatif, ["-", text])):
+        r = CliRunner().invoke(command, args, input="{}")
+        assert r.exit_code in (0, 2, 3), (args, r.output)
+        assert "Traceback" not in r.output and "internal error" not in r.output

@@ -50,6 +50,8 @@ class Workbench:
         self.spec = spec
         self.timeout_ms = max(1, int(timeout_s * 1000))
         self.solver_lock = threading.Lock()
+        self._models: dict = {}
+        self._provisions = None
         self.env = Environment(loader=PackageLoader("earl.web", "templates"),
                                autoescape=select_autoescape(default=True, default_for_string=True))
         from ..solver.explain import render_value
@@ -83,8 +85,18 @@ class Workbench:
             raise BadRequest("the condition is not well-formed", detail=e.render()) from None
 
     def model(self, reading: str):
+        """The reading's model, kept: the engines cache their compilations on it."""
         from ..solver import ir
-        return ir.resolve(self.spec, reading)
+        if reading not in self._models:
+            self._models[reading] = ir.resolve(self.spec, reading)
+        return self._models[reading]
+
+    def provisions(self):
+        """`earl provisions`' rows and problems, computed once (every example is evaluated)."""
+        if self._provisions is None:
+            from ..commands.provisions import provision_rows
+            self._provisions = provision_rows(self.spec)
+        return self._provisions
 
     async def solve(self, fn, *args, **kwargs):
         """A solver call off the event loop, one at a time."""
@@ -115,7 +127,7 @@ class Workbench:
         unknown = [p for p, v in complete(self.spec, given).items() if v is UNKNOWN]
         if unknown:
             raise BadRequest(f"comparing readings needs every fact known; unknown: {', '.join(unknown)}")
-        return all_readings_json(*all_readings(self.spec, given))
+        return all_readings_json(*all_readings(self.spec, given, model_for=self.model))
 
     def whatif_json(self, given: dict, condition: str, reading: str) -> dict:
         from ..commands.whatif import whatif_answer

@@ -179,9 +179,8 @@ async def memo(wb: Workbench, request: Request):
 
 
 async def rule(wb: Workbench, request: Request):
-    from ..commands.provisions import provision_rows
     from ..solver.explain import render_conclusion, render_expr
-    rows, problems = provision_rows(wb.spec)
+    rows, problems = await wb.solve(wb.provisions)
     by_file: dict[str, list] = {}
     for row in rows:
         r = wb.spec.rules[row.name]
