@@ -246,7 +246,7 @@ class Determination:
     transaction: dict[str, Value]
     outcome_types: dict[str, Any] = field(default_factory=dict)
     engine: str = "eval"
-    defaults_used: dict[str, Value] = field(default_factory=dict)   # read facts the user did not give
+    defaults_used: dict[str, Value] | None = None   # read facts the user did not give (None: not asked)
 
     # ------------------------------------------------------------- views
     def verdict(self) -> str:
@@ -260,7 +260,8 @@ class Determination:
             **outcomes,
             "outcomes": outcomes,
             "reading": self.reading,
-            "defaults_used": {k: value_to_json(v) for k, v in self.defaults_used.items()},
+            **({} if self.defaults_used is None else
+               {"defaults_used": {k: value_to_json(v) for k, v in self.defaults_used.items()}}),
             "explanation": [f.to_json() for f in self.explanation],
             "not_applicable": [w.to_json() for w in self.not_applicable],
             "conflicts": [{"outcome": o, "slot": s, "rules": list(rs)} for o, s, rs in self.conflicts],
@@ -397,9 +398,9 @@ def determine(model: Model, tx: dict[str, Value], trace: Trace, *, engine: str =
                          defaults_used=_defaults_used(model, tx, given, fired, why_not))
 
 
-def _defaults_used(model: Model, tx: dict, given: dict | None, fired, why_not) -> dict[str, Value]:
+def _defaults_used(model: Model, tx: dict, given: dict | None, fired, why_not) -> dict[str, Value] | None:
     if given is None:
-        return {}
+        return None
     read = {k for f in (*fired, *why_not) for k in f.facts}
     return {p: tx[p] for p in model.inputs if p in read and p not in given}
 

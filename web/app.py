@@ -57,9 +57,19 @@ class Workbench:
         from ..solver.explain import render_value
         self.env.filters["value"] = render_value
         self.env.filters["jv"] = json_value
+        self.env.filters["fact"] = self.fact
         from ..commands.groups import period_text
         self.env.filters["period"] = lambda p: period_text(*p)
         self.env.globals["spec"] = spec
+
+    def fact(self, value: Any, name: str) -> str:
+        """A fact's JSON value as a reader wants it: a country input by name and code."""
+        from ..solver import ir
+        from .forms import country_label
+        decl = self.spec.inputs.get(name)
+        if decl is not None and isinstance(decl.type, ir.Country) and value in self.spec.countries:
+            return country_label(self.spec, value)
+        return json_value(value)
 
     # ------------------------------------------------------------------ reading the request
     def reading(self, request: Request) -> str:
