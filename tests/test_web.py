@@ -163,3 +163,22 @@ def test_a_solver_timeout_is_shown_as_unknown(shipped_spec):
     assert "Unknown: the solver gave no answer" in r.text and "Nothing is proved" in r.text
     r = hurried.post("/api/whatif", json={"transaction": CHINA_DC, "condition": '"LPP" in exceptions'})
     assert r.json()["result"] == "unknown" and "timeout" in r.json()["reason"]
+
+
+@pytest.mark.parametrize("path", ["/static/../app.py", "/static/%2e%2e/app.py", "/static/..%2fapp.py",
+                                  "/static/%2e%2e/%2e%2e/spec/vocabulary.earl", "/static//etc/passwd"])
+def test_no_file_outside_the_package_static_folder(client, path):
+    r = client.get(path)
+    assert r.status_code == 404
+    assert "import" not in r.text and "root:" not in r.text
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(fields=st.dictionaries(st.sampled_from(["f.date", "f.destination", "f.item.tpp", "f.item.kind",
+                                               "f.end_user.hq", "f.item.datacenter", "f.item.eccn", "reading",
+                                               "mode", "json"]),
+                              st.text(max_size=30), max_size=6))
+def test_any_form_is_an_answer_or_a_4xx(client, fields):
+    r = client.post("/ask", data=fields, follow_redirects=True)
+    assert r.status_code < 500, (fields, r.text[:300])
+    assert "Traceback" not in r.text
