@@ -84,7 +84,8 @@ async def answer(wb: Workbench, request: Request):
     js = await wb.solve(wb.ask_json, given, reading)
     tx = _canonical(wb, given)
     model = wb.model(reading)
-    return wb.page("answer.html", answer=js, tx=tx, reading=reading, rules=model.rules,
+    dependent = (await wb.solve(wb.readings_json, given))["reading_dependent"] if "outcomes" in js else []
+    return wb.page("answer.html", answer=js, tx=tx, reading=reading, rules=model.rules, dependent=dependent,
                    suggestions=_suggestions(wb, _outcome_values(wb, js)), pretty=_pretty(tx))
 
 
