@@ -281,11 +281,21 @@ class ConclusionAst(Node):
 
 
 @dataclass
+class SourceClause(Node):
+    """`source verbatim "15 CFR as of 2025-01-16"` / `source secondary "Wiley"`: where the
+    provision's text comes from."""
+    kind: str  # "verbatim", "secondary" or "assumption"
+    name: Text
+
+
+@dataclass
 class RuleDecl(Decl):
     title: Optional[Text] = None
     overrides: list[Ident] = field(default_factory=list)
     only_under: list[Ident] = field(default_factory=list)
+    except_under: list[Ident] = field(default_factory=list)
     intended: list[Text] = field(default_factory=list)
+    sources: list[SourceClause] = field(default_factory=list)
     when_kind: str = "none"  # "none", "single", "labelled", "unless"
     conditions: list[ConditionAst] = field(default_factory=list)
     conclusions: list[ConclusionAst] = field(default_factory=list)
@@ -302,6 +312,8 @@ class Expectation(Node):
 class PropertyDecl(Decl):
     title: Optional[Text] = None
     expects: list[Expectation] = field(default_factory=list)
+    only_under: list[Ident] = field(default_factory=list)
+    except_under: list[Ident] = field(default_factory=list)
     body: Optional[Expr] = None
     kind = "property"
 
@@ -320,6 +332,28 @@ class ExampleDecl(Decl):
     under: list[Ident] = field(default_factory=list)
     params: list[Binding] = field(default_factory=list)
     kind = "example"
+
+
+@dataclass
+class InForceUnder(Node):
+    reading: Ident
+    since: datetime.date
+
+
+@dataclass
+class InForceDecl(Decl):
+    """`in_force from DATE [under READING from DATE]*`: the first date the spec applies."""
+    since: Optional[datetime.date] = None
+    unders: list[InForceUnder] = field(default_factory=list)
+    kind = "in_force"
+
+
+@dataclass
+class NoticeDecl(Decl):
+    """`notice NAME "title" doc "..." when EXPR`: a text shown with every answer where EXPR holds."""
+    title: Optional[Text] = None
+    condition: Optional[Expr] = None
+    kind = "notice"
 
 
 @dataclass

@@ -407,6 +407,8 @@ class Checked:
     rules: dict[str, ast.RuleDecl]
     properties: dict[str, ast.PropertyDecl]
     examples: dict[str, ast.ExampleDecl]
+    in_force: Optional[ast.InForceDecl]
+    notices: dict[str, ast.NoticeDecl]
     scope: Scope
     types: dict[int, object]
     refs: dict[int, str]
@@ -435,7 +437,7 @@ class SpecChecker:
         for d in decls:
             by_kind.setdefault(d.kind, []).append(d)
             self._metas(d)
-            if d.kind != "countries":  # its name is the source (iso3166)
+            if d.kind not in ("countries", "in_force"):  # no name of their own
                 self._reserved(d)
         self.readings = self._unique(by_kind.get("reading", []), "reading")
         self.enums = self._unique(by_kind.get("enum", []), "enum")
@@ -449,6 +451,12 @@ class SpecChecker:
         self.rules = self._unique(by_kind.get("rule", []), "rule")
         self.properties = self._unique(by_kind.get("property", []), "property")
         self.examples = self._unique(by_kind.get("example", []), "example")
+        self.notices = self._unique(by_kind.get("notice", []), "notice")
+        in_force = by_kind.get("in_force", [])
+        for extra in in_force[1:]:
+            self.err(extra, f"a second 'in_force' declaration: the first is at {in_force[0].pos}",
+                     "one 'in_force from DATE' per spec; readings differ with 'under READING from DATE'")
+        self.in_force = in_force[0] if in_force else None
 
         self._check_readings()
         self._check_enums()
@@ -475,12 +483,14 @@ class SpecChecker:
         self._check_rules()
         self._check_properties()
         self._check_examples()
+        self._check_in_force()
+        self._check_notices()
         self._check_dependencies()
         if not self.r.errors:  # while there are errors, "unused" is mostly noise
             self._check_unused()
         return Checked(self.files, self.readings, self.enums, self.scope.countries, self.groups,
                        self.inputs, self.params, self.defs, self.outcomes, self.rules,
-                       self.properties, self.examples, self.scope, self.ec.types, self.ec.refs,
+                       self.properties, self.examples, self.in_force, self.notices, self.scope, self.ec.types, self.ec.refs,
                        self.decl_types)
 
     # -------------------------------------------------------------- helpers
@@ -792,13 +802,17 @@ class SpecChecker:
                              did_you_mean(o.name, self.rules), len(o.name))
                 elif o.name == name:
                     self.err(o, f"rule '{name}' overrides itself", length=len(name))
-            for rd in rule.only_under:
-                self._reading_ref(rd)
+            self._reading_scope(rule)
             for t in rule.intended:
                 if t.value not in INTENDED_KINDS:
                     self.err(t, f"unknown intended finding \"{t.value}\": one of "
                                 + ", ".join(f'"{k}"' for k in INTENDED_KINDS),
                              did_you_mean(t.value, INTENDED_KINDS), len(t.value) + 2)
+            for src in rule.sources:
+                if not src.name.value.strip():
+                    self.err(src, f"rule '{name}': a '{src.kind}' source must say which "
+                                  + ("version of the text it is" if src.kind == "verbatim" else "source it is"),
+                             'e.g. source verbatim "15 CFR as of 2025-01-15" or source secondary "Wiley alert"')
             for c in rule.conditions:
                 what = "an 'unless' condition" if c.negated else "a condition"
                 self.ec.check(c.expr, ir.Bool(), what)
@@ -851,8 +865,17 @@ class SpecChecker:
             self.err(anchor, "circular overrides: " + " -> ".join(cycle), length=len(anchor.name))
 
     # -------------------------------------------------------------- properties, examples
+    def _reading_scope(self, d) -> None:
+        """`only under` / `except under`: known readings, and not both on one declaration."""
+        for rd in d.only_under + d.except_under:
+            self._reading_ref(rd)
+        if d.only_under and d.except_under:
+            self.err(d.except_under[0], f"{d.kind} '{d.name.name}' has both 'only under' and 'except under'",
+                     "keep one: 'except under R' is 'only under' every other reading")
+
     def _check_properties(self) -> None:
         for name, p in self.properties.items():
+            self._reading_scope(p)
             self.ec.check(p.body, ir.Bool(), f"the body of property '{name}'")
             default: Optional[ast.Expectation] = None
             seen: set[str] = set()
@@ -867,6 +890,33 @@ class SpecChecker:
                         self.err(rd, f"property '{name}' states two expectations under '{rd.name}'",
                                  length=len(rd.name))
                     seen.add(rd.name)
+
+    def _check_in_force(self) -> None:
+        f = self.in_force
+        if f is None:
+            return
+        if "date" not in self.inputs:
+            self.err(f, "'in_force' bounds the input 'date', which the spec does not declare")
+        seen: set[str] = set()
+        for u in f.unders:
+            if self._reading_ref(u.reading) and u.reading.name in seen:
+                self.err(u.reading, f"'in_force' states two dates under '{u.reading.name}'",
+                         length=len(u.reading.name))
+            seen.add(u.reading.name)
+
+    def _check_notices(self) -> None:
+        for name, n in self.notices.items():
+            self.ec.check(n.condition, ir.Bool(), f"the condition of notice '{name}'")
+            used: list = []
+            self._names_in(n.condition, used)
+            for kind, ref, node in used:
+                if kind not in ("outcome", "group", "enum"):
+                    self.err(node, f"notice '{name}' reads {kind} '{ref}': a notice's condition reads "
+                                   "outcomes only (it is shown with the answer, from the decided outcomes)",
+                             length=len(ref))
+            if not n.meta("doc").strip():
+                self.err(n.name, f"notice '{name}' has no 'doc': the doc is the text the answer shows",
+                         length=len(name))
 
     def _check_examples(self) -> None:
         for name, ex in self.examples.items():

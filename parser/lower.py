@@ -176,8 +176,9 @@ def lower(checked: Checked, files: tuple[str, ...] = ()) -> ir.Spec:
             name=n, title=r.title.value if r.title else "", cite=r.meta("cite"),
             conditions=lw.conditions(r), conclusions=tuple(conclusions),
             overrides=tuple(o.name for o in r.overrides),
-            readings=frozenset(x.name for x in r.only_under), quote=_quote(r),
-            intended=tuple(t.value for t in r.intended), pos=r.pos)
+            readings=_readings(r, checked.readings), quote=_quote(r),
+            intended=tuple(t.value for t in r.intended), pos=r.pos,
+            sources=tuple(ir.Source(s.kind, s.name.value) for s in r.sources))
 
     properties: dict[str, ir.PropertyDecl] = {}
     for n, p in checked.properties.items():
@@ -189,7 +190,8 @@ def lower(checked: Checked, files: tuple[str, ...] = ()) -> ir.Spec:
             for rd in x.readings:
                 by_reading[rd.name] = x.result
         properties[n] = ir.PropertyDecl(n, p.title.value if p.title else "", p.meta("cite"), lw.expr(p.body),
-                                        default_expect, by_reading, p.meta("doc"), p.pos)
+                                        default_expect, by_reading, p.meta("doc"), p.pos,
+                                        readings=_readings(p, checked.readings))
 
     examples: dict[str, ir.ExampleDecl] = {}
     for n, x in checked.examples.items():
@@ -201,9 +203,24 @@ def lower(checked: Checked, files: tuple[str, ...] = ()) -> ir.Spec:
             params={b.target.name: lw.value(b.value) for b in x.params},
             doc=x.meta("doc"), pos=x.pos)
 
-    return ir.Spec(enums=enums, countries=countries, groups=groups, readings=readings, inputs=inputs,
+    in_force = None
+    if checked.in_force is not None:
+        f = checked.in_force
+        in_force = ir.InForce(f.since, {u.reading.name: u.since for u in f.unders},
+                              doc=f.meta("doc"), cite=f.meta("cite"), pos=f.pos)
+    notices = {n: ir.Notice(n, d.title.value if d.title else "", d.meta("doc"), lw.expr(d.condition), d.pos)
+               for n, d in checked.notices.items()}
+
+    return ir.Spec(in_force=in_force, notices=notices, enums=enums, countries=countries, groups=groups, readings=readings, inputs=inputs,
                    params=params, defs=defs, outcomes=outcomes, rules=rules, properties=properties,
                    examples=examples, files=tuple(files))
+
+
+def _readings(d, all_readings) -> frozenset[str]:
+    """The readings a rule or property exists under (empty = all)."""
+    if d.except_under:
+        return frozenset(all_readings) - {x.name for x in d.except_under}
+    return frozenset(x.name for x in d.only_under)
 
 
 def _min(n: Optional[ast.NumberLit]):

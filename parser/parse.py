@@ -285,8 +285,32 @@ class ToAst(Transformer_NonRecursive):
     def only_under(self, meta, ch):
         return ("only_under", [self._ident(t) for t in ch])
 
+    def except_under(self, meta, ch):
+        return ("except_under", [self._ident(t) for t in ch])
+
     def intended(self, meta, ch):
         return ("intended", ch[0])
+
+    def source(self, meta, ch):
+        return ast.SourceClause(self._p(meta), str(ch[0]), ch[1])
+
+    def in_force_decl(self, meta, ch):
+        pos = self._p(meta)
+        d = ast.InForceDecl(pos, ast.Ident(pos, "in_force"), since=self._date(ch[1]).value)
+        for c in ch[2:]:
+            if isinstance(c, ast.MetaClause):
+                d.metas.append(c)
+            elif isinstance(c, ast.InForceUnder):
+                d.unders.append(c)
+        return d
+
+    def in_force_under(self, meta, ch):
+        return ast.InForceUnder(self._p(meta), self._ident(ch[0]), self._date(ch[2]).value)
+
+    def notice_decl(self, meta, ch):
+        d = ast.NoticeDecl(self._p(meta), self._ident(ch[0]), title=ch[1][1], condition=self._ex(ch[-1]))
+        d.metas.extend(c for c in ch[2:-1] if isinstance(c, ast.MetaClause))
+        return d
 
     def when_single(self, meta, ch):
         e = self._ex(ch[0])
@@ -324,11 +348,15 @@ class ToAst(Transformer_NonRecursive):
         for c in ch[2:]:
             if isinstance(c, ast.MetaClause):
                 d.metas.append(c)
+            elif isinstance(c, ast.SourceClause):
+                d.sources.append(c)
             elif isinstance(c, tuple):
                 if c[0] == "overrides":
                     d.overrides.extend(c[1])
                 elif c[0] == "only_under":
                     d.only_under.extend(c[1])
+                elif c[0] == "except_under":
+                    d.except_under.extend(c[1])
                 elif c[0] == "intended":
                     d.intended.append(c[1])
                 elif c[0] == "when":
@@ -348,6 +376,10 @@ class ToAst(Transformer_NonRecursive):
                 d.metas.append(c)
             elif isinstance(c, ast.Expectation):
                 d.expects.append(c)
+            elif isinstance(c, tuple) and c[0] == "only_under":
+                d.only_under.extend(c[1])
+            elif isinstance(c, tuple) and c[0] == "except_under":
+                d.except_under.extend(c[1])
         return d
 
     def binding(self, meta, ch):

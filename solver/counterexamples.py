@@ -20,6 +20,8 @@ defaults and P is evaluated on it by the reference evaluator under R with the st
   now holds, the property's own check fails too). If P is expected to *hold*, the recorded bug
   is fixed: a *note* (the file stays as a regression case; delete it when no longer wanted).
 - P or R no longer in the spec: a note (stale file).
+- The transaction is dated before the spec is in force under R: treated as a file that no
+  longer reads (proofs range over in-force dates only).
 Files of readings not being verified (`--reading`) are skipped.
 
 Writing (after the checks): for every property that fails under a reading. When the stored file
@@ -176,6 +178,11 @@ def replay_stored(spec: Spec, models: dict[str, Model], prims, folder: Path) -> 
         expected = expectation(prop, reading)
         try:
             inst = read(spec, record)
+            day = complete(spec, inst.transaction).get("date")
+            if isinstance(day, datetime.date) and not model.in_force_on(day):
+                # proofs range over in-force dates only: such a file demonstrates nothing
+                raise TransactionError("$.date", f"dated {day.isoformat()}, before the spec is in "
+                                                 f"force under {reading} ({model.in_force_from.isoformat()})")
             value = prims.value(model, prop.body, inst.transaction, inst.params)
             problem = None if value is False else "the property now holds for it"
         except TransactionError as e:

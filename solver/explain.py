@@ -8,21 +8,22 @@ did not fire (its first failing condition, or the rule that overrode it).
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from .evaluate import expr_refs
+from .evaluate import expr_refs, interpret
 from .ir import (And, Arith, Cmp, Conclusion, DefRef, Expr, Implies, InGroup, InputRef, InSet, Ite,
-                 Lit, MinMax, Model, Not, OutcomeRef, Or, ParamRef, Rule, RuleApplies, RuleFires,
-                 SetOf, Value)
+                 Lit, MinMax, Model, Not, Notice, OutcomeRef, Or, ParamRef, Rule, RuleApplies,
+                 RuleFires, SetOf, SOURCE_KINDS, Source, Value)
 from .trace import Trace
 from .transaction import UNKNOWN, format_fraction, value_to_json
 
-__all__ = ["Determination", "Fired", "WhyNot", "determine", "all_readings", "all_readings_json",
-           "all_readings_text", "render_expr", "render_value",
-           "format_number", "rule_reads"]
+__all__ = ["Determination", "Fired", "WhyNot", "determine", "in_force", "not_in_force",
+           "all_readings", "all_readings_json", "all_readings_text", "render_expr",
+           "render_value", "format_number", "rule_reads"]
 
 
 # --------------------------------------------------------------------------- rendering values
@@ -189,10 +190,40 @@ class Fired:
     cite: str
     outcome: str                     # the conclusions, rendered: 'exceptions += "LPP"'
     facts: dict[str, Value]         # inputs, outcomes and parameters the conditions read
+    sources: tuple[Source, ...] = ()
 
     def to_json(self) -> dict:
         return {"provision": self.provision, "title": self.title, "cite": self.cite,
-                "outcome": self.outcome, "facts": {k: value_to_json(v) for k, v in self.facts.items()}}
+                "outcome": self.outcome, "facts": {k: value_to_json(v) for k, v in self.facts.items()},
+                **source_json(self.sources)}
+
+    @property
+    def secondary(self) -> bool:
+        return any(s.kind != "verbatim" for s in self.sources)
+
+
+def source_kind(sources: tuple[Source, ...]) -> str | None:
+    """The weakest kind among a provision's sources: a conclusion is only as firm as the least
+    authoritative text it rests on (None: the provision states no source)."""
+    kinds = {s.kind for s in sources}
+    return next((kind for kind in reversed(SOURCE_KINDS) if kind in kinds), None)
+
+
+def _source_names(sources: tuple[Source, ...], kind: str | None) -> str:
+    return "; ".join(s.name for s in sources if s.kind == kind)
+
+
+def source_json(sources: tuple[Source, ...]) -> dict:
+    kind = source_kind(sources)
+    return {"source": kind, "source_name": _source_names(sources, kind) or None}
+
+
+def source_note(sources: tuple[Source, ...]) -> str:
+    """The marker a text answer puts on a provision whose text is not verbatim regulation text."""
+    kind = source_kind(sources)
+    if kind in (None, "verbatim"):
+        return ""
+    return f" ‡ {kind}: {_source_names(sources, kind)}"
 
 
 @dataclass(frozen=True)
@@ -246,6 +277,9 @@ class Determination:
     transaction: dict[str, Value]
     outcome_types: dict[str, Any] = field(default_factory=dict)
     engine: str = "eval"
+    in_force: bool | None = True     # None: the date is unknown
+    not_in_force: str = ""           # why no outcome is decided (when in_force is False)
+    notices: tuple[Notice, ...] = ()
     defaults_used: dict[str, Value] | None = None   # read facts the user did not give (None: not asked)
 
     # ------------------------------------------------------------- views
@@ -260,9 +294,12 @@ class Determination:
             **outcomes,
             "outcomes": outcomes,
             "reading": self.reading,
+            "in_force": self.in_force,
+            "explanation": ([{"provision": "in_force", "in_force": False, "text": self.not_in_force}]
+                            if self.in_force is False else [f.to_json() for f in self.explanation]),
+            "notices": [{"notice": n.name, "title": n.title, "text": n.doc} for n in self.notices],
             **({} if self.defaults_used is None else
                {"defaults_used": {k: value_to_json(v) for k, v in self.defaults_used.items()}}),
-            "explanation": [f.to_json() for f in self.explanation],
             "not_applicable": [w.to_json() for w in self.not_applicable],
             "conflicts": [{"outcome": o, "slot": s, "rules": list(rs)} for o, s, rs in self.conflicts],
             "transaction": _nested({k: value_to_json(v) for k, v in self.transaction.items()}),
@@ -270,6 +307,8 @@ class Determination:
 
     def text(self) -> str:
         """Plain-text rendering (no colour): verdict, fired provisions, why-not lines."""
+        if self.in_force is False:
+            return self.not_in_force
         lines = [self.verdict(), f"reading: {self.reading}"]
         if self.defaults_used:
             lines.append("not given, so taken at their defaults: "
@@ -281,7 +320,7 @@ class Determination:
         if self.explanation:
             lines.append("because:")
             for f in self.explanation:
-                lines.append(f"  {f.title or f.provision} [{f.cite}]")
+                lines.append(f"  {f.title or f.provision} [{f.cite}]{source_note(f.sources)}")
                 lines.append(f"    → {f.outcome}")
                 if f.facts:
                     lines.append("    facts: " + ", ".join(f"{k} = {render_value(v)}"
@@ -290,6 +329,11 @@ class Determination:
             lines.append("no provision applies: every outcome keeps its default")
         for w in self.not_applicable:
             lines.append(w.line())
+        if any(f.secondary for f in self.explanation):
+            lines.append("‡ this conclusion rests on provisions whose text is not verbatim regulation "
+                         "text: see the source named on each")
+        for n in self.notices:
+            lines.append(f"note — {n.title}: {n.doc}")
         return "\n".join(lines)
 
     def rich(self):
@@ -297,6 +341,8 @@ class Determination:
         from rich.console import Group as RGroup
         from rich.text import Text
         from rich.tree import Tree
+        if self.in_force is False:
+            return Text(self.not_in_force, style="bold yellow")
         parts: list[Any] = []
         verdict = Text()
         for i, (k, v) in enumerate(self.outcomes.items()):
@@ -315,7 +361,7 @@ class Determination:
         tree = Tree(Text("because", style="bold"))
         for f in self.explanation:
             node = tree.add(Text.assemble((f.title or f.provision, "bold green"), "  ",
-                                          (f"[{f.cite}]", "dim")))
+                                          (f"[{f.cite}]", "dim"), (source_note(f.sources), "magenta")))
             node.add(Text("→ " + f.outcome, style="cyan"))
             for k, v in f.facts.items():
                 node.add(Text(f"{k} = {render_value(v)}"))
@@ -325,6 +371,11 @@ class Determination:
             parts.append(Text("no provision applies: every outcome keeps its default", style="dim"))
         for w in self.not_applicable:
             parts.append(Text(w.line(), style="yellow"))
+        if any(f.secondary for f in self.explanation):
+            parts.append(Text("‡ this conclusion rests on provisions whose text is not verbatim "
+                              "regulation text: see the source named on each", style="magenta"))
+        for n in self.notices:
+            parts.append(Text(f"note — {n.title}: {n.doc}", style="dim"))
         return RGroup(*parts)
 
 
@@ -356,10 +407,70 @@ def _missing(rule: Rule, model: Model, outcomes: dict[str, Value]) -> list[Concl
     return out
 
 
+def not_in_force_text(model: Model, day: datetime.date) -> str:
+    spec_in_force = model.spec.in_force
+    cite = f" [{spec_in_force.cite}]" if spec_in_force.cite else ""
+    text = (f"not in force on {day.isoformat()}: under reading {model.reading} the rule applies from "
+            f"{model.in_force_from.isoformat()}{cite}; earl does not model the law before that date, "
+            "so no outcome is determined.")
+    return text + (f" {spec_in_force.doc}" if spec_in_force.doc else "")
+
+
+def in_force(model: Model, tx: dict[str, Value]) -> bool | None:
+    """Whether the spec is in force on the transaction's date (None: the date is unknown)."""
+    day = tx.get("date")
+    if not isinstance(day, datetime.date):
+        return None if model.in_force_from is not None else True
+    return model.in_force_on(day)
+
+
+def _with_outcomes(e: Expr, model: Model, outcomes: dict[str, Value]) -> Expr:
+    """`e` with every outcome replaced by its decided value."""
+    if isinstance(e, OutcomeRef):
+        return Lit(outcomes[e.name], model.outcomes[e.name].type)
+    if not dataclasses.is_dataclass(e):
+        return e
+    changes = {}
+    for f in dataclasses.fields(e):
+        v = getattr(e, f.name)
+        if isinstance(v, tuple):
+            changes[f.name] = tuple(_with_outcomes(x, model, outcomes) for x in v)
+        elif dataclasses.is_dataclass(v):
+            changes[f.name] = _with_outcomes(v, model, outcomes)
+    return dataclasses.replace(e, **changes)
+
+
+def _notices(model: Model, outcomes: dict[str, Value]) -> tuple[Notice, ...]:
+    """The notices whose condition (over outcomes only, as the checker ensures) holds; a notice
+    that reads an unknown outcome is not shown."""
+    out = []
+    for n in model.spec.notices.values():
+        if any(kind == "out" and outcomes.get(name) is UNKNOWN for kind, name in expr_refs(n.condition)):
+            continue
+        if interpret(model, {}, _with_outcomes(n.condition, model, outcomes)) is True:
+            out.append(n)
+    return tuple(out)
+
+
+def not_in_force(model: Model, tx: dict[str, Value], *, engine: str = "eval") -> Determination | None:
+    """The answer for a transaction dated before the spec is in force (every outcome None, the
+    explanation says so); None when the spec is in force on its date or the date is unknown."""
+    if in_force(model, tx) is not False:
+        return None
+    return Determination(reading=model.reading, outcomes={k: None for k in model.outcomes},
+                         explanation=(), not_applicable=(), conflicts=(), transaction=dict(tx),
+                         outcome_types={k: d.type for k, d in model.outcomes.items()},
+                         engine=engine, in_force=False, not_in_force=not_in_force_text(model, tx["date"]))
+
+
 def determine(model: Model, tx: dict[str, Value], trace: Trace, *, engine: str = "eval",
               given: dict[str, Value] | None = None) -> Determination:
-    """The determination a user reads, from a trace (of any engine). With `given` (the facts the
+    """The determination a user reads, from a trace (of any engine). On a date before the spec is
+    in force every outcome is None and the explanation says why. With `given` (the facts the
     user stated), it names the facts it read that took their defaults instead."""
+    outside = not_in_force(model, tx, engine=engine)
+    if outside is not None:
+        return outside
     fired = []
     for name, rule in model.rules.items():
         if name in trace.fired:
@@ -367,7 +478,7 @@ def determine(model: Model, tx: dict[str, Value], trace: Trace, *, engine: str =
             fired.append(Fired(
                 provision=name, title=rule.title, cite=rule.cite,
                 outcome=", ".join(render_conclusion(c) for c in rule.conclusions),
-                facts=_facts(model, tx, trace, reads)))
+                facts=_facts(model, tx, trace, reads), sources=rule.sources))
     why_not = []
     for name, rule in model.rules.items():
         if name in trace.fired:
@@ -395,6 +506,7 @@ def determine(model: Model, tx: dict[str, Value], trace: Trace, *, engine: str =
                          explanation=tuple(fired), not_applicable=tuple(why_not),
                          conflicts=tuple(trace.conflicts), transaction=dict(tx),
                          outcome_types={k: d.type for k, d in model.outcomes.items()}, engine=engine,
+                         in_force=in_force(model, tx), notices=_notices(model, trace.outcomes),
                          defaults_used=_defaults_used(model, tx, given, fired, why_not))
 
 

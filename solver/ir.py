@@ -337,6 +337,20 @@ class Conclusion:
         return f"{self.outcome} = {self.value!r}"
 
 
+SOURCE_KINDS = ("verbatim", "secondary", "assumption")   # from the most to the least authoritative
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a provision's text comes from: `verbatim` regulation text (`name` gives the version),
+    a `secondary` description (`name` names it), or an `assumption` of the transcriber."""
+    kind: str
+    name: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.name})" if self.name else self.kind
+
+
 @dataclass(frozen=True)
 class Rule:
     """A provision. It fires when all its conditions hold and no rule that overrides it fires.
@@ -356,6 +370,7 @@ class Rule:
     quote: str = ""
     intended: tuple[str, ...] = ()  # analysis findings the spec documents as intended, e.g. "shadowed"
     pos: Pos = NOWHERE
+    sources: tuple[Source, ...] = ()  # where the transcribed text comes from (empty = not stated)
 
 
 @dataclass(frozen=True)
@@ -369,6 +384,10 @@ class PropertyDecl:
     expect_by_reading: dict[str, str] = field(default_factory=dict)
     doc: str = ""
     pos: Pos = NOWHERE
+    readings: frozenset[str] = frozenset()         # the readings it is checked under (empty = all)
+
+    def exists_under(self, reading: str) -> bool:
+        return not self.readings or reading in self.readings
 
 
 @dataclass(frozen=True)
@@ -382,6 +401,31 @@ class ExampleDecl:
     reading: str | None = None                   # None = the default reading
     params: dict[str, Value] = field(default_factory=dict)
     doc: str = ""
+    pos: Pos = NOWHERE
+
+
+@dataclass(frozen=True)
+class InForce:
+    """The first date on which the spec applies (`since`, inclusive), per reading; before it an
+    answer says the spec was not in force instead of applying it, and proofs range over dates
+    from it on."""
+    since: datetime.date
+    by_reading: dict[str, datetime.date] = field(default_factory=dict)
+    doc: str = ""
+    cite: str = ""
+    pos: Pos = NOWHERE
+
+    def start(self, reading: str) -> datetime.date:
+        return self.by_reading.get(reading, self.since)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A text (`doc`) shown with every determination on which `condition` holds."""
+    name: str
+    title: str
+    doc: str
+    condition: Expr
     pos: Pos = NOWHERE
 
 
@@ -400,6 +444,8 @@ class Spec:
     properties: dict[str, PropertyDecl]
     examples: dict[str, ExampleDecl]
     files: tuple[str, ...] = ()
+    in_force: InForce | None = None
+    notices: dict[str, Notice] = field(default_factory=dict)
 
     @property
     def default_reading(self) -> str:
@@ -432,6 +478,22 @@ class Model:
     @property
     def groups(self) -> dict[str, Group]:
         return self.spec.groups
+
+    @property
+    def in_force_from(self) -> datetime.date | None:
+        """The first date the spec applies under this reading (None = every date)."""
+        return self.spec.in_force.start(self.reading) if self.spec.in_force else None
+
+    def input_minimum(self, path: str) -> Value:
+        """The lowest value the proof layer lets an input take: its `min`, and for the input
+        `date` the first day the spec is in force (dates before it are outside every proof)."""
+        if path == "date" and self.in_force_from is not None:
+            return self.in_force_from
+        return self.spec.inputs[path].minimum
+
+    def in_force_on(self, day: datetime.date) -> bool:
+        start = self.in_force_from
+        return start is None or day >= start
 
     def overriders(self, rule: str) -> tuple[str, ...]:
         """The rules (present under this reading) that defeat `rule`."""

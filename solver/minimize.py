@@ -102,6 +102,8 @@ def date_boundaries(models: Iterable[ir.Model], country_bounds: Iterable[datetim
     found = set(country_bounds)
     tops: list[ir.Expr] = list(extra)
     for m in models:
+        if m.in_force_from is not None:
+            found.add(m.in_force_from)
         tops += list(m.defs.values())
         tops += [c.expr for r in m.rules.values() for c in r.conditions]
     for top in tops:

@@ -347,7 +347,8 @@ class NumericAbstraction:
             decl = m.inputs[e.path]
             if not isinstance(decl.type, (Num, Date)):
                 raise NumericError(f"input {e.path} is not numeric")
-            return _P(self._var("input:" + e.path, decl.type, decl.minimum,
+            floor = m.input_minimum(e.path)
+            return _P(self._var("input:" + e.path, decl.type, None if floor is None else to_number(floor),
                                 self._input_default(e.path)))
         if isinstance(e, ParamRef):
             if e.name not in m.free_params:

@@ -205,6 +205,9 @@ class Compiler:
         for r in model.rules.values():
             for c in r.conclusions:
                 self._concluders.setdefault((c.outcome, c.slot), []).append((r.name, c.value))
+        if model.in_force_from is not None and "date" in pool.inputs:
+            # proofs range over the dates on which the spec is in force
+            pool.domain.append(pool.inputs["date"] >= model.in_force_from.toordinal())
 
     # ------------------------------------------------------------------ types
 

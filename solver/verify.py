@@ -359,6 +359,8 @@ def _verify_reading(reading: str) -> tuple[list[PropertyResult], list[Finding], 
     findings: list[Finding] = []
     errors: list[str] = []
     for prop in spec.properties.values():
+        if not prop.exists_under(reading):
+            continue
         pr = check_property(prims, model, prop, timeout_ms)
         props.append(pr)
         if pr.counterexample is not None and pr.outcome == "fails":

@@ -44,9 +44,11 @@ class DateChange:
 
 @dataclass(frozen=True)
 class Timeline:
-    """How the answer moves with `input` (a date input): the outcomes on its earliest value and
-    every change after; `complete` is False when the solver stopped early (then `reason`)."""
+    """How the answer moves with `input` (a date input): the outcomes from `first` (its lowest
+    value: the day the spec comes into force, or the earliest date) and every change after;
+    `complete` is False when the solver stopped early (then `reason`)."""
     input: str
+    first: datetime.date
     start: dict[str, Any]
     changes: tuple[DateChange, ...]
     complete: bool = True
@@ -148,7 +150,8 @@ def timeline(model: ir.Model, tx: dict[str, Any], date_input: str, *, timeout_ms
     fixed = with_params(model, {})
     others = tuple(ir.Cmp("==", ir.InputRef(p), ir.Lit(tx[p], d.type))
                    for p, d in model.spec.inputs.items() if p != date_input)
-    day = datetime.date.min
+    day = fixed.input_minimum(date_input) or datetime.date.min
+    first = day
     current = dict(run(fixed, {**tx, date_input: day}).outcomes)
     start = dict(current)
     changes: list[DateChange] = []
@@ -159,9 +162,9 @@ def timeline(model: ir.Model, tx: dict[str, Any], date_input: str, *, timeout_ms
         opt.minimize(pool.inputs[date_input])
         m = _check(opt, timeout_ms)
         if m is None:
-            return Timeline(date_input, start, tuple(changes))
+            return Timeline(date_input, first, start, tuple(changes))
         if isinstance(m, Unknown):
-            return Timeline(date_input, start, tuple(changes), complete=False, reason=m.reason)
+            return Timeline(date_input, first, start, tuple(changes), complete=False, reason=m.reason)
         day = pool.decode(ir.Date(), m.eval(pool.inputs[date_input], model_completion=True))
         now = dict(run(fixed, {**tx, date_input: day}).outcomes)
         moved = tuple((o, current[o], now[o]) for o in now if now[o] != current[o])
@@ -170,5 +173,5 @@ def timeline(model: ir.Model, tx: dict[str, Any], date_input: str, *, timeout_ms
                                      f"evaluator does not confirm")
         changes.append(DateChange(day, moved))
         current = now
-    return Timeline(date_input, start, tuple(changes), complete=False,
+    return Timeline(date_input, first, start, tuple(changes), complete=False,
                     reason=f"stopped after {max_changes} changes")

@@ -466,3 +466,48 @@ def test_reserved_word_as_name(tmp_path):
 def test_nested_if_needs_parentheses_hint(tmp_path):
     expect_error(tmp_path, "def x : bool = o or if o then true else false\n", "o then",
                  "unexpected name 'o'", hint="inside an expression, write 'if ... then ... else ...' in parentheses")
+
+
+# ---------------------------------------------------------------- in_force, notice, source, except under
+
+def test_second_in_force_declaration(tmp_path):
+    expect_error(tmp_path, 'in_force from 2025-01-01\nin_force from 2025-02-01\n', "in_force",
+                 "a second 'in_force' declaration", occurrence=1)
+
+
+def test_in_force_under_unknown_reading(tmp_path):
+    expect_error(tmp_path, 'in_force from 2025-01-01 under later from 2025-03-01\n', "later",
+                 "undefined reading 'later'")
+
+
+def test_in_force_invalid_date(tmp_path):
+    expect_error(tmp_path, 'in_force from 2025-02-30\n', "2025-02-30", "is not a valid date")
+
+
+def test_notice_reads_an_input(tmp_path):
+    expect_error(tmp_path, 'notice n "N" doc "text" when n > 3\n', "n > 3",
+                 "notice 'n' reads input 'n': a notice's condition reads outcomes only")
+
+
+def test_notice_without_doc(tmp_path):
+    expect_error(tmp_path, 'notice quiet "Q" when o\n', "quiet", "notice 'quiet' has no 'doc'")
+
+
+def test_source_without_a_name(tmp_path):
+    expect_error(tmp_path, 'rule r1 "R" cite "X" source secondary "" when n > 1 then o = true\n',
+                 "source", "a 'secondary' source must say which source it is")
+
+
+def test_source_kind_is_checked_by_the_grammar(tmp_path):
+    err, _ = errors_of(tmp_path, 'rule r1 "R" cite "X" source rumour "pub" when n > 1 then o = true\n')
+    assert "rumour" in err.render() and "t.earl:" in err.render()
+
+
+def test_only_and_except_under_together(tmp_path):
+    expect_error(tmp_path, 'rule r1 "R" cite "X" only under r except under alt when n > 1 then o = true\n',
+                 "alt", "has both 'only under' and 'except under'")
+
+
+def test_property_except_under_unknown_reading(tmp_path):
+    expect_error(tmp_path, 'property p "P" except under nowhere always o\n', "nowhere",
+                 "undefined reading 'nowhere'")

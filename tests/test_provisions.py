@@ -28,8 +28,10 @@ def test_markdown_table():
     r = CliRunner().invoke(command, ["--spec", str(OK), "--markdown"])
     assert r.exit_code == 0, r.output
     lines = r.stdout.splitlines()
-    assert lines[0].startswith("| rule | cite | title |")
-    assert "| `small` | Toy Reg. 5 | Small shipments | statute | 0 | `no_small_to_watch`, `fine` |" in lines
+    assert lines[0].startswith("| rule | cite | title | source |")
+    assert ("| `small` | Toy Reg. 5 | Small shipments | secondary (Toy commentary) | statute | 0 "
+            "| `no_small_to_watch`, `fine` |") in lines
+    assert "| `license` | Toy Reg. 4 | " in "\n".join(lines) and "| not stated |" in "\n".join(lines)
     assert len(lines) == 2 + 6
 
 

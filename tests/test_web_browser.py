@@ -149,7 +149,8 @@ def test_find_a_proof(page, base_url):
 
 
 def test_dates_and_groups(page, base_url):
-    # Cambodia left D:5 on Feb. 3, 2026 (FACTS.md, D5-hist); its tier and licensing policy move then
+    # Cambodia left D:5 on Nov. 7, 2025 (State's removal from 22 CFR 126.1, which the note to
+    # D:5 makes immediate: FACTS.md D5-hist); its tier and licensing policy move then
     tx = {"item": {"kind": "ic", "tpp": 4800, "performance_density": 6},
           "destination": "KH", "end_user": {"hq": "KH"}}
     page.goto(base_url + "/")
@@ -157,10 +158,10 @@ def test_dates_and_groups(page, base_url):
     page.click("#json-button")
     page.click("nav.tx >> text=Dates")
     page.wait_for_selector("#timeline-date")
-    assert "2026-02-03" in page.inner_text("#timeline-date")
+    assert "2025-11-07" in page.inner_text("#timeline-date")
     shot(page, "dates")
     page.goto(base_url + "/groups?country=Cambodia&date=2025-05-15")
-    assert "until 2026-02-03" in page.inner_text("#periods")
+    assert "until 2025-11-07" in page.inner_text("#periods")
     shot(page, "groups")
 
 

@@ -74,17 +74,18 @@ def test_whatif_unknown_fact_and_bad_field_name_their_path(tmp_path):
     assert r.exit_code == 2 and "$.item.tpp" in r.output
 
 
-def test_groups_cambodia_leaves_d5_on_3_february_2026():
-    # FACTS.md D5-hist: Cambodia removed from D:5 by the BIS rule of Feb. 3, 2026; it keeps D:1
+def test_groups_cambodia_leaves_d5_on_7_november_2025():
+    # the note to D:5: a removal from 22 CFR 126.1 changes D:5 at once; State removed Cambodia on
+    # Nov. 7, 2025 (FACTS.md D5-hist; the CHOICE in country-groups.earl); it keeps D:1
     r = run(groups, "--json", "Cambodia")
     assert r.exit_code == 0, r.output
     out = json.loads(r.output)
     assert out["country"] == "KH"
-    assert out["groups"]["D5"] == [{"from": None, "until": "2026-02-03"}]
+    assert out["groups"]["D5"] == [{"from": None, "until": "2025-11-07"}]
     assert out["groups"]["D1"] == [{"from": None, "until": None}]
-    r = run(groups, "--date", "2026-02-03", "KH")
+    r = run(groups, "--date", "2025-11-07", "KH")
     assert "D1" in r.output and "D5 " not in r.output
-    r = run(groups, "--date", "2026-02-02", "--json")
+    r = run(groups, "--date", "2025-11-06", "--json")
     assert "KH" in json.loads(r.output)["groups"]["D5"]
 
 

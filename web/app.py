@@ -119,15 +119,19 @@ class Workbench:
     def ask_json(self, given: dict, reading: str) -> dict:
         """What `earl ask --json` prints for this transaction."""
         from ..solver import evaluate
-        from ..solver.explain import determine
+        from ..solver.explain import determine, in_force, not_in_force
         from ..solver.transaction import UNKNOWN, complete
         model = self.model(reading)
         tx = complete(self.spec, given)
+        outside = not_in_force(model, tx)
+        if outside is not None:
+            return outside.to_json()
         if any(v is UNKNOWN for v in tx.values()):
             from ..commands.ask import _settle_json
             from ..solver.unknowns import settle
             unknown = tuple(p for p, v in given.items() if v is UNKNOWN)
-            return _settle_json(model, settle(model, given, timeout_ms=self.timeout_ms), unknown)
+            return _settle_json(model, settle(model, given, timeout_ms=self.timeout_ms), unknown,
+                                in_force(model, tx))
         return determine(model, tx, evaluate.run(model, tx), given=given).to_json()
 
     def readings_json(self, given: dict) -> dict:

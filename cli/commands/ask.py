@@ -64,9 +64,9 @@ def split_transactions(text: str) -> list[tuple[int | None, str]]:
     return lines
 
 
-def _settle_json(model, settled: dict, unknown: tuple[str, ...]) -> dict:
+def _settle_json(model, settled: dict, unknown: tuple[str, ...], in_force: bool | None) -> dict:
     from ..solver.transaction import value_to_json
-    out: dict[str, Any] = {"reading": model.reading, "unknown_facts": list(unknown),
+    out: dict[str, Any] = {"reading": model.reading, "in_force": in_force, "unknown_facts": list(unknown),
                            "settled": {}, "unsettled": {}}
     for name, s in settled.items():
         if hasattr(s, "value"):
@@ -108,7 +108,7 @@ def _settle_text(model, settled: dict, unknown: tuple[str, ...]) -> str:
 def command(spec_dir, readings, every_reading, params, engine, as_json, file):
     """Determine the transactions in FILE (one JSON object, or JSON Lines; `-` = stdin)."""
     from ..solver import ir
-    from ..solver.explain import determine
+    from ..solver.explain import determine, in_force, not_in_force
     from ..solver.transaction import UNKNOWN, TransactionError, complete, parse_json
 
     def fail(msg: str, code: int = EXIT_INPUT):
@@ -172,6 +172,10 @@ def command(spec_dir, readings, every_reading, params, engine, as_json, file):
             click.echo(f"earl ask: {e}", err=True)
             status = max(status, EXIT_INPUT)
             continue
+        outside = not_in_force(model, partial, engine=eng.name)
+        if outside is not None:
+            emit(n, line, outside.to_json, outside.text, outside.rich)
+            continue
         if any(v is UNKNOWN for v in partial.values()):
             from ..solver.unknowns import settle
             try:
@@ -186,7 +190,7 @@ def command(spec_dir, readings, every_reading, params, engine, as_json, file):
                 status = max(status, EXIT_INTERNAL)
                 continue
             unknown = tuple(p for p, v in given.items() if v is UNKNOWN)
-            emit(n, line, lambda: _settle_json(model, settled, unknown),
+            emit(n, line, lambda: _settle_json(model, settled, unknown, in_force(model, partial)),
                  lambda: _settle_text(model, settled, unknown))
             continue
         try:

@@ -1,6 +1,7 @@
 """`earl provisions [--spec DIR] [--markdown]`: every rule of the spec, in a table.
 
-Columns: rule, pin cite, title, readings it exists under, how many examples fire it (each example
+Columns: rule, pin cite, title, source of its text (verbatim regulation text with the version, a
+named secondary source, or an assumption), readings it exists under, how many examples fire it (each example
 determined under its own reading and parameters), and the properties that touch it (a property
 touches a rule when its expression reads an outcome the rule concludes, or the rule itself,
 directly or through definitions, under some reading).
@@ -18,6 +19,7 @@ class ProvisionRow:
     name: str
     cite: str
     title: str
+    source: str
     readings: tuple[str, ...]
     examples: int
     properties: tuple[str, ...]
@@ -75,7 +77,8 @@ def provision_rows(spec) -> tuple[list[ProvisionRow], list[str]]:
     rows = []
     for rule in spec.rules.values():
         readings = tuple(sorted(rule.readings)) if rule.readings else ()
-        rows.append(ProvisionRow(rule.name, rule.cite, rule.title, readings, fired_by[rule.name],
+        source = "; ".join(str(s) for s in rule.sources) or "not stated"
+        rows.append(ProvisionRow(rule.name, rule.cite, rule.title, source, readings, fired_by[rule.name],
                                  tuple(touching[rule.name]), tuple(named_by.get(rule.name, ()))))
     return rows, problems
 
@@ -85,17 +88,18 @@ def _md(s: str) -> str:
 
 
 def markdown(rows: list[ProvisionRow]) -> str:
-    out = ["| rule | cite | title | readings | examples firing it | properties touching it |",
-           "|---|---|---|---|---:|---|"]
+    out = ["| rule | cite | title | source | readings | examples firing it | properties touching it |",
+           "|---|---|---|---|---|---:|---|"]
     for r in rows:
-        out.append(f"| `{r.name}` | {_md(r.cite)} | {_md(r.title)} | {', '.join(r.readings) or 'all'} "
+        out.append(f"| `{r.name}` | {_md(r.cite)} | {_md(r.title)} | {_md(r.source)} "
+                   f"| {', '.join(r.readings) or 'all'} "
                    f"| {r.examples} | {', '.join(f'`{p}`' for p in r.properties) or '—'} |")
     return "\n".join(out)
 
 
 def plain(rows: list[ProvisionRow]) -> str:
-    head = ("rule", "cite", "title", "readings", "examples", "properties")
-    data = [(r.name, r.cite, r.title, ", ".join(r.readings) or "all", str(r.examples),
+    head = ("rule", "cite", "title", "source", "readings", "examples", "properties")
+    data = [(r.name, r.cite, r.title, r.source, ", ".join(r.readings) or "all", str(r.examples),
              ", ".join(r.properties) or "-") for r in rows]
     widths = [max([len(h)] + [len(d[i]) for d in data]) for i, h in enumerate(head)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths)).rstrip()]
@@ -124,10 +128,10 @@ def command(spec_dir, as_markdown):
         from rich.console import Console
         from rich.table import Table
         t = Table(title=f"{len(rows)} provisions")
-        for h in ("rule", "cite", "title", "readings", "examples", "properties"):
+        for h in ("rule", "cite", "title", "source", "readings", "examples", "properties"):
             t.add_column(h, justify="right" if h == "examples" else "left")
         for r in rows:
-            t.add_row(r.name, r.cite, r.title, ", ".join(r.readings) or "all", str(r.examples),
+            t.add_row(r.name, r.cite, r.title, r.source, ", ".join(r.readings) or "all", str(r.examples),
                       ", ".join(r.properties) or "—")
         Console().print(t)
     else:

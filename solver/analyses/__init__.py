@@ -190,7 +190,9 @@ def sample_domains(model: Model) -> dict[str, list]:
                               | {Fraction(-(-x.numerator // x.denominator)) for x in vals})
                 vals = [x for x in vals if decl.minimum is None or x >= decl.minimum]
         elif isinstance(t, Date):
-            vals = sorted(days | set(default))
+            floor = model.input_minimum(path)
+            vals = sorted(d for d in days | set(default) | ({floor} if floor else set())
+                          if floor is None or d >= floor)
         elif isinstance(t, Country):
             vals = sorted(countries | set(default))
         else:

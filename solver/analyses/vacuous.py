@@ -18,7 +18,7 @@ KIND = "vacuous"
 def run(ctx: Context) -> list[Finding]:
     findings = []
     for prop in ctx.model.spec.properties.values():
-        if not isinstance(prop.body, Implies):
+        if not isinstance(prop.body, Implies) or not prop.exists_under(ctx.reading):
             continue
         result = ctx.find_sample(prop.body.premise) or ctx.satisfiable(prop.body.premise)
         if isinstance(result, Unknown):
