@@ -182,3 +182,13 @@ def test_any_form_is_an_answer_or_a_4xx(client, fields):
     r = client.post("/ask", data=fields, follow_redirects=True)
     assert r.status_code < 500, (fields, r.text[:300])
     assert "Traceback" not in r.text
+
+
+def test_a_date_before_the_rule_is_answered_as_the_cli_does(client):
+    # 90 FR 4544: compliance from May 15, 2025; before it earl determines nothing and says why
+    body = json.dumps({**CHINA_DC, "date": "2024-01-01"})
+    expected = json.loads(cli(ask, "--json", "-", stdin=body).output)
+    assert expected["in_force"] is False
+    assert client.post("/api/ask", content=body).json() == expected
+    page = client.get("/answer", params={"tx": body}).text
+    assert "not in force on 2024-01-01" in page
