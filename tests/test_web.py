@@ -157,12 +157,17 @@ def test_serve_binds_loopback_by_default():
 
 def test_a_solver_timeout_is_shown_as_unknown(shipped_spec):
     from earl.web.app import create_app
+    # a 1 ms limit: z3 almost always runs out of time (and, the odd time it does not, answers
+    # correctly); out of five tries some must be shown as unknown, and none as a proof
     hurried = TestClient(create_app(shipped_spec, timeout_s=0.001), raise_server_exceptions=False)
-    r = hurried.get("/whatif", params={"tx": json.dumps(CHINA_DC), "condition": '"LPP" in exceptions'})
-    assert r.status_code == 200
-    assert "Unknown: the solver gave no answer" in r.text and "Nothing is proved" in r.text
-    r = hurried.post("/api/whatif", json={"transaction": CHINA_DC, "condition": '"LPP" in exceptions'})
-    assert r.json()["result"] == "unknown" and "timeout" in r.json()["reason"]
+    pages = [hurried.get("/whatif", params={"tx": json.dumps(CHINA_DC), "condition": '"LPP" in exceptions'})
+             for _ in range(5)]
+    assert all(r.status_code == 200 and 'class="proof"' not in r.text for r in pages)
+    assert any("Unknown: the solver gave no answer" in r.text and "Nothing is proved" in r.text for r in pages)
+    answers = [hurried.post("/api/whatif", json={"transaction": CHINA_DC, "condition": '"LPP" in exceptions'}).json()
+               for _ in range(5)]
+    assert all(a["result"] in ("unknown", "found") for a in answers)
+    assert any(a["result"] == "unknown" and "timeout" in a["reason"] for a in answers)
 
 
 @pytest.mark.parametrize("path", ["/static/../app.py", "/static/%2e%2e/app.py", "/static/..%2fapp.py",
