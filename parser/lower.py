@@ -85,7 +85,7 @@ class Lowerer:
                     out.append(ir.Condition(self.expr(part), "", part.pos))
                 continue
             x = self.expr(c.expr)
-            out.append(ir.Condition(ir.Not(x) if c.negated else x, c.label or "", c.pos))
+            out.append(ir.Condition(ir.Not(x) if c.negated else x, c.label or "", c.pos, unless=c.negated))
         return tuple(out)
 
 

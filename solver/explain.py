@@ -21,7 +21,8 @@ from .ir import (And, Arith, Cmp, Conclusion, DefRef, Expr, Implies, InGroup, In
 from .trace import Trace
 from .transaction import UNKNOWN, format_fraction, value_to_json
 
-__all__ = ["Determination", "Fired", "WhyNot", "determine", "in_force", "not_in_force", "render_expr",
+__all__ = ["Determination", "Fired", "WhyNot", "determine", "in_force", "not_in_force",
+           "all_readings", "all_readings_json", "all_readings_text", "render_expr",
            "render_value", "format_number", "rule_reads"]
 
 
@@ -237,7 +238,7 @@ class WhyNot:
     expr: str = ""                   # the failing condition, rendered (for a negation: what holds)
     facts: dict[str, Value] = field(default_factory=dict)
     overridden_by: tuple[tuple[str, str], ...] = ()   # (rule, cite) of the firing overriders
-    negated: bool = False            # the failing condition is a negation (`unless ...`)
+    negated: bool = False            # the failing condition is an `unless`: what it names holds
 
     def to_json(self) -> dict:
         d: dict[str, Any] = {"provision": self.provision, "title": self.title, "cite": self.cite,
@@ -257,10 +258,13 @@ class WhyNot:
             by = ", ".join(f"{r} [{c}]" for r, c in self.overridden_by)
             return f"{head}: overridden by {by}"
         facts = ", ".join(f"{k} = {render_value(v)}" for k, v in self.facts.items())
+        here = f" ({facts})" if facts else ""
         what = self.label or self.expr
-        # an `unless` condition is stored negated: what its label names holds, and that defeats the rule
-        reason = f"excluded because {what}" if self.negated else f"fails: {what}"
-        return f"{head}: {reason}" + (f" ({facts})" if facts else "")
+        # the label names what the rule requires, or for an `unless` what must not hold; either
+        # way the line says which, so "outside X (destination = X)" cannot be read as the reason
+        if self.negated:
+            return f"{head}: blocked by an exception to it: {what} — and so it is here{here}"
+        return f"{head}: fails: {what} — not so here{here}"
 
 
 @dataclass(frozen=True)
@@ -276,6 +280,7 @@ class Determination:
     in_force: bool | None = True     # None: the date is unknown
     not_in_force: str = ""           # why no outcome is decided (when in_force is False)
     notices: tuple[Notice, ...] = ()
+    defaults_used: dict[str, Value] | None = None   # read facts the user did not give (None: not asked)
 
     # ------------------------------------------------------------- views
     def verdict(self) -> str:
@@ -293,6 +298,8 @@ class Determination:
             "explanation": ([{"provision": "in_force", "in_force": False, "text": self.not_in_force}]
                             if self.in_force is False else [f.to_json() for f in self.explanation]),
             "notices": [{"notice": n.name, "title": n.title, "text": n.doc} for n in self.notices],
+            **({} if self.defaults_used is None else
+               {"defaults_used": {k: value_to_json(v) for k, v in self.defaults_used.items()}}),
             "not_applicable": [w.to_json() for w in self.not_applicable],
             "conflicts": [{"outcome": o, "slot": s, "rules": list(rs)} for o, s, rs in self.conflicts],
             "transaction": _nested({k: value_to_json(v) for k, v in self.transaction.items()}),
@@ -302,7 +309,10 @@ class Determination:
         """Plain-text rendering (no colour): verdict, fired provisions, why-not lines."""
         if self.in_force is False:
             return self.not_in_force
-        lines = [self.verdict()]
+        lines = [self.verdict(), f"reading: {self.reading}"]
+        if self.defaults_used:
+            lines.append("not given, so taken at their defaults: "
+                         + ", ".join(f"{k} = {render_value(v)}" for k, v in self.defaults_used.items()))
         if self.conflicts:
             for o, s, rs in self.conflicts:
                 lines.append(f"CONFLICT: {o}{'' if s is None else f' [{s}]'} decided two ways by "
@@ -341,6 +351,10 @@ class Determination:
             verdict.append(f"{k}: ", style="bold")
             verdict.append(render_value(v), style="cyan")
         parts.append(verdict)
+        parts.append(Text(f"reading: {self.reading}", style="dim"))
+        if self.defaults_used:
+            parts.append(Text("not given, so taken at their defaults: " + ", ".join(
+                f"{k} = {render_value(v)}" for k, v in self.defaults_used.items()), style="dim"))
         for o, s, rs in self.conflicts:
             parts.append(Text(f"CONFLICT: {o}{'' if s is None else f' [{s}]'} decided two ways by "
                               + ", ".join(rs), style="bold red"))
@@ -449,9 +463,11 @@ def not_in_force(model: Model, tx: dict[str, Value], *, engine: str = "eval") ->
                          engine=engine, in_force=False, not_in_force=not_in_force_text(model, tx["date"]))
 
 
-def determine(model: Model, tx: dict[str, Value], trace: Trace, *, engine: str = "eval") -> Determination:
+def determine(model: Model, tx: dict[str, Value], trace: Trace, *, engine: str = "eval",
+              given: dict[str, Value] | None = None) -> Determination:
     """The determination a user reads, from a trace (of any engine). On a date before the spec is
-    in force every outcome is None and the explanation says why."""
+    in force every outcome is None and the explanation says why. With `given` (the facts the
+    user stated), it names the facts it read that took their defaults instead."""
     outside = not_in_force(model, tx, engine=engine)
     if outside is not None:
         return outside
@@ -483,11 +499,54 @@ def determine(model: Model, tx: dict[str, Value], trace: Trace, *, engine: str =
             reads = rule_reads(model, name, i)
             why_not.append(WhyNot(name, rule.title, rule.cite, outcome, condition=i,
                                   label=cond.label,
-                                  expr=render_expr(cond.expr.arg if isinstance(cond.expr, Not) else cond.expr),
-                                  negated=isinstance(cond.expr, Not),
+                                  expr=render_expr(cond.expr.arg if cond.unless else cond.expr),
+                                  negated=cond.unless,
                                   facts=_facts(model, tx, trace, reads)))
     return Determination(reading=model.reading, outcomes=dict(trace.outcomes),
                          explanation=tuple(fired), not_applicable=tuple(why_not),
                          conflicts=tuple(trace.conflicts), transaction=dict(tx),
                          outcome_types={k: d.type for k, d in model.outcomes.items()}, engine=engine,
-                         in_force=in_force(model, tx), notices=_notices(model, trace.outcomes))
+                         in_force=in_force(model, tx), notices=_notices(model, trace.outcomes),
+                         defaults_used=_defaults_used(model, tx, given, fired, why_not))
+
+
+def _defaults_used(model: Model, tx: dict, given: dict | None, fired, why_not) -> dict[str, Value] | None:
+    if given is None:
+        return None
+    read = {k for f in (*fired, *why_not) for k in f.facts}
+    return {p: tx[p] for p in model.inputs if p in read and p not in given}
+
+
+def all_readings(spec, given: dict[str, Value], fixed_params: dict[str, Value] | None = None,
+                 engine=None, *, readings=None, model_for=None) -> tuple[dict[str, Determination], list[str]]:
+    """The determination of one transaction under every reading of the spec (or those named),
+    and the outcomes whose value differs between them (in declaration order). `model_for(name)`
+    gives a reading's model when the caller keeps them (so their compilations are reused)."""
+    from . import evaluate
+    from .ir import resolve
+    from .transaction import complete
+    tx = complete(spec, given)
+    answers = {}
+    for name in readings or spec.readings:
+        model = model_for(name) if model_for is not None else resolve(spec, name, fixed_params)
+        trace = engine.run(model, tx) if engine is not None else evaluate.run(model, tx)
+        answers[name] = determine(model, tx, trace, engine=getattr(engine, "name", "eval"), given=given)
+    dependent = [o for o in spec.outcomes
+                 if len({repr(value_to_json(d.outcomes[o])) for d in answers.values()}) > 1]
+    return answers, dependent
+
+
+def all_readings_json(answers: dict[str, Determination], dependent: list[str]) -> dict:
+    """`earl ask --all-readings --json`: {"readings": {NAME: answer}, "reading_dependent": [outcomes]}."""
+    return {"readings": {n: d.to_json() for n, d in answers.items()}, "reading_dependent": dependent}
+
+
+def all_readings_text(spec, answers: dict[str, Determination], dependent: list[str]) -> str:
+    lines = []
+    if dependent:
+        lines.append("depends on the reading: " + ", ".join(dependent))
+    else:
+        lines.append("no outcome depends on the reading")
+    for name, det in answers.items():
+        lines += ["", f"── reading {name}: {spec.readings[name].doc}", det.text()]
+    return "\n".join(lines)

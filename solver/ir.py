@@ -316,6 +316,7 @@ class Condition:
     expr: Expr
     label: str = ""
     pos: Pos = NOWHERE
+    unless: bool = False   # written `unless E "label"`: the label names E, which must not hold
 
 
 @dataclass(frozen=True)

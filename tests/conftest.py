@@ -40,3 +40,10 @@ def spec_dir() -> Path:
 def shipped_spec():
     """The checked spec of the checkout's spec/ folder (the default spec, redirected above)."""
     return earl.parser.load_spec()
+
+
+@pytest.fixture(scope="session")
+def workbench(shipped_spec):
+    """The `earl serve` application over the shipped spec, with a short solver time limit."""
+    from earl.web.app import create_app
+    return create_app(shipped_spec, timeout_s=10)

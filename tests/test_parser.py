@@ -179,7 +179,8 @@ def test_rule_overrides_readings_intended(spec):
     assert small.conditions[1].expr == ir.Not(ir.InSet(ir.InputRef("destination"),
                                                        ir.Lit(frozenset({"KP"}), ir.SetOf("country"))))
     assert small.conditions[2] == ir.Condition(
-        ir.Not(ir.InGroup(ir.InputRef("end_user.hq"), "WATCH", ir.InputRef("date"))), "", small.conditions[2].pos)
+        ir.Not(ir.InGroup(ir.InputRef("end_user.hq"), "WATCH", ir.InputRef("date"))), "", small.conditions[2].pos,
+        unless=True)
     gov = spec.rules["gov"]
     assert gov.intended == ("dead",)
     assert [(c.outcome, c.slot, c.value) for c in gov.conclusions] == [("exceptions", "GOV", True),

@@ -95,14 +95,17 @@ def _settle_text(model, settled: dict, unknown: tuple[str, ...]) -> str:
 @click.command("ask")
 @click.option("--spec", "spec_dir", type=click.Path(exists=True), default=None, metavar="DIR",
               help="The spec folder (default: the shipped spec).")
-@click.option("--reading", default=None, metavar="NAME", help="The reading (default: the spec's default).")
+@click.option("--reading", "readings", multiple=True, metavar="NAME",
+              help="The reading (default: the spec's default); repeated: answer under each.")
+@click.option("--all-readings", "every_reading", is_flag=True,
+              help="Answer under every reading, flagging the outcomes that depend on it.")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
               help="Fix a parameter (repeatable); the value is read with the parameter's type.")
 @click.option("--engine", default="eval", type=click.Choice(list(ENGINES)), show_default=True,
               help="Which engine determines the transactions.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per transaction, one per line.")
 @click.argument("file", type=click.File("r", encoding="utf-8"))
-def command(spec_dir, reading, params, engine, as_json, file):
+def command(spec_dir, readings, every_reading, params, engine, as_json, file):
     """Determine the transactions in FILE (one JSON object, or JSON Lines; `-` = stdin)."""
     from ..solver import ir
     from ..solver.explain import determine, in_force, not_in_force
@@ -112,7 +115,11 @@ def command(spec_dir, reading, params, engine, as_json, file):
         click.echo(f"earl ask: {msg}", err=True)
         sys.exit(code)
 
+    reading = readings[0] if readings else None
     spec = open_spec("ask", spec_dir, reading)
+    for other in readings[1:]:
+        if other not in spec.readings:
+            fail(f"no reading named {other!r}; readings: {', '.join(spec.readings)}")
     fixed = fixed_params("ask", spec, params)
     try:
         eng = load_engine(engine)
@@ -123,6 +130,10 @@ def command(spec_dir, reading, params, engine, as_json, file):
         text = file.read()
     except (OSError, UnicodeDecodeError) as e:
         fail(f"cannot read {getattr(file, 'name', 'the input')}: {e}")
+
+    if every_reading or len(readings) > 1:
+        from ._readings import answer_under_readings
+        sys.exit(answer_under_readings(spec, text, () if every_reading else readings, fixed, eng, as_json))
 
     console = None
     if not as_json and sys.stdout.isatty():
@@ -188,7 +199,7 @@ def command(spec_dir, reading, params, engine, as_json, file):
             click.echo(f"earl ask: {where}engine {engine} failed: {type(e).__name__}: {e}", err=True)
             status = max(status, EXIT_INTERNAL)
             continue
-        det = determine(model, partial, trace, engine=eng.name)
+        det = determine(model, partial, trace, engine=eng.name, given=given)
         if det.conflicts:
             status = max(status, EXIT_CONFLICT)
             for o, s, rs in det.conflicts:

@@ -23,6 +23,7 @@ class ProvisionRow:
     readings: tuple[str, ...]
     examples: int
     properties: tuple[str, ...]
+    example_names: tuple[str, ...] = ()
 
 
 def _touched(spec, expr, defs_by_reading) -> tuple[set[str], set[str]]:
@@ -53,6 +54,7 @@ def provision_rows(spec) -> tuple[list[ProvisionRow], list[str]]:
 
     problems: list[str] = []
     fired_by: dict[str, int] = {name: 0 for name in spec.rules}
+    named_by: dict[str, list[str]] = {}
     for ex in spec.examples.values():
         try:
             model = ir.resolve(spec, ex.reading, ex.params)
@@ -62,6 +64,7 @@ def provision_rows(spec) -> tuple[list[ProvisionRow], list[str]]:
             continue
         for r in trace.fired:
             fired_by[r] = fired_by.get(r, 0) + 1
+            named_by.setdefault(r, []).append(ex.name)
 
     defs_by_reading = [ir.resolve(spec, r).defs for r in spec.readings]
     touching: dict[str, list[str]] = {name: [] for name in spec.rules}
@@ -76,7 +79,7 @@ def provision_rows(spec) -> tuple[list[ProvisionRow], list[str]]:
         readings = tuple(sorted(rule.readings)) if rule.readings else ()
         source = "; ".join(str(s) for s in rule.sources) or "not stated"
         rows.append(ProvisionRow(rule.name, rule.cite, rule.title, source, readings, fired_by[rule.name],
-                                 tuple(touching[rule.name])))
+                                 tuple(touching[rule.name]), tuple(named_by.get(rule.name, ()))))
     return rows, problems
 
 

@@ -1,0 +1,54 @@
+"""`earl ask --all-readings` (and `--reading` given more than once): each transaction answered
+under several readings side by side, with the outcomes that depend on the reading flagged."""
+from __future__ import annotations
+
+import json
+
+import click
+
+EXIT_INPUT = 2
+EXIT_INTERNAL = 70
+
+
+def answer_under_readings(spec, text: str, readings: tuple[str, ...], fixed: dict, engine,
+                          as_json: bool) -> int:
+    """Print each transaction of `text` answered under `readings` (all when empty); the exit status."""
+    from ..solver.explain import all_readings, all_readings_json, all_readings_text
+    from ..solver.transaction import UNKNOWN, TransactionError, complete, parse_json
+    from .ask import split_transactions
+    items = split_transactions(text)
+    if not items:
+        click.echo("earl ask: no transaction in the input", err=True)
+        return EXIT_INPUT
+    status = 0
+    for n, (line, chunk) in enumerate(items):
+        try:
+            given = parse_json(spec, chunk, line=line)
+        except TransactionError as e:
+            click.echo(f"earl ask: {e}", err=True)
+            status = max(status, EXIT_INPUT)
+            continue
+        unknown = [p for p, v in complete(spec, given).items() if v is UNKNOWN]
+        if unknown:
+            click.echo(f"earl ask: {'line %d: ' % line if line else ''}comparing readings needs every "
+                       f"fact known; unknown: {', '.join(unknown)}", err=True)
+            status = max(status, EXIT_INPUT)
+            continue
+        try:
+            answers, dependent = all_readings(spec, given, fixed, engine, readings=readings or None)
+        except Exception as e:  # noqa: BLE001 - never a traceback; the other lines still answer
+            click.echo(f"earl ask: engine {engine.name} failed: {type(e).__name__}: {e}", err=True)
+            status = max(status, EXIT_INTERNAL)
+            continue
+        if any(d.conflicts for d in answers.values()):
+            status = max(status, 1)
+        if as_json:
+            out = all_readings_json(answers, dependent)
+            if line is not None:
+                out["line"] = line
+            click.echo(json.dumps(out, ensure_ascii=False))
+        else:
+            if n:
+                click.echo("")
+            click.echo(all_readings_text(spec, answers, dependent))
+    return status

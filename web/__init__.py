@@ -1,0 +1,1 @@
+"""earl serve: the lawyer's workbench (see app.py)."""
