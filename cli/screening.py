@@ -79,8 +79,8 @@ def dumps(obj: Any) -> str:
 @dataclass(frozen=True)
 class Record:
     """One transaction as read: `n` its position (0-based), `line` its line (None for a lone
-    transaction), `kind` "json" (text), "object" (a parsed JSON object) or "row" (CSV cells by
-    input path), `key` the row's id column (CSV) or None."""
+    transaction), `kind` "json" (text), "object" (a parsed JSON object), "row" (CSV cells by
+    input path) or "flat" (JSON values by input path), `key` the row's id column (CSV) or None."""
     n: int
     line: int | None
     kind: str
@@ -289,16 +289,23 @@ class TransactionReader:
                 pass
         return parse_json(self.spec, obj, line=line)
 
-    def given_row(self, cells: dict[str, str], line: int | None) -> dict[str, Any]:
-        """The inputs given in a CSV row (cells by input path)."""
-        if "$row" in cells:
-            raise TransactionError("$", cells["$row"], line)
+    def given_flat(self, values: dict[str, Any], line: int | None) -> dict[str, Any]:
+        """The inputs given as JSON values by input path (a table's row)."""
         try:
-            return {p: self.value(p, _cell_value(self.spec.inputs[p].type, c)) for p, c in cells.items()}
+            for path in values:
+                if path not in self.spec.inputs:
+                    raise TransactionError(_json_path(path), "no such input" + _suggest(path, self.spec.inputs))
+            return {p: self.value(p, v) for p, v in values.items()}
         except TransactionError as e:
             e.line = line
             e.args = (str(e),)
             raise
+
+    def given_row(self, cells: dict[str, str], line: int | None) -> dict[str, Any]:
+        """The inputs given in a CSV row (cells by input path)."""
+        if "$row" in cells:
+            raise TransactionError("$", cells["$row"], line)
+        return self.given_flat({p: _cell_value(self.spec.inputs[p].type, c) for p, c in cells.items()}, line)
 
     def complete(self, given: dict[str, Any]) -> dict[str, Any]:
         """complete(spec, given) for the inputs `given` holds (paths of the spec's inputs)."""
@@ -349,6 +356,8 @@ class Screener:
     def given(self, record: Record) -> dict[str, Any]:
         if record.kind == "row":
             return self.reader.given_row(record.payload, record.line)
+        if record.kind == "flat":
+            return self.reader.given_flat(record.payload, record.line)
         obj = record.payload
         if record.kind == "json":
             try:
