@@ -30,38 +30,28 @@ from collections import deque
 from itertools import repeat
 from operator import is_
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from .solver import ir
 from .solver.transaction import (UNKNOWN, TransactionError, _input_tree, _json_path, _loads,
                                  _suggest, complete, parse_json, parse_value)
 
 __all__ = ["FIELDS", "Answer", "Record", "Screener", "screen", "json_records", "csv_records",
-           "answer_in_order", "growing_chunks", "loads", "dumps"]
+           "answer_in_order", "growing_chunks", "dumps"]
 
 FIELDS = ("outcomes", "explanation")
 
-try:  # optional (the `fast` extra): several times faster than json; exactness is kept below
+try:  # optional (the `fast` extra): several times faster than json. It reads fractional and
+    # exponent numbers, and integers beyond 64 bits, as floats: a transaction where the fast reader
+    # meets a float is read again by the exact reader (TransactionReader.value)
     import orjson
 except ImportError:  # pragma: no cover - without it the standard json module does everything
     orjson = None
+# 19 digits in a row: an integer orjson would read as a float (or a long decimal string); such a
+# line goes to the exact reader at once
+_LONG_DIGITS = re.compile(r"\d{19}")
+_LONG_DIGITS_BYTES = re.compile(rb"\d{19}")
 
-# orjson reads fractional and exponent numbers as floats and integers beyond 64 bits as floats:
-# a line where a digit is followed by ".", "e" or "E", or that has a run of 19 digits, is read by
-# the exact reader instead (a string such as "3A090.a" sends it there too: slower, same answer)
-_INEXACT_FOR_ORJSON = re.compile(rb"\d[.eE]|\d{19}")
-
-
-def loads(raw: bytes | str) -> Any:
-    """One JSON value with exact numbers (as `earl.solver.transaction` reads it)."""
-    if orjson is not None:
-        data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
-        if not _INEXACT_FOR_ORJSON.search(data):
-            try:
-                return orjson.loads(data)
-            except orjson.JSONDecodeError:
-                pass  # the exact reader decides, with its own message
-    return _loads(raw)
 
 
 def dumps(obj: Any) -> str:
@@ -76,11 +66,11 @@ def dumps(obj: Any) -> str:
 
 # --------------------------------------------------------------------------- reading records
 
-@dataclass(frozen=True)
-class Record:
+class Record(NamedTuple):
     """One transaction as read: `n` its position (0-based), `line` its line (None for a lone
     transaction), `kind` "json" (text), "object" (a parsed JSON object), "row" (CSV cells by
-    input path) or "flat" (JSON values by input path), `key` the row's id column (CSV) or None."""
+    input path) or "flat" (JSON values by input path), `key` the row's id column (CSV) or None.
+    (A tuple: chunks of them go to worker processes, and tuples pickle fastest.)"""
     n: int
     line: int | None
     kind: str
@@ -243,7 +233,9 @@ class TransactionReader:
 
     def value(self, path: str, v: Any) -> Any:
         """parse_value of input `path`'s JSON value, memoised (per value and its type: 1 is not
-        true)."""
+        true). A float is _Unusual: the exact reader reads its text again."""
+        if v.__class__ is float:
+            raise _Unusual
         cache = self.values[path]
         try:
             hit = cache.get(v)
@@ -278,16 +270,20 @@ class TransactionReader:
             else:
                 self._walk(v, node, out)
 
+    def fast(self, obj: Any) -> dict[str, Any]:
+        """The inputs given in a parsed JSON transaction; _Unusual when parse_json must decide."""
+        if obj.__class__ is not dict:
+            raise _Unusual
+        out: dict[str, Any] = {}
+        self._walk(obj, self.tree, out)
+        return out
+
     def given(self, obj: Any, line: int | None) -> dict[str, Any]:
         """The inputs given in a parsed JSON transaction (as parse_json reads them)."""
-        if obj.__class__ is dict:
-            out: dict[str, Any] = {}
-            try:
-                self._walk(obj, self.tree, out)
-                return out
-            except (_Unusual, TransactionError):
-                pass
-        return parse_json(self.spec, obj, line=line)
+        try:
+            return self.fast(obj)
+        except (_Unusual, TransactionError):
+            return parse_json(self.spec, obj, line=line)
 
     def given_flat(self, values: dict[str, Any], line: int | None) -> dict[str, Any]:
         """The inputs given as JSON values by input path (a table's row)."""
@@ -358,12 +354,19 @@ class Screener:
             return self.reader.given_row(record.payload, record.line)
         if record.kind == "flat":
             return self.reader.given_flat(record.payload, record.line)
-        obj = record.payload
-        if record.kind == "json":
+        if record.kind == "object":
+            return self.reader.given(record.payload, record.line)
+        text = record.payload
+        long_digits = _LONG_DIGITS if isinstance(text, str) else _LONG_DIGITS_BYTES
+        if orjson is not None and not long_digits.search(text):
             try:
-                obj = loads(obj)
-            except Exception:  # noqa: BLE001 - parse_json reads it again and names the fault
-                return parse_json(self.spec, obj, line=record.line)
+                return self.reader.fast(orjson.loads(record.payload))
+            except (orjson.JSONDecodeError, _Unusual, TransactionError):
+                pass
+        try:  # exact numbers (a float above, or no orjson)
+            obj = _loads(record.payload)
+        except Exception:  # noqa: BLE001 - parse_json reads it again and names the fault
+            return parse_json(self.spec, record.payload, line=record.line)
         return self.reader.given(obj, record.line)
 
     def answer(self, record: Record) -> Answer:
@@ -438,9 +441,15 @@ def answer_in_order(chunks: Iterable[list], handle: Callable[[list], Any],
     else:
         return
     import multiprocessing
+    import threading
     from concurrent.futures import ProcessPoolExecutor
-    # forkserver: safe when the caller runs threads (fork is not), and cheap after the first
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    # fork when this process has no other thread (the workers are its own children and start at
+    # once); otherwise forkserver, as forking a threaded process can deadlock the child
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        method = "fork"
+    else:
+        method = "forkserver" if "forkserver" in methods else "spawn"
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method),
                              initializer=_start_worker, initargs=(make_handler,)) as pool:
         pending: deque = deque()
