@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 import earl
 from earl.commands.ask import command
 from earl.parser import load_spec
-from earl.screening import Record, Screener, TransactionReader, json_records
+from earl.screening import Record, Screener, json_records
 from earl.solver import ir
 from earl.solver.evaluate import run
 from earl.solver.transaction import TransactionError, complete, parse_json, to_json, value_to_json
@@ -74,6 +74,7 @@ def test_outcomes_path_agrees_under_every_reading(shipped):
 _FIELD_NAMES = st.sampled_from(["item", "destination", "item.power", "itme", "date", "end_user",
                                 "end_user.hq", "kind", ""])
 _JSONISH = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=6)
+                        | st.floats(allow_nan=False) | st.integers(10**18, 10**30)
                         | st.sampled_from(["FR", "IR", "0.5", "1e3", "widget", "2025-06-01", "none"]),
                         lambda inner: st.lists(inner, max_size=3)
                         | st.dictionaries(_FIELD_NAMES, inner, max_size=3), max_leaves=8)
@@ -82,22 +83,27 @@ _JSONISH = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.data())
 def test_fast_reader_reads_as_parse_json_and_complete(data):
-    """Valid transactions, and mutations of them (renamed, retyped or dotted fields): the same
-    inputs, or the same error (message, JSON path, line)."""
+    """Valid transactions, and mutations of them (renamed, retyped or dotted fields, floats,
+    integers beyond 64 bits), as objects and as JSON text: the same inputs, or the same error
+    (message, JSON path, line)."""
     spec = load_spec(OK)
-    reader = TransactionReader(spec)
+    screener = Screener(spec, fields="outcomes")
+    reader = screener.reader
     obj = to_json(spec, data.draw(transactions(spec)))
     for _ in range(data.draw(st.integers(0, 3))):
         obj = dict(obj)
         obj[data.draw(_FIELD_NAMES)] = data.draw(_JSONISH)
-    try:
-        expected = complete(spec, parse_json(spec, obj, line=4))
-    except TransactionError as e:
-        with pytest.raises(TransactionError) as got:
-            reader.complete(reader.given(obj, 4))
-        assert str(got.value) == str(e)
-    else:
-        assert reader.complete(reader.given(obj, 4)) == expected
+    text = json.dumps(obj)
+    for record, reference in ((Record(0, 4, "object", obj), obj), (Record(0, 4, "json", text), text),
+                              (Record(0, 4, "json", text.encode()), text)):
+        try:
+            expected = complete(spec, parse_json(spec, reference, line=4))
+        except TransactionError as e:
+            with pytest.raises(TransactionError) as got:
+                reader.complete(screener.given(record))
+            assert str(got.value) == str(e)
+        else:
+            assert reader.complete(screener.given(record)) == expected
 
 
 # --------------------------------------------------------------------------- reading a stream
@@ -320,3 +326,12 @@ def test_screen_api_on_the_shipped_spec_by_default():
     a = next(earl.screen([{"item": {"kind": "ic", "tpp": 4800, "performance_density": 6},
                            "destination": "IN"}]))
     assert a["eccn"] == "3A090.a" and a["license_required"] is True
+
+
+def test_module_docstring_example_runs():
+    """The example at the top of earl/screening.py (15 CFR 742.6(a)(6)(iii)(A): a licence for
+    3A090.a to any destination, France included)."""
+    import doctest
+
+    import earl.screening
+    assert doctest.testmod(earl.screening).failed == 0
