@@ -51,7 +51,7 @@ def measure(argv: list[str], stdin: Path) -> dict:
 
 
 def lines_file(lines: list[str], n: int) -> Path:
-    path = RESULTS / f"screen-{n}.jsonl"
+    path = RESULTS / f"screen-{n}-of-{len(lines)}.jsonl"
     if not path.exists() or sum(1 for _ in path.open("rb")) != n:
         with path.open("w", encoding="utf-8") as f:
             for line in itertools.islice(itertools.cycle(lines), n):
