@@ -198,7 +198,7 @@ class TransactionReader:
     planned once, and anything the fast walk does not expect (dotted keys, a field that is not
     an input, a value that is not right) goes to `parse_json` itself, for its answer or error."""
 
-    _CACHE_LIMIT = 1 << 14   # values memoised per input
+    _CACHE_LIMIT = 1 << 12   # values memoised per input (bounded: memory stays flat)
 
     def __init__(self, spec: ir.Spec):
         self.spec = spec
