@@ -47,6 +47,7 @@ from .ir import (And, Arith, Bool, Cmp, DefRef, Enum, Expr, GroupDiff, GroupExpr
 from .trace import Trace
 
 __all__ = ["EvalError", "Evaluator", "eval_expr", "run", "run_outcomes", "run_batch", "compile_model",
+           "compile_outcomes",
            "compile_expr", "interpret", "run_interpreted", "group_members", "group_table",
            "expr_refs", "slot_rules"]
 
@@ -868,6 +869,33 @@ def compile_expr(model: Model, expr: Expr) -> Callable[[dict[str, Value]], Value
             raise EvalError(f"incomplete transaction: no value for input {e.args[0]!r}") from None
 
     cache[1][id(expr)] = (expr, fn)
+    return fn
+
+
+def compile_outcomes(model: Model, names: Iterable[str]) -> Callable[[dict[str, Value]], dict[str, Value]]:
+    """A function computing only the named outcomes of a complete transaction (a dict, in the
+    order given): only the definitions and rules they depend on are compiled, and no conflict
+    is looked for (`run_outcomes` reports conflicts)."""
+    names = tuple(names)
+    for name in names:
+        if name not in model.outcomes:
+            raise EvalError(f"no outcome named {name!r}")
+    g = _Codegen(model)
+    order = _order(model, [("out", name) for name in names])
+    g.whole_refs.update(names)
+    body: list[str] = []
+    _emit_body(g, order, body, conflicts=False)
+    result = "{" + ", ".join(f"{name!r}: {g.var(('out', name))}" for name in names) + "}"
+    lines = ["def outcomes(tx):"] + _input_loads(g) + _drop_unread_sets(g, body) + [f"    return {result}"]
+    ns = _namespace(g)
+    exec(compile("\n".join(lines) + "\n", f"<earl outcomes {model.reading}>", "exec"), ns)
+    inner = ns["outcomes"]
+
+    def fn(tx: dict[str, Value]) -> dict[str, Value]:
+        try:
+            return inner(tx)
+        except KeyError as e:
+            raise EvalError(f"incomplete transaction: no value for input {e.args[0]!r}") from None
     return fn
 
 
