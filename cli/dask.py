@@ -59,7 +59,7 @@ def _answers(items, settings: tuple) -> list[dict]:
             record = Record(n, None, "json", tx)
         else:
             record = Record(n, None, "object", tx)
-        out.append(answer_json(screener.answer(record), settings[3], screener.model))
+        out.append(answer_json(screener.answer(record), screener.model))
     return out
 
 
@@ -92,7 +92,7 @@ def _frame(part, settings: tuple, columns: list[str]):
     rows = []
     for n, values in enumerate(part[inputs].itertuples(index=False, name=None)):
         obj = {p: _json_value(v) for p, v in zip(inputs, values)}
-        answer = answer_json(screener.answer(Record(n, None, "flat", obj)), fields, screener.model)
+        answer = answer_json(screener.answer(Record(n, None, "flat", obj)), screener.model)
         known = answer.get("settled", answer)
         row = {o: known.get(o) for o in screener.model.outcomes}
         row["unsettled"] = answer.get("unsettled")

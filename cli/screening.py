@@ -29,7 +29,7 @@ import re
 from collections import deque
 from itertools import repeat
 from operator import is_
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from .solver import ir
@@ -328,24 +328,47 @@ class Answer:
     determination: Any = None
     settled: dict | None = None
     unknown: tuple[str, ...] = ()
-    transaction: dict | None = field(default=None, repr=False)
+
+
+def outcome_names(model: ir.Model, fields: str | Iterable[str]) -> tuple[str, ...] | None:
+    """The outcomes `fields` names ("eccn,license_required" or a sequence), or None for
+    "outcomes" / "explanation"; ValueError for anything else."""
+    if isinstance(fields, str):
+        if fields in FIELDS:
+            return None
+        fields = [f.strip() for f in fields.split(",") if f.strip()]
+    names = tuple(fields)
+    for name in names:
+        if name not in model.outcomes:
+            raise ValueError(f"fields: {name!r} is neither {' nor '.join(FIELDS)} nor an outcome"
+                             f"{_suggest(name, model.outcomes)}; outcomes: {', '.join(model.outcomes)}")
+    if not names:
+        raise ValueError(f"fields: {' or '.join(FIELDS)}, or outcome names separated by commas")
+    return names
 
 
 class Screener:
-    """Answers records one by one under one model (compiled once)."""
+    """Answers records one by one under one model (compiled once).
+
+    fields: "explanation" (the whole determination), "outcomes" (every outcome and the conflicts,
+    without the explanation), or outcome names (only those, and only what they depend on is
+    computed; no conflict is looked for)."""
 
     def __init__(self, spec: ir.Spec, reading: str | None = None, params: dict | None = None,
-                 engine: str = "eval", fields: str = "explanation"):
-        if fields not in FIELDS:
-            raise ValueError(f"fields must be one of {', '.join(FIELDS)}, not {fields!r}")
+                 engine: str = "eval", fields: str | Iterable[str] = "explanation"):
         from .commands.ask import load_engine
         self.spec = spec
         self.model = ir.resolve(spec, reading, params or {})
+        self.names = outcome_names(self.model, fields)
+        self.fields = "outcomes" if self.names else fields
         self.engine = load_engine(engine)
-        self.fields = fields
         self.reader = TransactionReader(spec)
         self.fast = None
-        if engine == "eval" and fields == "outcomes":
+        self.pick = None
+        if engine == "eval" and self.names:
+            from .solver.evaluate import compile_outcomes
+            self.pick = compile_outcomes(self.model, self.names)
+        elif engine == "eval" and self.fields == "outcomes":
             from .solver.evaluate import compile_model
             self.fast = compile_model(self.model).outcomes
 
@@ -380,6 +403,9 @@ class Screener:
         if any(map(is_, tx.values(), repeat(UNKNOWN))):
             return self._settle(a, given)
         try:
+            if self.pick is not None:
+                a.outcomes = self.pick(tx)
+                return a
             if self.fast is not None:
                 a.outcomes, a.conflicts = self.fast(tx)
                 return a
@@ -388,6 +414,10 @@ class Screener:
             a.failure = f"engine {self.engine.name} failed: {type(e).__name__}: {e}"
             return a
         a.conflicts = trace.conflicts
+        if self.names:
+            a.outcomes = {n: trace.outcomes[n] for n in self.names}
+            a.conflicts = tuple(c for c in trace.conflicts if c[0] in self.names)
+            return a
         if self.fields == "outcomes":
             a.outcomes = trace.outcomes
             return a
@@ -407,6 +437,8 @@ class Screener:
         except Exception as e:  # noqa: BLE001
             a.failure = f"internal error in the unknowns analysis: {type(e).__name__}: {e}"
             return a
+        if self.names:
+            a.settled = {n: a.settled[n] for n in self.names}
         a.unknown = tuple(p for p, v in given.items() if v is UNKNOWN)
         return a
 
@@ -496,13 +528,14 @@ def _params_of(spec: ir.Spec, params: dict | None) -> dict:
 
 
 def screen(transactions: Iterable[Any], spec=None, reading: str | None = None,
-           fields: str = "outcomes", params: dict | None = None, engine: str = "eval"
-           ) -> Iterator[dict]:
+           fields: str | Iterable[str] = "outcomes", params: dict | None = None,
+           engine: str = "eval") -> Iterator[dict]:
     """One JSON-ready answer per transaction, in order, computed as each is drawn.
 
     transactions: JSON objects (nested, or with dotted keys `"item.tpp"`), or their text.
     spec: a spec folder, a loaded Spec, or None (the shipped spec). fields: "outcomes" (each
-    outcome by name, and the reading) or "explanation" (what `earl ask --json` prints). params:
+    outcome by name, and the reading), "explanation" (what `earl ask --json` prints), or outcome
+    names (a list, or separated by commas: only those are computed). params:
     parameter values by name. A transaction that cannot be read gives {"error": message,
     "path": JSON path} (and the others go on); a conflict adds "conflicts".
     """
@@ -511,4 +544,4 @@ def screen(transactions: Iterable[Any], spec=None, reading: str | None = None,
     screener = Screener(the_spec, reading, _params_of(the_spec, params), engine, fields)
     for n, tx in enumerate(transactions):
         kind = "json" if isinstance(tx, (str, bytes, bytearray)) else "object"
-        yield answer_json(screener.answer(Record(n, None, kind, tx)), fields, screener.model)
+        yield answer_json(screener.answer(Record(n, None, kind, tx)), screener.model)

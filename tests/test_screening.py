@@ -334,3 +334,27 @@ def test_module_docstring_example_runs():
 
     import earl.screening
     assert doctest.testmod(earl.screening).failed == 0
+
+
+def test_fields_naming_outcomes_computes_only_those():
+    lines = "\n".join(json.dumps(t) for t in (IRAN, SMALL)) + "\n"
+    r = ask(["--spec", OK, "--json", "--fields", "license_required,tier", "--jobs", "1", "-"], lines)
+    assert r.exit_code == 0, r.output
+    assert [json.loads(x) for x in r.stdout.splitlines()] == [
+        {"license_required": True, "tier": "watch", "reading": "statute", "line": 1},
+        {"license_required": False, "tier": "other", "reading": "statute", "line": 2}]
+    r = ask(["--spec", OK, "--format", "csv", "--fields", "tier", "-"], lines)
+    assert r.stdout.splitlines()[0] == "line,tier,unsettled"
+    r = ask(["--spec", OK, "--fields", "teir", "-"], lines)
+    assert r.exit_code == 2 and "did you mean 'tier'" in r.stderr and "Traceback" not in r.output
+    assert next(earl.screen([IRAN], spec=OK, fields=["code"])) == {"code": "W1", "reading": "statute"}
+
+
+def test_fields_naming_outcomes_agrees_with_the_full_path(shipped):
+    names = ["eccn", "license_required", "exceptions", "policy", "destination_tier"]
+    some = Screener(shipped, fields=",".join(names))
+    every = Screener(shipped, fields="outcomes")
+    for n, tx in enumerate(random_transactions(shipped, 5_000, seed=21)):
+        obj = to_json(shipped, tx)
+        assert some.answer(Record(n, None, "object", obj)).outcomes == \
+            {k: every.answer(Record(n, None, "object", obj)).outcomes[k] for k in names}

@@ -101,7 +101,7 @@ def conflicts_json(conflicts) -> list[dict]:
     return [{"outcome": o, "slot": s, "rules": list(rs)} for o, s, rs in conflicts]
 
 
-def answer_json(answer, fields: str, model) -> dict:
+def answer_json(answer, model) -> dict:
     """One answer (earl.screening.Answer) as the JSON object `--format json` prints: the
     determination (fields "explanation") or its outcomes; unknown facts settled; or an error."""
     if answer.error is not None:
@@ -139,10 +139,12 @@ class Renderer:
     """Answers as the text `earl ask` prints in one format (text, json or csv)."""
 
     def __init__(self, model, fmt: str, fields: str, *, keyed: bool = False,
-                 rich_width: int | None = None):
+                 rich_width: int | None = None, names: tuple[str, ...] | None = None):
         self.model = model
         self.fmt = fmt
         self.fields = fields
+        self.names = names                    # only these outcomes (--fields NAME,...)
+        self.outcomes = list(names or model.outcomes)
         self.keyed = keyed
         self.rich_width = rich_width
         self._outcome_lines: dict[int, tuple[dict, str]] = {}
@@ -154,7 +156,7 @@ class Renderer:
         return self._row(self.columns())
 
     def columns(self) -> list[str]:
-        cols = ["line"] + (["id"] if self.keyed else []) + list(self.model.outcomes) + ["unsettled"]
+        cols = ["line"] + (["id"] if self.keyed else []) + self.outcomes + ["unsettled"]
         return cols + (["explanation"] if self.fields == "explanation" else [])
 
     def render(self, answer) -> str:
@@ -169,8 +171,8 @@ class Renderer:
     def _json(self, answer) -> str:
         from ..screening import dumps
         outcomes = answer.outcomes
-        if outcomes is None or answer.conflicts:
-            return dumps(answer_json(answer, self.fields, self.model)) + "\n"
+        if outcomes is None or answer.conflicts or self.names:
+            return dumps(answer_json(answer, self.model)) + "\n"
         # transactions that fail the same conditions share one outcomes dict: render it once
         hit = self._outcome_lines.get(id(outcomes))
         if hit is None or hit[0] is not outcomes:
@@ -185,12 +187,12 @@ class Renderer:
 
     def _csv(self, answer) -> str:
         from ..solver.testset import _cell
-        obj = answer_json(answer, self.fields, self.model)
+        obj = answer_json(answer, self.model)
         values = obj.get("settled", obj)
         unsettled = "; ".join(f"{o} ({', '.join(u['depends_on'])})"
                               for o, u in obj.get("unsettled", {}).items())
         row = [answer.line if answer.line is not None else ""] + ([answer.key] if self.keyed else [])
-        row += [_cell(values.get(o)) for o in self.model.outcomes] + [unsettled]
+        row += [_cell(values.get(o)) for o in self.outcomes] + [unsettled]
         if self.fields == "explanation":
             row.append("; ".join(f"{e['provision']} [{e['cite']}]" for e in obj.get("explanation", [])))
         return self._row(row)
@@ -247,8 +249,9 @@ class ChunkAnswerer:
             spec = load_spec(settings.spec_dir)
         self.screener = Screener(spec, settings.reading, dict(settings.params), settings.engine,
                                  settings.fields)
-        self.renderer = Renderer(self.screener.model, settings.fmt, settings.fields,
-                                 keyed=settings.keyed, rich_width=settings.rich_width)
+        self.renderer = Renderer(self.screener.model, settings.fmt, self.screener.fields,
+                                 keyed=settings.keyed, rich_width=settings.rich_width,
+                                 names=self.screener.names)
 
     def __call__(self, chunk) -> tuple[str, list[str], int]:
         out, messages, status = [], [], 0
@@ -279,9 +282,10 @@ def _available_cpus() -> int:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="Output: text (default), json (one object per line) or csv (one row per transaction).")
 @click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
-@click.option("--fields", default="explanation", show_default=True,
-              type=click.Choice(["outcomes", "explanation"]),
-              help="outcomes: only the outcomes (fast); explanation: the whole determination.")
+@click.option("--fields", default="explanation", show_default=True, metavar="outcomes|explanation|NAME,...",
+              help="outcomes: only the outcomes (fast); explanation: the whole determination; "
+                   "outcome names (eccn,license_required): only those, computing only what they "
+                   "depend on (no conflict check).")
 @click.option("--input", "input_format", type=click.Choice(["json", "csv"]), default=None,
               help="How FILE is written (default: csv for a .csv file, else json).")
 @click.option("--jobs", type=click.IntRange(min=1), default=None, metavar="N",
@@ -331,6 +335,9 @@ def command(spec_dir, reading, params, engine, fmt, as_json, fields, input_forma
 
     try:
         inline = ChunkAnswerer(settings, spec)
+    except ValueError as e:
+        fail(str(e))
+    try:
         sys.stdout.write(inline.renderer.header())
         for text, messages, code in answer_in_order(growing_chunks(all_records()), inline,
                                                      functools.partial(ChunkAnswerer, settings),
