@@ -1,5 +1,5 @@
 """`earl ask [--spec DIR] [--reading NAME] [--param NAME=VALUE ...] [--engine eval|smt|asp]
-[--format text|json|csv | --json] [--fields outcomes|explanation] [--input json|csv] [--jobs N] FILE|-`
+[--format text|json|csv | --json] [--fields outcomes|explanation|NAME,...] [--input json|csv] [--jobs N] FILE|-`
 
 Determine transactions. FILE (or `-`, standard input) holds one JSON transaction, JSON Lines
 (one transaction per line, split on "\\n" only; blank lines are skipped) or CSV (a header of
@@ -9,7 +9,9 @@ order, the first before the last line is read, memory flat however long the inpu
 
 `--format json` (or `--json`): one JSON object per line; `--format csv`: one row per transaction.
 `--fields outcomes` gives only the outcomes (computed without building the explanation: much
-faster); `--fields explanation` (the default) the whole determination. `--jobs N` answers in N
+faster); `--fields eccn,license_required` only the outcomes named (only what they depend on is
+computed; conflicts are not looked for); `--fields explanation` (the default) the whole
+determination. `--jobs N` answers in N
 worker processes (default: the CPUs available), each compiling the model once; a short input
 is answered in this process.
 
