@@ -11,9 +11,8 @@ order, the first before the last line is read, memory flat however long the inpu
 `--fields outcomes` gives only the outcomes (computed without building the explanation: much
 faster); `--fields eccn,license_required` only the outcomes named (only what they depend on is
 computed; conflicts are not looked for); `--fields explanation` (the default) the whole
-determination. `--jobs N` answers in N
-worker processes (default: the CPUs available), each compiling the model once; a short input
-is answered in this process.
+determination. `--jobs N` answers in N worker processes (default: the CPUs available), each
+compiling the model once; a short input is answered in this process.
 
 A field given as `null` (an empty CSV cell) is an unknown fact: the answer then says which
 outcomes are settled whatever the unknown facts are and, for each unsettled one, which unknown
