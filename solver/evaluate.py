@@ -25,7 +25,8 @@ Two implementations live here:
   Trace depends only on which condition fails first in each rule: that pattern is one int key,
   and the outcomes, applicable/fired sets, first_failing and conflicts are memoised on it
   (computed by a second generated function on a miss). This is the fast path (batch
-  determinations, differential tests).
+  determinations, differential tests). `run_outcomes` runs the same generated body and returns
+  only the memoised outcomes and conflicts: no Trace is built when no explanation is wanted.
 - `interpret` / `run_interpreted`: a direct tree-walking, memoised interpreter of the same
   semantics, kept deliberately simple; the tests check the two against each other.
 """
@@ -45,7 +46,8 @@ from .ir import (And, Arith, Bool, Cmp, DefRef, Enum, Expr, GroupDiff, GroupExpr
                  OutcomeRef, Or, ParamRef, RuleApplies, RuleFires, SetOf, Spec, Value)
 from .trace import Trace
 
-__all__ = ["EvalError", "Evaluator", "eval_expr", "run", "run_batch", "compile_model",
+__all__ = ["EvalError", "Evaluator", "eval_expr", "run", "run_outcomes", "run_batch", "compile_model",
+           "compile_outcomes",
            "compile_expr", "interpret", "run_interpreted", "group_members", "group_table",
            "expr_refs", "slot_rules"]
 
@@ -730,8 +732,13 @@ def _namespace(g: _Codegen) -> dict[str, Any]:
 
 @dataclass
 class Compiled:
-    """A model compiled to one Python function `run(tx) -> Trace`, and its source (for debugging)."""
+    """A model compiled to one Python function `run(tx) -> Trace`, and its source (for debugging).
+
+    `outcomes(tx) -> (outcomes, conflicts)` is `run` without the rest of the Trace (for callers
+    that want no explanation); the outcomes dict is shared between transactions that fail the
+    same conditions, so it must not be changed."""
     run: Callable[[dict[str, Value]], Trace]
+    outcomes: Callable[[dict[str, Value]], tuple[dict[str, Value], tuple]]
     source: str
     params: dict[str, Value]
     rules: dict
@@ -762,7 +769,8 @@ def compile_model(model: Model) -> Compiled:
         w *= len(model.rules[r].conditions) + 1
     body: list[str] = []
     _emit_body(g, order, body, only=_needed(model, order), conflicts=False, weights=weights)
-    lines = ["def run(tx):", "    k = 0"] + _input_loads(g) + _drop_unread_sets(g, body)
+    head = _input_loads(g) + _drop_unread_sets(g, body)
+    lines = ["def run(tx):", "    k = 0"] + head
     # the frozen Trace is filled by object.__setattr__ directly (the dataclass __init__ wraps the
     # same calls in a Python frame); the dicts are copied: every Trace owns its own
     lines += [
@@ -772,6 +780,12 @@ def compile_model(model: Model) -> Compiled:
         f"    _set(t, 'outcomes', m[0].copy()); _set(t, 'applicable', m[1]); _set(t, 'fired', m[2])",
         f"    _set(t, 'first_failing', m[3].copy()); _set(t, 'conflicts', m[4])",
         f"    return t",
+        "",
+        # the same body without building a Trace: the memoised entry's outcomes are shared
+        "def outcomes(tx):", "    k = 0", *head,
+        f"    m = _memo.get(k)",
+        f"    if m is None: m = _miss(k)",
+        f"    return m[0], m[4]",
     ]
     fin = [f"def _finish(k):", f"    conf = []", f"    ff = {{}}"]
     failing = {}
@@ -810,8 +824,8 @@ def compile_model(model: Model) -> Compiled:
 
     ns.update(_memo=memo, _miss=miss, _names=rule_names)
     exec(compile(source, f"<earl model {model.reading}>", "exec"), ns)
-    compiled = Compiled(run=ns["run"], source=source, params=dict(model.params),
-                        rules=model.rules, defs=model.defs)
+    compiled = Compiled(run=ns["run"], outcomes=ns["outcomes"], source=source,
+                        params=dict(model.params), rules=model.rules, defs=model.defs)
     model.__dict__["_earl_compiled"] = compiled
     return compiled
 
@@ -858,6 +872,33 @@ def compile_expr(model: Model, expr: Expr) -> Callable[[dict[str, Value]], Value
     return fn
 
 
+def compile_outcomes(model: Model, names: Iterable[str]) -> Callable[[dict[str, Value]], dict[str, Value]]:
+    """A function computing only the named outcomes of a complete transaction (a dict, in the
+    order given): only the definitions and rules they depend on are compiled, and no conflict
+    is looked for (`run_outcomes` reports conflicts)."""
+    names = tuple(names)
+    for name in names:
+        if name not in model.outcomes:
+            raise EvalError(f"no outcome named {name!r}")
+    g = _Codegen(model)
+    order = _order(model, [("out", name) for name in names])
+    g.whole_refs.update(names)
+    body: list[str] = []
+    _emit_body(g, order, body, conflicts=False)
+    result = "{" + ", ".join(f"{name!r}: {g.var(('out', name))}" for name in names) + "}"
+    lines = ["def outcomes(tx):"] + _input_loads(g) + _drop_unread_sets(g, body) + [f"    return {result}"]
+    ns = _namespace(g)
+    exec(compile("\n".join(lines) + "\n", f"<earl outcomes {model.reading}>", "exec"), ns)
+    inner = ns["outcomes"]
+
+    def fn(tx: dict[str, Value]) -> dict[str, Value]:
+        try:
+            return inner(tx)
+        except KeyError as e:
+            raise EvalError(f"incomplete transaction: no value for input {e.args[0]!r}") from None
+    return fn
+
+
 # --------------------------------------------------------------------------- public API
 
 def eval_expr(model: Model, tx: dict[str, Value], expr: Expr) -> Value:
@@ -878,6 +919,16 @@ def run_batch(model: Model, transactions: Iterable[dict[str, Value]]) -> list[Tr
     fn = compile_model(model).run
     try:
         return [fn(tx) for tx in transactions]
+    except KeyError as e:
+        raise EvalError(f"incomplete transaction: no value for input {e.args[0]!r}") from None
+
+
+def run_outcomes(model: Model, tx: dict[str, Value]) -> tuple[dict[str, Value], tuple]:
+    """(outcomes, conflicts) of one complete transaction, as `run` decides them, without the rest
+    of the Trace. The outcomes dict is shared (memoised): read it, never change it."""
+    fn = compile_model(model).outcomes
+    try:
+        return fn(tx)
     except KeyError as e:
         raise EvalError(f"incomplete transaction: no value for input {e.args[0]!r}") from None
 

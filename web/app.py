@@ -127,10 +127,10 @@ class Workbench:
         if outside is not None:
             return outside.to_json()
         if any(v is UNKNOWN for v in tx.values()):
-            from ..commands.ask import _settle_json
+            from ..commands.ask import settle_json
             from ..solver.unknowns import settle
             unknown = tuple(p for p, v in given.items() if v is UNKNOWN)
-            return _settle_json(model, settle(model, given, timeout_ms=self.timeout_ms), unknown,
+            return settle_json(model, settle(model, given, timeout_ms=self.timeout_ms), unknown,
                                 in_force(model, tx))
         return determine(model, tx, evaluate.run(model, tx), given=given).to_json()
 

@@ -3,6 +3,7 @@ under several readings side by side, with the outcomes that depend on the readin
 from __future__ import annotations
 
 import json
+from typing import Iterable
 
 import click
 
@@ -10,20 +11,19 @@ EXIT_INPUT = 2
 EXIT_INTERNAL = 70
 
 
-def answer_under_readings(spec, text: str, readings: tuple[str, ...], fixed: dict, engine,
+def answer_under_readings(spec, records: Iterable, readings: tuple[str, ...], fixed: dict, engine: str,
                           as_json: bool) -> int:
-    """Print each transaction of `text` answered under `readings` (all when empty); the exit status."""
+    """Print each record (earl.screening.Record) answered under `readings` (all when empty); the
+    exit status."""
+    from ..screening import Screener
     from ..solver.explain import all_readings, all_readings_json, all_readings_text
-    from ..solver.transaction import UNKNOWN, TransactionError, complete, parse_json
-    from .ask import split_transactions
-    items = split_transactions(text)
-    if not items:
-        click.echo("earl ask: no transaction in the input", err=True)
-        return EXIT_INPUT
+    from ..solver.transaction import UNKNOWN, TransactionError, complete
+    reader = Screener(spec, readings[0] if readings else None, fixed, engine)
     status = 0
-    for n, (line, chunk) in enumerate(items):
+    for record in records:
+        line = record.line
         try:
-            given = parse_json(spec, chunk, line=line)
+            given = reader.given(record)
         except TransactionError as e:
             click.echo(f"earl ask: {e}", err=True)
             status = max(status, EXIT_INPUT)
@@ -35,9 +35,9 @@ def answer_under_readings(spec, text: str, readings: tuple[str, ...], fixed: dic
             status = max(status, EXIT_INPUT)
             continue
         try:
-            answers, dependent = all_readings(spec, given, fixed, engine, readings=readings or None)
+            answers, dependent = all_readings(spec, given, fixed, reader.engine, readings=readings or None)
         except Exception as e:  # noqa: BLE001 - never a traceback; the other lines still answer
-            click.echo(f"earl ask: engine {engine.name} failed: {type(e).__name__}: {e}", err=True)
+            click.echo(f"earl ask: engine {engine} failed: {type(e).__name__}: {e}", err=True)
             status = max(status, EXIT_INTERNAL)
             continue
         if any(d.conflicts for d in answers.values()):
@@ -48,7 +48,7 @@ def answer_under_readings(spec, text: str, readings: tuple[str, ...], fixed: dic
                 out["line"] = line
             click.echo(json.dumps(out, ensure_ascii=False))
         else:
-            if n:
+            if record.n:
                 click.echo("")
             click.echo(all_readings_text(spec, answers, dependent))
     return status
