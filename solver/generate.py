@@ -121,10 +121,11 @@ class _Z3:
         for p, d in spec.inputs.items():
             if isinstance(d.type, ir.Num) and d.type.integer and Fraction(values[p]).denominator != 1:
                 return None
-        return _non_default(spec, values)
+        return non_default(spec, values)
 
 
-def _non_default(spec: ir.Spec, tx: dict[str, Value]) -> dict[str, Value]:
+def non_default(spec: ir.Spec, tx: dict[str, Value]) -> dict[str, Value]:
+    """The inputs of a complete transaction that differ from their defaults."""
     out = {}
     for p, v in tx.items():
         d = spec.inputs[p].default
@@ -198,7 +199,7 @@ def _candidates(model: Model, gs: list[Goal], zs: _Z3, sat: dict, seeds: list[in
                 status[i] = "unknown"
                 open_.discard(i)
                 continue
-            given = _non_default(model.spec, res.transaction)
+            given = non_default(model.spec, res.transaction)
         tx = complete(model.spec, given)
         met = set(coverage.met_goals(model, tx, gs))
         met_idx = frozenset(k for k, g in enumerate(gs) if g.id in met)

@@ -224,22 +224,27 @@ def check(spec: Spec, path: str) -> tuple[str, int, list[Change]]:
     if reading not in spec.readings:
         raise StoredSetError(f"the set was generated under reading {reading!r}, which the spec "
                              f"no longer has; readings: {', '.join(spec.readings)}")
+    return reading, len(cs), changes(spec, reading, cs)
+
+
+def changes(spec: Spec, reading: str, cs: list[dict]) -> list[Change]:
+    """Every stored expected outcome of the cases `cs` that `spec` no longer derives."""
     model = fixed_model(spec, reading)
-    changes: list[Change] = []
+    out: list[Change] = []
     for c in cs:
         cid = c.get("id", "?")
         try:
             tx = complete(spec, parse_json(spec, c["transaction"]))
         except (TransactionError, KeyError) as e:
-            changes.append(Change(cid, "", "a valid transaction", f"unreadable: {e}"))
+            out.append(Change(cid, "", "a valid transaction", f"unreadable: {e}"))
             continue
         now = determine(model, tx, evaluate.run(model, tx)).to_json()["outcomes"]
         before = c.get("expected", {})
         for k in sorted(set(before) | set(now), key=lambda o: list(now).index(o) if o in now else 1 << 30):
             if _same(before.get(k, "<absent>"), now.get(k, "<absent>")):
                 continue
-            changes.append(Change(cid, k, before.get(k, "<absent>"), now.get(k, "<absent>")))
-    return reading, len(cs), changes
+            out.append(Change(cid, k, before.get(k, "<absent>"), now.get(k, "<absent>")))
+    return out
 
 
 def _same(a, b) -> bool:
