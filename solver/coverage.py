@@ -137,17 +137,12 @@ def step_of(c: Fraction, integral: bool) -> Fraction:
 BOUNDARY_OPERATORS = ("threshold", "boundary", "equality", "move date")
 
 
-def _same_model(a: Model, b: Model) -> bool:
-    return (a.params == b.params and a.defs == b.defs and a.rules == b.rules
-            and a.spec.groups == b.spec.groups)
-
-
 def _boundary_goals(model: Model) -> list[Goal]:
     """One goal per boundary mutant that changes this model: a transaction on which moving that
     one threshold by a unit (a date by a day), or turning `<` into `<=` or `==` into `!=`,
     changes some outcome. So the goal sits where the comparison decides an outcome, with the
     rule's other conditions holding; a mutant no transaction tells apart is proved infeasible."""
-    from .mutate import mutants
+    from .mutate import mutants, same_model
     spec = model.spec
     out: list[Goal] = []
     ids: set[str] = set()
@@ -160,7 +155,7 @@ def _boundary_goals(model: Model) -> list[Goal]:
             if p != spec.params[n]:
                 fixed[n] = p.by_reading.get(model.reading, p.default).value
         contrast = ir.resolve(m.spec, model.reading, fixed)
-        if _same_model(contrast, model):
+        if same_model(contrast, model):
             continue
         gid = f"threshold:{mut.owner}:{mut.text}"
         while gid in ids:

@@ -333,6 +333,17 @@ class Verdict:
     detail: str = ""   # the check that killed it; for a survivor, a transaction telling them apart
 
 
+def same_model(a: ir.Model, b: ir.Model) -> bool:
+    """The two models decide every transaction alike because they are the same model (a
+    mutation of another reading's body, or of a rule that reading does not have)."""
+    return (a.params == b.params and a.defs == b.defs and a.rules == b.rules
+            and a.spec.groups == b.spec.groups)
+
+
+def _changed_readings(original: ir.Spec, spec: ir.Spec, readings: Sequence[str]) -> list[str]:
+    return [r for r in readings if not same_model(ir.resolve(spec, r), ir.resolve(original, r))]
+
+
 def _example_kill(spec: ir.Spec, readings: Sequence[str]) -> str:
     from .evaluate import run as run_model
     from .explain import render_value as show
@@ -356,6 +367,8 @@ def _example_kill(spec: ir.Spec, readings: Sequence[str]) -> str:
 
 
 def _property_kill(spec: ir.Spec, readings: Sequence[str], timeout_ms: int) -> str:
+    """A property whose z3 result no longer matches its expectation (`readings`: those the
+    mutation changes; under the others the mutant is the original)."""
     from . import proofs
     from .results import Unknown
     from .verify import expectation
@@ -419,14 +432,15 @@ def _judge(index: int) -> tuple[int, Verdict]:
     s = _STATE
     m = s["mutants"][index]
     try:
+        changed = _changed_readings(s["spec"], m.spec, s["readings"])
         if s["cases"] is not None:
-            killer = _testset_kill(m.spec, s["readings"][0], s["cases"])
+            killer = _testset_kill(m.spec, s["readings"][0], s["cases"]) if changed else ""
         else:
-            killer = (_example_kill(m.spec, s["readings"])
-                      or _property_kill(m.spec, s["readings"], s["timeout_ms"]))
+            killer = (_example_kill(m.spec, changed)
+                      or _property_kill(m.spec, changed, s["timeout_ms"]))
         if killer:
             return index, Verdict("killed", killer)
-        return index, _difference(s["spec"], m.spec, s["readings"], s["timeout_ms"])
+        return index, _difference(s["spec"], m.spec, changed, s["timeout_ms"])
     except Exception as e:  # an engine failing on a mutant is no kill: report it, never crash
         return index, Verdict("survived", f"could not be checked: {type(e).__name__}: {e}")
 

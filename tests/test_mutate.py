@@ -99,7 +99,7 @@ def test_parallel_jobs_give_the_same_verdicts(toy, toy_score):
 def test_cli_json_has_the_documented_fields():
     r = CliRunner().invoke(main, ["mutate", str(TOY), "--json"])
     assert r.exit_code == 0, r.output
-    doc = json.loads(r.output)
+    doc = json.loads(r.stdout)
     assert {"total", "killed", "survived", "equivalent", "score", "survivors"} <= set(doc)
     assert (doc["total"], doc["killed"], doc["survived"], doc["equivalent"]) == (20, 13, 3, 4)
     assert {"file", "line", "rule", "mutation"} <= set(doc["survivors"][0])

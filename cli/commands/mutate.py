@@ -52,7 +52,7 @@ def command(spec_dir, as_json, jobs, testset_dir, readings, timeout):
         testset = (reading, cases)
 
     def progress(done: int, total: int) -> None:
-        if not as_json and (done % 50 == 0 or done == total):
+        if done % 50 == 0 or done == total:
             click.echo(f"  {done}/{total} mutants judged", err=True)
 
     score = mutate.run(spec, readings=list(readings) or None, jobs=jobs,
