@@ -393,30 +393,69 @@ def _testset_kill(spec: ir.Spec, reading: str, cases: list[dict]) -> str:
     return ""
 
 
-def _difference(original: ir.Spec, spec: ir.Spec, readings: Sequence[str], timeout_ms: int) -> Verdict:
-    """Equivalent when z3 proves every outcome the same under every reading (parameters at the
-    reading's values); else the first transaction that tells them apart (or the z3 reason)."""
+def _samples(original: ir.Spec, reading: str) -> tuple[list[dict], list[dict]]:
+    """(complete transactions, the original's outcomes on them) under `reading`: the examples'
+    transactions and pseudo-random ones over the values the spec names (fixed seed), on which
+    a mutant that differs usually shows it without a proof. Memoised per worker."""
+    import random
+    from .analyses import sample_domains
+    from .evaluate import run_batch
+    from .transaction import complete
+    key = ("samples", reading)
+    if key not in _STATE:
+        model = fixed_model(original, reading)
+        txs = [complete(original, ex.given) for ex in original.examples.values()]
+        domains = sample_domains(model)
+        rng = random.Random(0)
+        txs += [complete(original, {p: rng.choice(vs) for p, vs in domains.items() if rng.random() < 0.5})
+                for _ in range(SAMPLES)]
+        _STATE[key] = (txs, [t.outcomes for t in run_batch(model, txs)])
+    return _STATE[key]
+
+
+SAMPLES = 400
+
+
+def _witness(original: ir.Spec, spec: ir.Spec, reading: str, tx: dict) -> str:
     import json
-    from . import proofs
     from .generate import non_default
-    from .transaction import complete, to_json
+    from .transaction import to_json
+    given = json.dumps(to_json(original, non_default(original, tx)), ensure_ascii=False, sort_keys=True)
+    return f"differs under {reading} on {given}"
+
+
+def _sampled_difference(original: ir.Spec, spec: ir.Spec, readings: Sequence[str]) -> str:
+    from .evaluate import run_batch
+    for reading in readings:
+        txs, outcomes = _samples(original, reading)
+        for tx, mine, theirs in zip(txs, run_batch(fixed_model(spec, reading), txs), outcomes):
+            if mine.outcomes != theirs:
+                return _witness(original, spec, reading, tx)
+    return ""
+
+
+def _proved_difference(original: ir.Spec, spec: ir.Spec, readings: Sequence[str],
+                       timeout_ms: int) -> Verdict | str:
+    """"equivalent" (a Verdict) when z3 proves every outcome the same under every reading
+    (parameters at the reading's values); else a transaction telling them apart, or why z3
+    could not tell (a string)."""
+    from . import proofs
+    from .transaction import complete
     unknown = ""
+    outcomes = [ir.OutcomeRef(o) for o in original.outcomes]
     for reading in readings:
         mine, theirs = fixed_model(spec, reading), fixed_model(original, reading)
-        outcomes = [ir.OutcomeRef(o) for o in original.outcomes]
         try:
             # the mutant first: the pair's z3 query is cached on the first model, which dies
             # with the mutant
             r = proofs.equivalent(mine, theirs, outcomes, timeout_ms=timeout_ms, minimize=True)
         except proofs.EngineDisagreement as e:
-            return Verdict("survived", f"engines disagree under {reading}: {e}")
+            return f"engines disagree under {reading}: {e}"
         if isinstance(r, Instance):
-            given = non_default(original, complete(original, r.transaction))
-            tx = json.dumps(to_json(original, given), ensure_ascii=False, sort_keys=True)
-            return Verdict("survived", f"differs under {reading} on {tx}")
+            return _witness(original, spec, reading, complete(original, r.transaction))
         if not isinstance(r, Proof):
             unknown = unknown or f"not proved equivalent under {reading}: {r.reason}"
-    return Verdict("survived", unknown) if unknown else Verdict("equivalent")
+    return unknown or Verdict("equivalent")
 
 
 # state of a worker process: set once (by fork or by the initializer), read by `_judge`
@@ -429,18 +468,30 @@ def _init(state: dict) -> None:
 
 
 def _judge(index: int) -> tuple[int, Verdict]:
+    """Examples (or the test set) first, as they are cheap; then whether the mutant differs at
+    all (sampled transactions, else a z3 proof): an equivalent mutant needs no property; last
+    the properties, with z3."""
     s = _STATE
-    m = s["mutants"][index]
+    original, m = s["spec"], s["mutants"][index]
     try:
-        changed = _changed_readings(s["spec"], m.spec, s["readings"])
+        changed = _changed_readings(original, m.spec, s["readings"])
+        if not changed:
+            return index, Verdict("equivalent")
         if s["cases"] is not None:
-            killer = _testset_kill(m.spec, s["readings"][0], s["cases"]) if changed else ""
+            killer = _testset_kill(m.spec, changed[0], s["cases"])
         else:
-            killer = (_example_kill(m.spec, changed)
-                      or _property_kill(m.spec, changed, s["timeout_ms"]))
+            killer = _example_kill(m.spec, changed)
         if killer:
             return index, Verdict("killed", killer)
-        return index, _difference(s["spec"], m.spec, changed, s["timeout_ms"])
+        difference = (_sampled_difference(original, m.spec, changed)
+                      or _proved_difference(original, m.spec, changed, s["timeout_ms"]))
+        if isinstance(difference, Verdict):
+            return index, difference
+        if s["cases"] is None:
+            killer = _property_kill(m.spec, changed, s["timeout_ms"])
+            if killer:
+                return index, Verdict("killed", killer)
+        return index, Verdict("survived", difference)
     except Exception as e:  # an engine failing on a mutant is no kill: report it, never crash
         return index, Verdict("survived", f"could not be checked: {type(e).__name__}: {e}")
 
