@@ -13,14 +13,18 @@ know the IR only, never what a name means:
   removed, each membership date moved by one day, each number or date parameter moved by one
   unit under each reading.
 
-A mutant is *killed* when a check fails on it: an example whose expected outcome (or freedom
-from conflicts) the reference evaluator no longer reproduces, or a property whose z3 result
-under some reading no longer matches its expectation. Against a test set (`testset=`), a mutant
-is killed when some stored case's expected outcomes change. A surviving mutant is then compared
-with the original by z3 (`proofs.equivalent`, every outcome, every parameter at its reading's
-value): proved the same on every transaction under every reading checked, it is *equivalent* —
-no check could kill it — and is listed apart. Score = killed / (total - equivalent). A z3
-`unknown` never makes a mutant equivalent or killed: it stays a survivor, with the reason.
+A mutant is judged only under the readings it changes (under the others it is the spec
+itself). It is *killed* when a check fails on it: an example whose expected outcome (or freedom
+from conflicts) the reference evaluator no longer reproduces, or a property whose z3 result under
+some reading no longer matches its expectation. Against a test set (`testset=`), it is killed
+when some stored case's expected outcomes change. Examples (or cases) run first, being cheap; a
+mutant they miss is then compared with the original — first on sampled transactions (the
+examples' and pseudo-random ones over the values the spec names), else by z3
+(`proofs.equivalent`, every outcome, every parameter at its reading's value). Proved the same on
+every transaction under every reading, it is *equivalent* — no check could kill it — and is
+listed apart; otherwise the properties run, and a mutant they miss *survives*, reported with a
+transaction that tells it apart. Score = killed / (total - equivalent). A z3 `unknown` never
+makes a mutant equivalent or killed: it stays a survivor, with the reason.
 """
 from __future__ import annotations
 

@@ -267,7 +267,8 @@ def changes(spec: Spec, reading: str, cs: list[dict]) -> list[Change]:
         except (TransactionError, KeyError) as e:
             out.append(Change(cid, "", "a valid transaction", f"unreadable: {e}"))
             continue
-        now = determine(model, tx, evaluate.run(model, tx)).to_json()["outcomes"]
+        # the outcomes of the determination (explain.Determination.to_json), without its text
+        now = {k: value_to_json(v) for k, v in evaluate.run(model, tx).outcomes.items()}
         before = c.get("expected", {})
         for k in sorted(set(before) | set(now), key=lambda o: list(now).index(o) if o in now else 1 << 30):
             if _same(before.get(k, "<absent>"), now.get(k, "<absent>")):
