@@ -11,31 +11,32 @@ For a Model (one reading, every parameter fixed at the reading's value) the goal
   while every other condition of R holds" (``mcdc:R:i``). The two transactions meeting them form
   the MC/DC pair: only condition i changes truth value among R's conditions, and R's
   applicability flips with it;
-- ``threshold``: every numeric threshold is hit exactly and one step either side. The thresholds
-  are the numeric atoms (numeric.py) the rules and definitions use: each comparison of a form
-  ``L`` over the numeric inputs (an input, a linear form, or a product such as
-  ``quantity * tpp``) against a constant ``c``. The goals are ``L == c``, ``L == c - d`` and
-  ``L == c + d`` where the step ``d`` is 1 (one day for dates) when ``c`` is a whole number, and
-  otherwise the smallest decimal step of ``c`` (0.01 for 5.92; 1/q for a ``c = p/q`` whose
-  decimal expansion does not terminate).
+- ``threshold``: every boundary is shown to decide an outcome. Per boundary mutant of the spec
+  (solver/mutate.py: a number one unit of its precision up or down, a date one day, `<`<->`<=`,
+  `==`<->`!=`, a group membership's start or end one day) that changes the model, one goal: a
+  transaction on which the mutant decides some outcome differently. For `L <= c` these are the
+  point `L = c` (against `<`, and `c` one unit down) and the point one unit across (against
+  `c` one unit up), each with the rule's other conditions holding — a point where the
+  comparison is met but decides nothing does not count. A boundary no outcome can observe is
+  proved infeasible (z3 proves the mutant equivalent under the reading).
 
 Each goal carries a boolean IR expression: a transaction meets the goal exactly when the reference
-evaluator says the expression is true on it (``meets``). The solvers compile the same expressions.
+evaluator says the expression is true on it and, for a boundary goal, the mutant's outcomes differ
+(``meets``). The solvers compile the same expressions; a boundary goal is searched for with
+`proofs.equivalent` on the pair of models.
 """
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Iterable
 
-from . import ir, numeric
-from .ir import (And, Arith, Bool, Cmp, Date, Enum, InputRef, InSet, Lit, Model, Not, Num,
-                 OutcomeRef, RuleApplies, RuleFires, SetOf)
-from .numeric import AtomLit
+from . import ir
+from .ir import And, Bool, Cmp, Enum, InSet, Lit, Model, Not, OutcomeRef, RuleApplies, RuleFires, SetOf
 from .transaction import decimal_places, format_fraction
 
-__all__ = ["Goal", "goals", "fixed_model", "meets", "met_goals", "threshold_atoms", "step_of"]
+__all__ = ["Goal", "goals", "fixed_model", "meets", "met_goals", "step_of", "BOUNDARY_OPERATORS"]
 
 KINDS = ("outcome", "fires", "applies", "mcdc", "threshold")
 
@@ -49,9 +50,9 @@ class Goal:
     expr: ir.Expr
     rule: str | None = None
     condition: int | None = None
-    # threshold goals: the form L (a polynomial over variables, no constant term) and the point
-    form: numeric.Poly | None = None
-    point: Fraction | None = None
+    # boundary goals: the goal is met where `expr` holds and this model (the spec with one
+    # threshold or comparison mutated) decides some outcome differently
+    contrast: Model | None = field(default=None, compare=False, hash=False, repr=False)
 
 
 def fixed_model(spec: ir.Spec, reading: str | None = None) -> Model:
@@ -120,48 +121,7 @@ def _rule_goals(model: Model) -> list[Goal]:
     return out
 
 
-# --------------------------------------------------------------------------- thresholds
-
-def _walk_atoms(abs_: numeric.NumericAbstraction, roots: Iterable[object]) -> set[int]:
-    """The numeric atoms reachable from abstract expressions (through definitions and groups)."""
-    found: set[int] = set()
-    seen: set[int] = set()
-    stack = list(roots)
-    while stack:
-        e = stack.pop()
-        if id(e) in seen:
-            continue
-        seen.add(id(e))
-        if isinstance(e, AtomLit):
-            found.add(e.atom)
-        elif isinstance(e, (Not,)):
-            stack.append(e.arg)
-        elif isinstance(e, (And, ir.Or)):
-            stack.extend(e.args)
-        elif isinstance(e, ir.Implies):
-            stack += [e.premise, e.conclusion]
-        elif isinstance(e, ir.Ite):
-            stack += [e.cond, e.then, e.orelse]
-        elif isinstance(e, Cmp):
-            stack += [e.left, e.right]
-        elif isinstance(e, InSet):
-            stack += [e.element, e.collection]
-        elif isinstance(e, ir.DefRef):
-            if e.name in abs_.defs:
-                stack.append(abs_.defs[e.name])
-        elif isinstance(e, ir.InGroup):
-            stack.append(e.country)
-            for day in abs_.group_dates(e.group):
-                stack.append(abs_.date_before(e.date, day))
-    return found
-
-
-def threshold_atoms(model: Model) -> list[numeric.NumAtom]:
-    """The numeric atoms the rules and definitions of `model` use (not those of properties)."""
-    abs_ = numeric.abstraction(model)
-    roots = list(abs_.defs.values()) + [c for cs in abs_.conditions.values() for c in cs]
-    return [abs_.atoms[i] for i in sorted(_walk_atoms(abs_, roots))]
-
+# --------------------------------------------------------------------------- boundaries
 
 def step_of(c: Fraction, integral: bool) -> Fraction:
     """The step around threshold `c`: 1 for a whole number (or an all-integer form), else the
@@ -173,88 +133,43 @@ def step_of(c: Fraction, integral: bool) -> Fraction:
     return Fraction(1, c.denominator) if places is None else Fraction(1, 10 ** places)
 
 
-def _form_expr(abs_: numeric.NumericAbstraction, form: numeric.Poly) -> ir.Expr | None:
-    terms = []
-    for mono, coef in form:
-        factors: list[ir.Expr] = []
-        for v in mono:
-            var = abs_.variables[v]
-            if not var.is_input:
-                return None
-            factors.append(InputRef(var.key))
-        e = factors[0]
-        for f in factors[1:]:
-            e = Arith("*", e, f)
-        if coef != 1:
-            e = Arith("*", Lit(Fraction(coef), Num()), e)
-        terms.append(e)
-    out = terms[0]
-    for t in terms[1:]:
-        out = Arith("+", out, t)
-    return out
+# the mutation operators (solver/mutate.py) whose mutants move a boundary
+BOUNDARY_OPERATORS = ("threshold", "boundary", "equality", "move date")
 
 
-def _form_text(abs_: numeric.NumericAbstraction, form: numeric.Poly) -> str:
-    parts = []
-    for mono, coef in form:
-        name = "*".join(abs_.variables[v].key for v in mono)
-        parts.append(name if coef == 1 else f"{_render(Fraction(coef))}*{name}")
-    return " + ".join(parts)
-
-
-def _threshold_goals(model: Model) -> list[Goal]:
-    abs_ = numeric.abstraction(model)
+def _boundary_goals(model: Model) -> list[Goal]:
+    """One goal per boundary mutant that changes this model: a transaction on which moving that
+    one threshold by a unit (a date by a day), or turning `<` into `<=` or `==` into `!=`,
+    changes some outcome. So the goal sits where the comparison decides an outcome, with the
+    rule's other conditions holding; a mutant no transaction tells apart is proved infeasible."""
+    from .mutate import mutants, same_model
+    spec = model.spec
     out: list[Goal] = []
-    seen: set[tuple] = set()
-    for atom in threshold_atoms(model):
-        form = tuple((m, c) for m, c in atom.poly if m != ())
-        const = sum((c for m, c in atom.poly if m == ()), Fraction(0))
-        if not form:
+    ids: set[str] = set()
+    for m in mutants(spec):
+        mut = m.mutation
+        if mut.operator not in BOUNDARY_OPERATORS:
             continue
-        threshold = -const
-        vars_ = [abs_.variables[v] for m, _c in form for v in m]
-        if not all(v.is_input for v in vars_):
-            continue   # a parameter left free: not a threshold of the transaction
-        is_date = any(isinstance(v.type, Date) for v in vars_)
-        if is_date and not (len(form) == 1 and len(form[0][0]) == 1 and form[0][1] == 1):
-            continue   # date arithmetic: no way to state the point in the language
-        integral = all(v.is_integer for v in vars_) and all(c.denominator == 1 for _m, c in form)
-        d = step_of(threshold, integral)
-        text = _form_text(abs_, form)
-        for k, where in ((0, "at"), (-1, "just below"), (1, "just above")):
-            point = threshold + k * d
-            key = (form, point)
-            if key in seen:
-                continue
-            seen.add(key)
-            if is_date:
-                try:
-                    day = datetime.date.fromordinal(int(point))
-                except (ValueError, OverflowError):
-                    continue
-                expr = Cmp("==", InputRef(vars_[0].key), Lit(day, Date()))
-                shown = day.isoformat()
-            else:
-                expr = Cmp("==", _form_expr(abs_, form), Lit(point, Num()))
-                shown = _render(point)
-            out.append(Goal(f"threshold:{text}={shown}", "threshold",
-                            f"{text} = {shown} ({where} the threshold {_render_threshold(threshold, is_date)})",
-                            expr, form=form, point=point))
+        fixed = {n: v for n, v in model.params.items() if n not in model.free_params}
+        for n, p in m.spec.params.items():
+            if p != spec.params[n]:
+                fixed[n] = p.by_reading.get(model.reading, p.default).value
+        contrast = ir.resolve(m.spec, model.reading, fixed)
+        if same_model(contrast, model):
+            continue
+        gid = f"threshold:{mut.owner}:{mut.text}"
+        while gid in ids:
+            gid += "'"
+        ids.add(gid)
+        out.append(Goal(gid, "threshold",
+                        f"{mut.text} ({mut.owner}, {mut.pos.file}:{mut.pos.line}) changes an outcome",
+                        Lit(True, Bool()), rule=mut.owner, contrast=contrast))
     return out
-
-
-def _render_threshold(c: Fraction, is_date: bool) -> str:
-    if is_date:
-        try:
-            return datetime.date.fromordinal(int(c)).isoformat()
-        except (ValueError, OverflowError):
-            pass
-    return _render(c)
 
 
 def goals(model: Model) -> list[Goal]:
     """Every coverage goal of `model`, in a stable order."""
-    return _outcome_goals(model) + _rule_goals(model) + _threshold_goals(model)
+    return _outcome_goals(model) + _rule_goals(model) + _boundary_goals(model)
 
 
 # --------------------------------------------------------------------------- checking goals
@@ -266,7 +181,19 @@ def meets(model: Model, tx: dict, goal: Goal) -> bool:
 
 def met_goals(model: Model, tx: dict, gs: Iterable[Goal]) -> list[str]:
     """The ids of the goals the complete transaction `tx` meets, decided by the reference
-    evaluator's interpreter (one memoised run of the transaction for all the goals)."""
-    from .evaluate import _Interp
-    run = _Interp(model, tx)
-    return [g.id for g in gs if run.ev(g.expr)]
+    evaluator's interpreter (one memoised run of the transaction for all the goals; a boundary
+    goal compares the outcomes of one run of each model)."""
+    from .evaluate import _Interp, run as run_model
+    interp = _Interp(model, tx)
+    outcomes = None
+    met = []
+    for g in gs:
+        if not interp.ev(g.expr):
+            continue
+        if g.contrast is not None:
+            if outcomes is None:
+                outcomes = run_model(model, tx).outcomes
+            if run_model(g.contrast, tx).outcomes == outcomes:
+                continue
+        met.append(g.id)
+    return met

@@ -91,6 +91,9 @@ class _Z3:
         self.solver = z3.Solver()
         self.lits: list[z3.BoolRef | None] = []
         for i, g in enumerate(goals):
+            if g.contrast is not None:     # a pair of models: searched for by proofs.equivalent
+                self.lits.append(None)
+                continue
             try:
                 t = self.comp.expr(g.expr, ir.Bool())
             except CompileError:
@@ -121,10 +124,11 @@ class _Z3:
         for p, d in spec.inputs.items():
             if isinstance(d.type, ir.Num) and d.type.integer and Fraction(values[p]).denominator != 1:
                 return None
-        return _non_default(spec, values)
+        return non_default(spec, values)
 
 
-def _non_default(spec: ir.Spec, tx: dict[str, Value]) -> dict[str, Value]:
+def non_default(spec: ir.Spec, tx: dict[str, Value]) -> dict[str, Value]:
+    """The inputs of a complete transaction that differ from their defaults."""
     out = {}
     for p, v in tx.items():
         d = spec.inputs[p].default
@@ -187,8 +191,9 @@ def _candidates(model: Model, gs: list[Goal], zs: _Z3, sat: dict, seeds: list[in
                           min(deadline, time.monotonic() + grow_budget))
             given = zs.given(m)
         if given is None:
-            # z3 gave no usable answer: the proof primitive (relaxation, exact witness)
-            res = proofs.satisfiable(model, gs[i].expr, timeout_ms=zs.step_ms * 4)
+            # a boundary goal, or z3 gave no usable answer: the proof primitive (relaxation,
+            # exact witness)
+            res = _witness(model, gs[i], zs.step_ms * 4)
             built = {i}
             if isinstance(res, Proof):
                 status[i] = "infeasible"
@@ -198,7 +203,7 @@ def _candidates(model: Model, gs: list[Goal], zs: _Z3, sat: dict, seeds: list[in
                 status[i] = "unknown"
                 open_.discard(i)
                 continue
-            given = _non_default(model.spec, res.transaction)
+            given = non_default(model.spec, res.transaction)
         tx = complete(model.spec, given)
         met = set(coverage.met_goals(model, tx, gs))
         met_idx = frozenset(k for k, g in enumerate(gs) if g.id in met)
@@ -210,6 +215,16 @@ def _candidates(model: Model, gs: list[Goal], zs: _Z3, sat: dict, seeds: list[in
         open_ -= met_idx
     say(f"{len(pool)} candidates")
     return pool, status
+
+
+def _witness(model: Model, goal: Goal, timeout_ms: int):
+    """A transaction meeting `goal` (Instance), a proof that none exists, or Unknown."""
+    if goal.contrast is None:
+        return proofs.satisfiable(model, goal.expr, timeout_ms=timeout_ms)
+    # the mutant first: the pair's query is cached on the first model, which lives as long as
+    # the goal
+    return proofs.equivalent(goal.contrast, model, [ir.OutcomeRef(o) for o in model.outcomes],
+                             timeout_ms=timeout_ms)
 
 
 def _grow(zs: _Z3, m: z3.ModelRef, built: set[int], try_: list[int], open_: set[int],
@@ -261,10 +276,8 @@ def _cover(pool: list[_Candidate], need: set[int], weights: list[int], timeout: 
 # --------------------------------------------------------------------------- 3. lower bound
 
 def _family(g: Goal):
-    """Goals of one family exclude one another by their form (one value per form, per scalar
+    """Goals of one family exclude one another (one value per scalar
     outcome, one failing condition per rule): where pairwise-disjoint goals are looked for first."""
-    if g.kind == "threshold":
-        return ("form", g.form)
     if g.kind == "outcome" and "=" in g.id:
         return ("outcome", g.id.split("=", 1)[0])
     if g.kind in ("applies", "mcdc"):

@@ -12,13 +12,14 @@ import io
 import json
 import os
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from . import evaluate
 from .coverage import fixed_model
 from .explain import determine
 from .generate import Generated
-from .ir import Spec
+from .ir import Spec, Value
 from .transaction import TransactionError, complete, parse_json, to_json, value_to_json
 
 FORMAT = "earl-testset/1"
@@ -42,10 +43,24 @@ def cases(g: Generated) -> list[dict]:
     width = len(str(len(g.transactions)))
     for n, (tx, given, met) in enumerate(zip(g.transactions, g.given, g.met), 1):
         det = determine(g.model, tx, evaluate.run(g.model, tx)).to_json()
-        out.append({"id": f"t{n:0{width}d}", "transaction": to_json(spec, tx),
-                    "given": to_json(spec, given), "expected": det["outcomes"],
+        out.append({"id": f"t{n:0{width}d}", "transaction": to_json(spec, _json_numbers(tx)),
+                    "given": to_json(spec, _json_numbers(given)), "expected": det["outcomes"],
                     "determination": det, "goals": list(met)})
     return out
+
+
+def _json_number(x: Fraction) -> int | float | Fraction:
+    """A number as a JSON number: an int, or a float whose shortest text is exactly `x`
+    (earl reads a JSON number from its text, so 3.2 is 16/5 again). A number no float writes
+    exactly (1/3, or more than 15 significant digits) stays exact (a string)."""
+    if x.denominator == 1:
+        return x.numerator
+    f = float(x)
+    return f if Fraction(repr(f)) == x else x
+
+
+def _json_numbers(tx: dict[str, Value]) -> dict[str, Value]:
+    return {p: _json_number(v) if isinstance(v, Fraction) else v for p, v in tx.items()}
 
 
 def report(g: Generated, cs: list[dict]) -> dict:
@@ -128,7 +143,9 @@ It checks YOUR implementation: a function `determine(transaction: dict) -> dict`
 transaction as nested JSON (as `earl ask` reads it) and returning the outcomes (a dict of outcome
 name -> JSON value, or a dict with such an "outcomes" entry). Say where it is with the environment
 variable EARL_DETERMINE="package.module:function", or by setting DETERMINE below. Set outcomes are
-compared as sets; only the outcomes listed in each case are compared.
+compared as sets. Every outcome of each case is compared; to compare only the outcomes your
+system produces, name them in EARL_OUTCOMES="license_required,exceptions" (comma-separated), or
+set OUTCOMES below.
 """
 import copy
 import importlib
@@ -138,6 +155,7 @@ import os
 import pytest
 
 DETERMINE = os.environ.get("EARL_DETERMINE", "")
+OUTCOMES = [o.strip() for o in os.environ.get("EARL_OUTCOMES", "").split(",") if o.strip()]
 
 CASES = json.loads({data!r})
 
@@ -158,13 +176,24 @@ def _norm(v):
     return v
 
 
+def _compared(expected):
+    if not OUTCOMES:
+        return expected
+    unknown = [o for o in OUTCOMES if o not in expected]
+    if unknown:
+        pytest.fail(f"EARL_OUTCOMES names {{', '.join(unknown)}}; the outcomes are "
+                    f"{{', '.join(expected)}}")
+    return {{k: v for k, v in expected.items() if k in OUTCOMES}}
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
 def test_case(case):
+    expected = _compared(case["expected"])
     got = _function()(copy.deepcopy(case["transaction"]))
     if isinstance(got, dict) and isinstance(got.get("outcomes"), dict):
         got = got["outcomes"]
     assert isinstance(got, dict), f"determine returned {{type(got).__name__}}, not a dict"
-    wrong = {{k: (v, got.get(k, "<missing>")) for k, v in case["expected"].items()
+    wrong = {{k: (v, got.get(k, "<missing>")) for k, v in expected.items()
              if _norm(got.get(k, "<missing>")) != _norm(v)}}
     assert not wrong, "outcomes differ (expected, got): " + json.dumps(wrong) + \\
         "; goals of this case: " + ", ".join(case["goals"])
@@ -224,22 +253,28 @@ def check(spec: Spec, path: str) -> tuple[str, int, list[Change]]:
     if reading not in spec.readings:
         raise StoredSetError(f"the set was generated under reading {reading!r}, which the spec "
                              f"no longer has; readings: {', '.join(spec.readings)}")
+    return reading, len(cs), changes(spec, reading, cs)
+
+
+def changes(spec: Spec, reading: str, cs: list[dict]) -> list[Change]:
+    """Every stored expected outcome of the cases `cs` that `spec` no longer derives."""
     model = fixed_model(spec, reading)
-    changes: list[Change] = []
+    out: list[Change] = []
     for c in cs:
         cid = c.get("id", "?")
         try:
             tx = complete(spec, parse_json(spec, c["transaction"]))
         except (TransactionError, KeyError) as e:
-            changes.append(Change(cid, "", "a valid transaction", f"unreadable: {e}"))
+            out.append(Change(cid, "", "a valid transaction", f"unreadable: {e}"))
             continue
-        now = determine(model, tx, evaluate.run(model, tx)).to_json()["outcomes"]
+        # the outcomes of the determination (explain.Determination.to_json), without its text
+        now = {k: value_to_json(v) for k, v in evaluate.run(model, tx).outcomes.items()}
         before = c.get("expected", {})
         for k in sorted(set(before) | set(now), key=lambda o: list(now).index(o) if o in now else 1 << 30):
             if _same(before.get(k, "<absent>"), now.get(k, "<absent>")):
                 continue
-            changes.append(Change(cid, k, before.get(k, "<absent>"), now.get(k, "<absent>")))
-    return reading, len(cs), changes
+            out.append(Change(cid, k, before.get(k, "<absent>"), now.get(k, "<absent>")))
+    return out
 
 
 def _same(a, b) -> bool:

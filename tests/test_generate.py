@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from earl.commands.generate import command
 from earl.parser import load_spec
-from earl.solver import coverage, testset
+from earl.solver import coverage, evaluate, testset
 from earl.solver.generate import generate
 from earl.solver.transaction import complete
 
@@ -37,20 +37,32 @@ def test_every_goal_is_met_proved_infeasible_or_unknown(toy):
 def test_goals_are_derived_from_the_spec(toy):
     _spec, model, g = toy
     ids = {x.id for x in g.goals}
-    # every value of every outcome, every rule, MC/DC per condition, thresholds with steps
+    # every value of every outcome, every rule, MC/DC per condition, every boundary mutant
     assert {"outcome:code=none", "outcome:code=W1", "outcome:exceptions+SMALL",
             "outcome:exceptions-SMALL", "outcome:license_required=true"} <= ids
     assert {f"fires:{r}" for r in model.rules} <= ids
     assert {"mcdc:license:0", "mcdc:license:1", "mcdc:license:2", "applies:license"} <= ids
-    assert {"threshold:item.power=0.25", "threshold:item.power=0.24", "threshold:item.power=0.26",
-            "threshold:item.power*item.quantity=999", "threshold:date=2030-01-01"} <= ids
+    assert {"threshold:is_small:<= -> <", "threshold:small_ceiling:1,000 -> 999",
+            "threshold:small_ceiling:1,000 -> 1,001", "threshold:power_threshold:0.25 -> 0.24",
+            "threshold:power_threshold:0.25 -> 0.26", "threshold:powerful:> -> >=",
+            "threshold:WATCH:DE from 2030-01-01 -> 2029-12-31"} <= ids
+    # `under guidance` bodies and values are not boundaries of the statute reading
+    assert not any("guidance" in i for i in ids)
     assert coverage.step_of(coverage.Fraction(148, 25), False) == coverage.Fraction(1, 100)
 
 
 def test_infeasible_goals_are_proved_and_the_rest_met(toy):
     _spec, model, g = toy
+    # no rule concludes EAR99 or friendly; `max(power_threshold, 0.1, 1e-1)` is 0.25 whatever
+    # 0.1 becomes; GB and XK are in no WATCH, so their FRIENDS dates never change NOT_FRIENDS
     assert {k for k, v in g.status.items() if v == "infeasible"} == {
-        "outcome:code=EAR99", "outcome:tier=friendly"}
+        "outcome:code=EAR99", "outcome:tier=friendly",
+        "threshold:powerful:0.1 -> 0", "threshold:powerful:0.1 -> 0.2",
+        "threshold:powerful:0.1 -> 0'", "threshold:powerful:0.1 -> 0.2'",
+        "threshold:FRIENDS:GB until 2020-02-01 -> 2020-01-31",
+        "threshold:FRIENDS:GB until 2020-02-01 -> 2020-02-02",
+        "threshold:FRIENDS:XK from 2024-01-01 -> 2023-12-31",
+        "threshold:FRIENDS:XK from 2024-01-01 -> 2024-01-02"}
     assert all(v in ("met", "infeasible") for v in g.status.values())
     # independent re-check with the reference evaluator
     met = set()
@@ -61,10 +73,25 @@ def test_infeasible_goals_are_proved_and_the_rest_met(toy):
 
 def test_minimal_set_on_the_toy(toy):
     _spec, _model, g = toy
-    # nine date points on one form: no transaction can hit two, so 9 is a lower bound; reached
-    assert g.size == 9 and g.lower_bound == 9 and g.optimal
-    assert g.greedy_size >= g.size
-    assert len(g.clique) == 9 and all(x.startswith("threshold:date=") for x in g.clique)
+    # rule `license` applying, and each of its three conditions failing alone: no transaction
+    # meets two of these, so 4 is a lower bound
+    assert g.clique == ["applies:license", "mcdc:license:0", "mcdc:license:1", "mcdc:license:2"]
+    assert g.lower_bound == 4 and 4 <= g.size <= g.greedy_size <= 9
+
+
+def test_boundaries_are_met_where_they_decide_an_outcome(toy):
+    """`is_small: total_power <= small_ceiling` grants SMALL (Toy Reg. 5) unless the destination
+    is KP or the headquarters watched: the boundary goals sit at total power 1,000 (against `<`
+    and a ceiling of 999) and 1,001 (against 1,001), with SMALL otherwise available."""
+    spec, model, g = toy
+    at = {gid: tx for tx, met in zip(g.transactions, g.met) for gid in met}
+    for gid, total, small in (("threshold:is_small:<= -> <", 1000, True),
+                              ("threshold:small_ceiling:1,000 -> 999", 1000, True),
+                              ("threshold:small_ceiling:1,000 -> 1,001", 1001, False)):
+        tx = at[gid]
+        assert tx["item.power"] * tx["item.quantity"] == total, gid
+        assert tx["destination"] != "KP" and tx["end_user.hq"] not in {"KP", "IR"}, gid
+        assert ("SMALL" in evaluate.run(model, tx).outcomes["exceptions"]) is small, gid
 
 
 def test_each_transaction_is_one_minimal(toy):
@@ -126,16 +153,19 @@ def broken(tx):
 
 
 def test_generated_pytest_module(toy, tmp_path):
-    """One pytest run of the written module twice: against the reference (passes) and against a
-    broken implementation (fails exactly on the cases where a licence is required)."""
+    """One pytest run of the written module three times: against the reference (passes), against
+    a broken implementation (fails exactly on the cases where a licence is required), and against
+    it again comparing only the outcomes it is said to produce (OUTCOMES: passes)."""
     _spec, _model, g = toy
     testset.write(g, str(tmp_path), "pytest")
     text = (tmp_path / testset.FILES["pytest"]).read_text()
     (tmp_path / testset.FILES["pytest"]).unlink()
-    for name, fn in (("ok", "determine"), ("broken", "broken")):
-        (tmp_path / f"test_{name}.py").write_text(
-            text.replace('DETERMINE = os.environ.get("EARL_DETERMINE", "")',
-                         f'DETERMINE = "refdet:{fn}"'))
+    for name, fn in (("ok", "determine"), ("broken", "broken"), ("unchecked", "broken")):
+        module = text.replace('DETERMINE = os.environ.get("EARL_DETERMINE", "")',
+                              f'DETERMINE = "refdet:{fn}"')
+        if name == "unchecked":     # a system that does not decide licences is not asked about them
+            module = module.replace("OUTCOMES = [", 'OUTCOMES = ["code", "tier"] or [', 1)
+        (tmp_path / f"test_{name}.py").write_text(module)
     _reference_module(tmp_path)
     env = {**os.environ, "PYTHONPATH": str(tmp_path) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     env.pop("EARL_DETERMINE", None)
@@ -148,7 +178,7 @@ def test_generated_pytest_module(toy, tmp_path):
     assert licensed and len(failed) == len(licensed)
     assert all("test_broken.py" in line for line in failed)
     assert "license_required" in r.stdout
-    assert f"{len(g.transactions) * 2 - len(licensed)} passed" in r.stdout
+    assert f"{len(g.transactions) * 3 - len(licensed)} passed" in r.stdout
 
 
 def test_formats_and_check_detects_a_spec_change(toy, tmp_path):

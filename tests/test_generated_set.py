@@ -11,7 +11,8 @@ from click.testing import CliRunner
 
 from earl.commands.generate import command
 from earl.parser import load_spec
-from earl.solver import coverage, proofs, testset
+from earl.solver import coverage, mutate, proofs, testset
+from earl.solver.ir import Num, OutcomeRef
 from earl.solver.results import Proof
 from earl.solver.transaction import complete, parse_json
 
@@ -65,8 +66,44 @@ def test_infeasible_goals_are_proved_by_the_proof_primitive(stored):
     by_id = {g.id: g for g in coverage.goals(model)}
     infeasible = [g["id"] for g in report["goals"] if g["status"] == "infeasible"]
     assert len(infeasible) == report["summary"]["goals"]["infeasible"]
+    outcomes = [OutcomeRef(o) for o in model.outcomes]
     for gid in infeasible:
-        assert isinstance(proofs.satisfiable(model, by_id[gid].expr, minimize=False), Proof), gid
+        g = by_id[gid]
+        if g.contrast is None:
+            assert isinstance(proofs.satisfiable(model, g.expr, minimize=False), Proof), gid
+        else:   # a boundary no outcome observes: the mutant is proved equivalent
+            assert isinstance(proofs.equivalent(g.contrast, model, outcomes, minimize=False), Proof), gid
+
+
+def test_numbers_are_json_numbers(stored):
+    """A screening function reads 3.2 as a number, not the string "3.2"."""
+    spec, _model, _head, cases, _report, _txs = stored
+    numeric = [p for p, d in spec.inputs.items() if isinstance(d.type, Num)]
+    seen = 0
+    for c in cases:
+        for path in numeric:
+            node = c["transaction"]
+            for part in path.split("."):
+                node = node[part]
+            assert isinstance(node, (int, float)) and not isinstance(node, bool), (c["id"], path, node)
+            seen += isinstance(node, float)
+    assert seen, "no decimal in the set: the check above saw only integers"
+
+
+def test_every_boundary_mutant_is_killed_by_the_set(stored):
+    """The set's own mutation score on the boundary operators (thresholds by one unit, `<`/`<=`,
+    `==`/`!=`, membership dates by a day): every mutant that changes an outcome under the set's
+    reading is caught by some case."""
+    spec, _model, head, cases, report, _txs = stored
+    boundary = [m for m in mutate.mutants(spec) if m.mutation.operator in coverage.BOUNDARY_OPERATORS]
+    by_id = {g.id: g for g in coverage.goals(coverage.fixed_model(spec, head["reading"]))}
+    observable = {gid for gid, g in by_id.items() if g.kind == "threshold"}
+    status = {g["id"]: g["status"] for g in report["goals"]}
+    assert {gid for gid in observable if status[gid] != "met"} == \
+        {gid for gid in observable if status[gid] == "infeasible"}
+    killed = sum(1 for m in boundary if testset.changes(m.spec, head["reading"], cases))
+    assert killed == sum(1 for gid in observable if status[gid] == "met")
+    assert killed >= 100
 
 
 def test_lower_bound_and_disjoint_goals(stored):
