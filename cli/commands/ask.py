@@ -47,18 +47,19 @@ def load_engine(name: str):
         raise UsageProblem(f"engine {name!r} is not available ({module} has no {cls})") from None
 
 
-def split_transactions(text: str) -> list[tuple[int | None, str]]:
+def split_transactions(text: bytes) -> list[tuple[int | None, str | bytes]]:
     """[(line number or None, JSON text)]: the whole text if it is one JSON value, else its lines."""
-    from ..solver.transaction import _loads
+    import io
+    from ..solver.transaction import TransactionError, loads_json, read_jsonl
     stripped = text.strip()
     if not stripped:
         return []
     try:
-        _loads(stripped)
+        loads_json(stripped)
         return [(None, stripped)]
-    except Exception:  # not one JSON document: JSON Lines (or malformed)
+    except TransactionError:  # not one JSON document: JSON Lines (or malformed)
         pass
-    lines = [(i, line) for i, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    lines = [(i, line) for i, line in read_jsonl(io.BytesIO(text)) if line.strip()]
     if len(lines) == 1:
         return [(None, lines[0][1])]
     return lines
@@ -101,7 +102,7 @@ def _settle_text(model, settled: dict, unknown: tuple[str, ...]) -> str:
 @click.option("--engine", default="eval", type=click.Choice(list(ENGINES)), show_default=True,
               help="Which engine determines the transactions.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per transaction, one per line.")
-@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.argument("file", type=click.File("rb"))
 def command(spec_dir, reading, params, engine, as_json, file):
     """Determine the transactions in FILE (one JSON object, or JSON Lines; `-` = stdin)."""
     from ..solver import ir
