@@ -1,4 +1,4 @@
-"""`python -m bench [--quick] [determinations|latency|verify|scaling|generate ...]`
+"""`python -m bench [--quick] [determinations|latency|verify|scaling|generate|fuzz ...]`
 
 Runs the selected benchmarks (default: all), prints a table per benchmark and writes everything
 to bench/results/latest.json. --quick: smaller samples and fewer repeats (about two minutes).
@@ -15,7 +15,7 @@ import time
 import traceback
 from pathlib import Path
 
-BENCHES = ("determinations", "latency", "verify", "scaling", "generate")
+BENCHES = ("determinations", "latency", "verify", "scaling", "generate", "fuzz")
 
 
 def _jsonable(x):

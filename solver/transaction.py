@@ -161,8 +161,8 @@ def loads_json(text: str | bytes) -> Any:
     the text at most MAX_LINE_LENGTH characters, arrays and objects nested at most MAX_NESTING
     deep. Raises TransactionError at `$` for text that is not such a value."""
     if len(text) > MAX_LINE_LENGTH:
-        raise TransactionError("$", f"the transaction has {len(text):,} characters; "
-                               f"at most {MAX_LINE_LENGTH:,} are read")
+        raise TransactionError("$", f"the transaction is longer than {MAX_LINE_LENGTH:,} characters, "
+                               "the most that is read")
     if isinstance(text, (bytes, bytearray)):
         text = bytes(text).decode("utf-8", "surrogateescape")
     undecoded = _UNDECODED_BYTE.search(text)
