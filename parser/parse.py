@@ -1,7 +1,7 @@
 """Text -> syntax tree (parser/ast.py), with readable syntax errors.
 
-The grammar is parser/earl.lark, parsed LALR(1) with lark's contextual lexer; the parser is built
-once per process (never cached on disk: see docs/input.md). Syntax errors become `Diagnostic`s
+The grammar is parser/earl.lark, parsed LALR(1) with lark's contextual lexer; the parser is made
+once per process from the tables shipped beside the grammar (parser/tables.py). Syntax errors become `Diagnostic`s
 that say in words what was expected; after an error the parser skips to the next declaration (a line that
 starts with a declaration keyword) and goes on, so one pass reports several errors.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 import re
 from collections import OrderedDict
-from importlib import resources
 from typing import Optional
 
 from lark import Lark, Token, Transformer_NonRecursive, Tree, v_args
@@ -19,7 +18,7 @@ from lark.exceptions import (LarkError, UnexpectedCharacters, UnexpectedEOF, Une
 
 from ..solver.ir import Pos
 from ..solver.limits import MAX_LINE_LENGTH, NumberBeyondLimits, NumberError, read_number
-from . import ast
+from . import ast, tables
 from .diagnostics import Reporter
 
 _PARSER: Optional[Lark] = None
@@ -30,17 +29,13 @@ _DECL_START = re.compile(r"^(?:%s)\b(?![.])" % "|".join(DECL_KEYWORDS), re.MULTI
 MAX_SYNTAX_ERRORS = 20
 
 
-def grammar_text() -> str:
-    return resources.files(__package__).joinpath("earl.lark").read_text(encoding="utf-8")
-
-
 def get_parser() -> Lark:
-    """The LALR parser of the grammar, built once per process. Never loaded from a file: lark's
-    own cache is a pickle in the shared temporary folder, which anyone could plant."""
+    """The LALR parser of the grammar, made once per process from the tables shipped in the
+    package (parser/tables.py), or built from the grammar when they do not match it. Never from
+    lark's own cache: a pickle in the shared temporary folder, which anyone could plant."""
     global _PARSER
     if _PARSER is None:
-        _PARSER = Lark(grammar_text(), parser="lalr", lexer="contextual", propagate_positions=True,
-                       maybe_placeholders=True, start=["start", "expr"])
+        _PARSER = tables.load() or tables.build()
     return _PARSER
 
 

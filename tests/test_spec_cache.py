@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from earl.parser import load_spec
-from earl.parser.parse import get_parser, grammar_text
+from earl.parser.tables import OPTIONS, grammar_text
 
 TOY = Path(__file__).parent / "specs" / "ok"
 # 15 CFR 742.6(a)(6)(iii)(B): a 3A090.b IC to China needs a licence, reviewed under a presumption
@@ -65,9 +65,7 @@ def _lark_cache_file(tmp: Path, monkeypatch) -> Path:
     monkeypatch.setenv("TMPDIR", str(tmp))
     import tempfile
     monkeypatch.setattr(tempfile, "tempdir", None)
-    parser = get_parser()
-    Lark(grammar_text(), cache=True, parser="lalr", lexer="contextual", propagate_positions=True,
-         maybe_placeholders=True, start=list(parser.options.start))
+    Lark(grammar_text(), cache=True, **OPTIONS)
     written = list(tmp.glob(".lark_cache*"))
     assert len(written) == 1
     return written[0]
