@@ -2,7 +2,8 @@
 
 Transactions: seeded samples of the shipped spec (`sample.Sampler`) written as JSON, then mutated
 (a value replaced by a huge, tiny or malformed number, deep nesting, Unicode that case-maps or
-separates lines, a wrong type; or the text cut, a byte flipped, a control character inserted) and
+separates lines, a wrong type, or a value the field may well accept, null among them; then, for
+some, the text cut, a character changed, a control character inserted) and
 sent as JSON Lines batches to `earl ask --json -` in-process (click's runner). Spec texts: one file
 of the shipped spec mutated (a span deleted or duplicated, a number made huge, parentheses nested
 deep, line endings changed, stray bytes) and given to `earl check` (and, when it checks, to
@@ -37,6 +38,11 @@ HOSTILE_JSON = [
     '"0001-01-01"', '"4E091"', '""', "true", "null", "[]", "{}", "[" * 40 + "]" * 40,
     "[" * 5_000 + "]" * 5_000, '{"a":' * 40 + "1" + "}" * 40, '["AIA", "AIA", 1]',
 ]
+# JSON text that a field may well accept (so that a share of the mutants is answered, through
+# the unknown-facts analysis for null)
+PLAUSIBLE_JSON = ["null", "0", "-0", "1E+26", "123456789012345678901234567890", '"1e26"', '"25%"',
+                  '"1/3"', '"1_000"', '"fr"', '"France"', '"CN"', '"2025-01-14"', "true", "false",
+                  '"export"', '["AIA"]', "[]"]
 # raw text inserted somewhere in a transaction or spec
 HOSTILE_TEXT = ["\x00", "\x1b", "\r", "\u2028", "\u0085", "\ufeff", "\x0b", "\t", '"', "\\",
                 "{", "]", ",", "\udcff", "\U0001f600", "ß", "ﬁ", "\u202e"]
@@ -97,8 +103,9 @@ def mutate_transaction(rng: random.Random, base: dict) -> str:
     marker = "__FUZZ__"
     node[path[-1]] = marker
     text = json.dumps(obj, ensure_ascii=rng.random() < 0.5)
-    text = text.replace(json.dumps(marker), rng.choice(HOSTILE_JSON), 1)
-    for _ in range(rng.choice([0, 0, 1, 2])):
+    replacement = rng.choice(PLAUSIBLE_JSON if rng.random() < 0.4 else HOSTILE_JSON)
+    text = text.replace(json.dumps(marker), replacement, 1)
+    for _ in range(rng.choice([0, 0, 0, 1, 2])):
         i = rng.randrange(len(text) + 1)
         kind = rng.random()
         if kind < 0.4:

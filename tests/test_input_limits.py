@@ -72,6 +72,12 @@ def test_too_large_an_exponent_is_refused(exponent):
     assert read_number(f"1e{MAX_EXPONENT}") == 10 ** MAX_EXPONENT
 
 
+def test_the_limits_module_examples_run():
+    import doctest
+    from earl.solver import limits
+    assert doctest.testmod(limits).failed == 0
+
+
 def test_only_ascii_digits_are_read():
     with pytest.raises(NumberError):
         read_number("٣")        # ARABIC-INDIC DIGIT THREE
