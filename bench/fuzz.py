@@ -1,7 +1,7 @@
 """Fuzzing what earl reads: mutated transactions, `--param` values and spec texts through the CLI.
 
-Transactions: seeded samples of the shipped spec (`sample.Sampler`) written as JSON, then mutated
-(a value replaced by a huge, tiny or malformed number, deep nesting, Unicode that case-maps or
+Transactions: seeded samples of the shipped spec (`sample.Sampler`) written as JSON, then either
+respelt (numbers as strings, codes in lower case, some facts null) or mutated (a value replaced by a huge, tiny or malformed number, deep nesting, Unicode that case-maps or
 separates lines, a wrong type, or a value the field may well accept, null among them; then, for
 some, the text cut, a character changed, a control character inserted) and
 sent as JSON Lines batches to `earl ask --json -` in-process (click's runner). Spec texts: one file
@@ -94,7 +94,23 @@ def _leaves(obj: dict, prefix: tuple = ()) -> list[tuple]:
     return out
 
 
+def respell(rng: random.Random, value):
+    """The same value written another way earl reads: a number as a string or with an exponent,
+    a country code in lower case; now and then null (an unknown fact)."""
+    if isinstance(value, dict):
+        return {k: respell(rng, v) for k, v in value.items()}
+    if rng.random() < 0.05:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return rng.choice([value, str(value), f"{value}e0", f" {value} "])
+    if isinstance(value, str) and len(value) == 2 and value.isupper():
+        return rng.choice([value, value.lower()])
+    return value
+
+
 def mutate_transaction(rng: random.Random, base: dict) -> str:
+    if rng.random() < 0.3:
+        return json.dumps(respell(rng, base), ensure_ascii=rng.random() < 0.5)
     obj = json.loads(json.dumps(base))
     path = rng.choice(_leaves(obj) + [("item", "no_such_field"), ("end_user",), ("destination",)])
     node = obj
