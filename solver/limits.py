@@ -21,10 +21,11 @@ import re
 from fractions import Fraction
 
 __all__ = ["MAX_DIGITS", "MAX_EXPONENT", "MAX_LINE_LENGTH", "MAX_NESTING",
-           "NumberError", "NumberBeyondLimits", "read_number"]
+           "MAX_VALUE_DIGITS", "NumberError", "NumberBeyondLimits", "read_number", "check_value"]
 
 MAX_DIGITS = 400            # digits written in a number (its significand; underscores not counted)
 MAX_EXPONENT = 400          # |n| of an exponent `eN`
+MAX_VALUE_DIGITS = 1_000     # digits of a constant's numerator or denominator (every literal has fewer)
 MAX_LINE_LENGTH = 1_000_000  # characters of a line: a JSON Lines transaction, a JSON document, a spec line
 MAX_NESTING = 32            # depth of JSON arrays and objects in a transaction
 
@@ -84,3 +85,13 @@ def _whole(digits: str) -> int:
 def _check_digits(n: int) -> None:
     if n > MAX_DIGITS:
         raise NumberBeyondLimits(f"the number has {n:,} digits; at most {MAX_DIGITS} are read")
+
+
+def check_value(value: Fraction) -> Fraction:
+    """`value` itself when its numerator and denominator have at most MAX_VALUE_DIGITS digits
+    (counted from their bit length: no conversion to text), else NumberBeyondLimits. Literals
+    always pass; a constant computed from them (`1e400 * 1e400 * 1e400`) may not."""
+    bits = max(value.numerator.bit_length(), value.denominator.bit_length())
+    if bits * 0.30103 > MAX_VALUE_DIGITS:
+        raise NumberBeyondLimits(f"the value has more than {MAX_VALUE_DIGITS:,} digits")
+    return value

@@ -112,6 +112,17 @@ def test_the_same_limit_in_a_transaction_a_param_and_a_spec_literal():
     assert "rules.earl:1:" in e.value.render() and "the number has 4,301 digits" in e.value.render()
 
 
+def test_a_constant_computed_from_literals_is_held_to_the_value_limit():
+    sources = toy_sources()
+    product = " * ".join(["1e400"] * 3)
+    sources["rules.earl"] += f"\ndef huge : number = {product} * item.power\n"
+    with pytest.raises(SpecError) as e:
+        load_spec_sources(sources)
+    assert "this constant expression is too large: the value has more than 1,000 digits" in e.value.render()
+    sources["rules.earl"] = sources["rules.earl"].replace(product, "1e400 * 1e400")
+    assert "huge" in load_spec_sources(sources).defs
+
+
 # ------------------------------------------------------------------------- JSON
 
 def test_nesting_beyond_the_limit_is_refused():
