@@ -253,7 +253,7 @@ def _describe(v: Any) -> str:
     if isinstance(v, dict):
         return "an object"
     if isinstance(v, _BadConstant):
-        return v.text
+        return f"a number beyond the limits ({v.text})" if v.beyond_limits else v.text
     return type(v).__name__
 
 
