@@ -10,7 +10,8 @@ deep, line endings changed, stray bytes) and given to `earl check` (and, when it
 `earl ask`). A sample of each also runs as a subprocess, with a 50 MB number among them.
 
 Counted, and all must be 0: Python tracebacks, internal errors (exit 70, or a transaction the
-engine failed on), runs over 10 s. Refusals (exit 2) are the expected answer to most mutants.
+engine failed on), runs over 10 s of CPU time (the machine is shared: wall time is reported too, but
+load alone stretches it). Refusals (exit 2) are the expected answer to most mutants.
 """
 from __future__ import annotations
 
@@ -55,12 +56,16 @@ class Tally:
     def __init__(self, name: str):
         self.name, self.cases, self.runs = name, 0, 0
         self.tracebacks, self.internal, self.slow, self.answered = 0, 0, 0, 0
-        self.seconds: list[float] = []
+        self.seconds: list[float] = []   # CPU
+        self.wall: list[float] = []
         self.exits: Counter = Counter()
         self.examples: list[str] = []
 
-    def record(self, seconds: float, exit_code: int, output: str, traceback: bool, cases: int = 1,
-               internal_lines: int = 0, answered: int = 0) -> None:
+    def record(self, seconds: tuple[float, float], exit_code: int, output: str, traceback: bool,
+               cases: int = 1, internal_lines: int = 0, answered: int = 0) -> None:
+        """`seconds`: (wall, CPU) of the run."""
+        wall, seconds = seconds
+        self.wall.append(wall)
         self.cases += cases
         self.answered += answered
         self.runs += 1
@@ -72,12 +77,22 @@ class Tally:
         self.internal += internal
         self.slow += seconds > SLOW
         if (traceback or internal or seconds > SLOW) and len(self.examples) < 5:
-            self.examples.append(f"{self.name}: exit {exit_code}, {seconds:.1f} s: {output[-300:]!r}")
+            self.examples.append(f"{self.name}: exit {exit_code}, {seconds:.1f} s CPU: {output[-300:]!r}")
 
     def row(self) -> list:
         return [self.name, self.cases, self.answered, self.runs, self.tracebacks, self.internal, self.slow,
-                median(self.seconds), max(self.seconds, default=0.0),
+                median(self.seconds), max(self.seconds, default=0.0), max(self.wall, default=0.0),
                 ", ".join(f"{k}: {v}" for k, v in sorted(self.exits.items()))]
+
+
+class _Clock:
+    """Wall and CPU time of an in-process run."""
+
+    def __init__(self):
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def read(self) -> tuple[float, float]:
+        return time.perf_counter() - self.wall, time.process_time() - self.cpu
 
 
 def _internal_lines(stderr: str) -> int:
@@ -143,9 +158,9 @@ def _ask_batches(tally: Tally, lines: list[str], spec_args: list[str]) -> None:
     for start in range(0, len(lines), BATCH):
         chunk = lines[start:start + BATCH]
         data = "\n".join(chunk).encode("utf-8", "surrogatepass")
-        t = time.perf_counter()
+        clock = _Clock()
         r = runner.invoke(main, ["ask", "--json", *spec_args, "-"], input=data)
-        dt = time.perf_counter() - t
+        dt = clock.read()
         crashed = r.exception is not None and not isinstance(r.exception, SystemExit)
         tally.record(dt, r.exit_code, r.output + _text(r.stderr_bytes), crashed, cases=len(chunk),
                      internal_lines=_internal_lines(_text(r.stderr_bytes)),
@@ -164,9 +179,9 @@ def _params(tally: Tally, rng: random.Random, spec, n: int) -> None:
     runner = CliRunner()
     for _ in range(n):
         item = f"{rng.choice(names)}={rng.choice(values)}" if rng.random() < 0.95 else rng.choice(values)
-        t = time.perf_counter()
+        clock = _Clock()
         r = runner.invoke(main, ["ask", "--param", item, "--json", "-"], input=b"{}")
-        dt = time.perf_counter() - t
+        dt = clock.read()
         crashed = r.exception is not None and not isinstance(r.exception, SystemExit)
         tally.record(dt, r.exit_code, r.output + _text(r.stderr_bytes), crashed,
                      answered=int(r.exit_code == 0))
@@ -213,16 +228,16 @@ def _spec_mutants(tally: Tally, asked: Tally, rng: random.Random, n: int, work: 
         mutant = mutate_spec(rng, originals[target].decode("utf-8"))
         target.write_bytes(mutant.encode("utf-8", "surrogateescape"))
         try:
-            t = time.perf_counter()
+            clock = _Clock()
             r = runner.invoke(main, ["check", str(work)])
-            dt = time.perf_counter() - t
+            dt = clock.read()
             crashed = r.exception is not None and not isinstance(r.exception, SystemExit)
             tally.record(dt, r.exit_code, r.output + _text(r.stderr_bytes), crashed,
                          answered=int(r.exit_code == 0))
             if r.exit_code == 0 and rng.random() < 0.2:
-                t = time.perf_counter()
+                clock = _Clock()
                 r = runner.invoke(main, ["ask", "--spec", str(work), "--json", "-"], input=tx_text.encode())
-                dt = time.perf_counter() - t
+                dt = clock.read()
                 crashed = r.exception is not None and not isinstance(r.exception, SystemExit)
                 asked.record(dt, r.exit_code, r.output + _text(r.stderr_bytes), crashed,
                              internal_lines=_internal_lines(_text(r.stderr_bytes)),
@@ -239,9 +254,11 @@ def _subprocesses(tally: Tally, rng: random.Random, lines: list[str], work: Path
         if stdin_text is not None:
             path = work.parent / "stdin.json"
             path.write_bytes(stdin_text.encode("utf-8", "surrogatepass"))
+        cpu: list[float] = []
         with open(path, "rb") if path else open("/dev/null", "rb") as f:
-            dt, code, out, err = run_cmd(earl_cmd(*args), stdin=f, timeout=60)
-        tally.record(dt, code, out + err, False, internal_lines=_internal_lines(err),
+            wall, code, out, err = run_cmd(earl_cmd(*args), stdin=f, timeout=60, cpu=cpu)
+        # a run killed at the timeout (code -1) may have waited rather than computed: it counts as slow
+        tally.record((wall, wall if code == -1 or not cpu else cpu[0]), code, out + err, False, internal_lines=_internal_lines(err),
                      answered=int(code == 0))
 
     huge = work.parent / "huge.json"
@@ -292,13 +309,14 @@ def run(quick: bool = False) -> dict:
                       work, json.dumps(bases[0]))
         _subprocesses(tallies["subprocesses"], rng, rng.sample(lines, n_sub_tx), work, n_sub_specs)
 
-    header = ["corpus", "cases", "answered / accepted", "runs", "tracebacks", "internal errors", f"runs > {SLOW:g} s",
-              "median run s", "max run s", "exit codes (runs)"]
+    header = ["corpus", "cases", "answered / accepted", "runs", "tracebacks", "internal errors",
+              f"runs > {SLOW:g} s CPU", "median run CPU s", "max run CPU s", "max run wall s",
+              "exit codes (runs)"]
     rows = [t.row() for t in tallies.values()]
     totals = {key: sum(getattr(t, key) for t in tallies.values())
               for key in ("cases", "tracebacks", "internal", "slow")}
     notes = [f"{totals['cases']:,} cases; tracebacks {totals['tracebacks']}, internal errors "
-             f"{totals['internal']}, runs over {SLOW:g} s {totals['slow']} (all must be 0)",
+             f"{totals['internal']}, runs over {SLOW:g} s of CPU {totals['slow']} (all must be 0)",
              f"in-process runs of `earl ask` take {BATCH} transactions each (JSON Lines); a "
              "subprocess sample covers the real entry point, including a 50 MB number"]
     for t in tallies.values():
