@@ -1,4 +1,4 @@
-"""`python -m bench [--quick] [determinations|latency|verify|scaling|generate|diff|screening|find|mutate ...]`
+"""`python -m bench [--quick] [determinations|latency|verify|scaling|generate|diff|screening|find|mutate|fuzz ...]`
 
 Runs the selected benchmarks (default: all), prints a table per benchmark and writes everything
 to bench/results/latest.json. --quick: smaller samples and fewer repeats (about two minutes).
@@ -15,7 +15,7 @@ import time
 import traceback
 from pathlib import Path
 
-BENCHES = ("determinations", "latency", "verify", "scaling", "generate", "diff", "screening", "find", "mutate")
+BENCHES = ("determinations", "latency", "verify", "scaling", "generate", "diff", "screening", "find", "mutate", "fuzz")
 
 
 def _jsonable(x):

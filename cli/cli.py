@@ -5,7 +5,9 @@ click command named `command`; a subcommand is registered when its module exists
 when it runs (or when `earl --help` lists them), so start-up stays fast.
 
 No input ever produces a Python traceback: an unexpected exception becomes a one-line
-"internal error" message and exit status 70 (set EARL_DEBUG=1 to see the traceback).
+"internal error" message and exit status 70 (set EARL_DEBUG=1 to see the traceback). A reader
+that stops reading (`earl ask big.jsonl | head -1`) ends the command quietly with the status of a
+process killed by SIGPIPE (141), as Unix filters do.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import sys
 import click
 
 INTERNAL_ERROR = 70
+CLOSED_PIPE = 128 + 13  # the shell's status for a process killed by SIGPIPE (signal 13)
 COMMANDS_PACKAGE = "earl.commands"
 
 
@@ -39,7 +42,13 @@ def run_guarded(prog: str, fn, *args, **kwargs):
     from earl.parser.diagnostics import SpecError
     try:
         return fn(*args, **kwargs)
-    except (SystemExit, KeyboardInterrupt):
+    except SystemExit as e:
+        if _output_pipe_closed(e):
+            _end_on_closed_pipe()
+        raise
+    except BrokenPipeError:
+        _end_on_closed_pipe()
+    except KeyboardInterrupt:
         raise
     except SpecError as e:
         if _debug():
@@ -51,6 +60,25 @@ def run_guarded(prog: str, fn, *args, **kwargs):
             raise
         _report_internal_error(prog, e)
         sys.exit(INTERNAL_ERROR)
+
+
+def _output_pipe_closed(e: SystemExit) -> bool:
+    """Did click end the command because standard output's reader went away? (click answers EPIPE
+    by wrapping the standard streams in PacifyFlushWrapper and exiting 1, the status earl
+    documents for a conflict.)"""
+    from click.utils import PacifyFlushWrapper
+    return e.code == 1 and isinstance(sys.stdout, PacifyFlushWrapper)
+
+
+def _end_on_closed_pipe() -> None:
+    # the output still buffered has nowhere to go: send it to /dev/null so that Python's final
+    # flush does not report the closed pipe again
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no file descriptor behind stdout (an in-process runner)
+        pass
+    sys.exit(CLOSED_PIPE)
 
 
 def _command_modules() -> list[str]:

@@ -34,7 +34,7 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from .solver import ir
 from .solver.explain import determine, in_force, not_in_force
-from .solver.transaction import (UNKNOWN, TransactionError, _input_tree, _json_path, _loads,
+from .solver.transaction import (UNKNOWN, TransactionError, _input_tree, _json_path, loads_json, read_jsonl,
                                  _suggest, complete, parse_json, parse_value)
 
 __all__ = ["FIELDS", "Answer", "Record", "Screener", "screen", "json_records", "csv_records",
@@ -79,10 +79,10 @@ class Record(NamedTuple):
     key: Any = None
 
 
-def _is_cut_short(line: bytes) -> bool:
+def _is_cut_short(line: str) -> bool:
     """True when the line is the start of a longer JSON document (the parser ran off its end)."""
     try:
-        _loads(line)
+        json.loads(line, parse_int=str, parse_float=str)  # only the syntax matters here
     except json.JSONDecodeError as e:
         return e.pos >= len(e.doc.rstrip())
     except Exception:  # noqa: BLE001 - malformed some other way: a (bad) line of its own
@@ -90,26 +90,26 @@ def _is_cut_short(line: bytes) -> bool:
     return False
 
 
-def json_records(stream: Iterable[bytes]) -> Iterator[Record]:
-    """The transactions of a byte stream, read as they come: JSON Lines (lines split on "\\n"
-    only, blank lines skipped), or one JSON document over several lines. A lone transaction has
-    line None."""
-    lines = iter(stream)
-    numbered = ((i, raw) for i, raw in enumerate(lines, start=1) if raw.strip())
+def json_records(stream) -> Iterator[Record]:
+    """The transactions of a stream, read as they come: JSON Lines (`read_jsonl`: lines split on
+    "\\n" only, each within the length limit; blank lines skipped), or one JSON document over
+    several lines. A lone transaction has line None."""
+    numbered = ((i, text) for i, text in read_jsonl(stream) if text.strip())
     first = next(numbered, None)
     if first is None:
         return
     if _is_cut_short(first[1]):
         # a document over several lines (pretty-printed): it is read whole
-        rest = first[1] + b"".join(lines)
+        lines = [first, *numbered]
+        whole = "\n".join(text for _, text in lines)
         try:
-            _loads(rest)
-        except Exception:  # noqa: BLE001 - not one document: lines, each reported on its own
+            loads_json(whole)
+        except TransactionError:  # not one document: lines, each reported on its own
             pass
         else:
-            yield Record(0, None, "json", rest)
+            yield Record(0, None, "json", whole)
             return
-        numbered = ((i, raw) for i, raw in enumerate(rest.split(b"\n"), start=first[0]) if raw.strip())
+        numbered = iter(lines)
         first = next(numbered)
     second = next(numbered, None)
     if second is None:
@@ -117,8 +117,8 @@ def json_records(stream: Iterable[bytes]) -> Iterator[Record]:
         return
     yield Record(0, first[0], "json", first[1])
     yield Record(1, second[0], "json", second[1])
-    for n, (i, raw) in enumerate(numbered, start=2):
-        yield Record(n, i, "json", raw)
+    for n, (i, text) in enumerate(numbered, start=2):
+        yield Record(n, i, "json", text)
 
 
 class InputError(Exception):
@@ -389,8 +389,8 @@ class Screener:
             except (orjson.JSONDecodeError, _Unusual, TransactionError):
                 pass
         try:  # exact numbers (a float above, or no orjson)
-            obj = _loads(record.payload)
-        except Exception:  # noqa: BLE001 - parse_json reads it again and names the fault
+            obj = loads_json(record.payload)
+        except TransactionError:  # parse_json reads it again and names the fault at its line
             return parse_json(self.spec, record.payload, line=record.line)
         return self.reader.given(obj, record.line)
 

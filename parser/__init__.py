@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Optional, Union
 
 from ..solver import ir
-from .cache import cached
 from .diagnostics import Diagnostic, Reporter, SpecError, render_all
 
 __all__ = ["load_spec", "load_spec_with_warnings", "load_spec_sources", "parse_expression", "SpecError", "Diagnostic",
@@ -76,10 +75,8 @@ def _load(path, reporter: Reporter) -> Optional[tuple[ir.Spec, list[Diagnostic]]
                        "no .earl files found")
         return None
 
-    def build():
-        spec = _load_files(files, reporter)
-        return None if spec is None or reporter.errors else (spec, reporter.sorted())
-    return cached(files, build)
+    spec = _load_files(files, reporter)
+    return None if spec is None or reporter.errors else (spec, reporter.sorted())
 
 
 @contextlib.contextmanager

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import datetime
 import functools
+import operator
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Iterable, Optional
 
 from ..solver import ir
 from ..solver.ir import Pos
+from ..solver.limits import NumberBeyondLimits, check_value
 from . import ast
 from .diagnostics import Reporter, did_you_mean
 
@@ -134,6 +137,9 @@ def _len(e) -> int:
     return 1
 
 
+_ARITH = {"+": operator.add, "-": operator.sub, "*": operator.mul}
+
+
 class ExprChecker:
     """Types expressions; records `types[id(node)]` and `refs[id(name_node)]` (the kind)."""
 
@@ -143,6 +149,7 @@ class ExprChecker:
         self.types: dict[int, object] = {}
         self.refs: dict[int, str] = {}
         self.used: set[tuple[str, str]] = set()
+        self.constants: dict[int, Fraction] = {}   # id(node) -> value of a literal-only number
 
     def err(self, node, message: str, hint: str = "") -> None:
         self.reporter.error(node.pos, message, hint, _len(node))
@@ -171,6 +178,7 @@ class ExprChecker:
             if isinstance(expected, ir.Num) and expected.integer and e.value.denominator != 1:
                 self.err(e, f"{what or 'this'} is an integer, but {e.text} is not a whole number")
                 return None
+            self.constants[id(e)] = e.value
             return ir.Num()
         if isinstance(e, ast.DateLit):
             return ir.Date()
@@ -208,6 +216,8 @@ class ExprChecker:
         if isinstance(e, ast.ArithExpr):
             a = self.check(e.left, ir.Num(), f"the left operand of '{e.op}'")
             b = self.check(e.right, ir.Num(), f"the right operand of '{e.op}'")
+            if a and b:
+                self._fold(e, [e.left, e.right], _ARITH[e.op])
             return ir.Num() if a and b else None
         if isinstance(e, ast.MinMaxExpr):
             if len(e.args) < 2:
@@ -216,9 +226,23 @@ class ExprChecker:
                     self.check(a, ir.Num(), f"an argument of {e.op}()")
                 return None
             ok = [self.check(a, ir.Num(), f"an argument of {e.op}()") for a in e.args]
+            if all(ok):
+                self._fold(e, e.args, lambda *xs: (max if e.op == "max" else min)(xs))
             return ir.Num() if all(ok) else None
         self.err(e, f"unexpected expression {type(e).__name__}")  # pragma: no cover
         return None
+
+    def _fold(self, e, operands, combine) -> None:
+        """Record the value of an expression of literals only, refusing one beyond the limits
+        (each literal is within them; a product of several need not be)."""
+        values = [self.constants.get(id(x)) for x in operands]
+        if any(v is None for v in values):
+            return
+        try:
+            self.constants[id(e)] = check_value(combine(*values))
+        except NumberBeyondLimits as problem:
+            self.err(e, f"this constant expression is too large: {problem}",
+                     "docs/input.md states the limits on numbers")
 
     def _none(self, e, expected, what=""):
         if expected is None:

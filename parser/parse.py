@@ -1,8 +1,8 @@
 """Text -> syntax tree (parser/ast.py), with readable syntax errors.
 
-The grammar is parser/earl.lark, parsed LALR(1) with lark's contextual lexer; the parser is built
-once per process (and cached on disk by lark). Syntax errors become `Diagnostic`s that say in
-words what was expected; after an error the parser skips to the next declaration (a line that
+The grammar is parser/earl.lark, parsed LALR(1) with lark's contextual lexer; the parser is made
+once per process from the tables shipped beside the grammar (parser/tables.py). Syntax errors become `Diagnostic`s
+that say in words what was expected; after an error the parser skips to the next declaration (a line that
 starts with a declaration keyword) and goes on, so one pass reports several errors.
 """
 from __future__ import annotations
@@ -10,16 +10,15 @@ from __future__ import annotations
 import datetime
 import re
 from collections import OrderedDict
-from fractions import Fraction
-from importlib import resources
-from typing import Any, Optional
+from typing import Optional
 
 from lark import Lark, Token, Transformer_NonRecursive, Tree, v_args
 from lark.exceptions import (LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput,
                              UnexpectedToken, VisitError)
 
 from ..solver.ir import Pos
-from . import ast
+from ..solver.limits import MAX_LINE_LENGTH, NumberBeyondLimits, NumberError, read_number
+from . import ast, tables
 from .diagnostics import Reporter
 
 _PARSER: Optional[Lark] = None
@@ -30,44 +29,17 @@ _DECL_START = re.compile(r"^(?:%s)\b(?![.])" % "|".join(DECL_KEYWORDS), re.MULTI
 MAX_SYNTAX_ERRORS = 20
 
 
-def grammar_text() -> str:
-    return resources.files(__package__).joinpath("earl.lark").read_text(encoding="utf-8")
-
-
 def get_parser() -> Lark:
+    """The LALR parser of the grammar, made once per process from the tables shipped in the
+    package (parser/tables.py), or built from the grammar when they do not match it. Never from
+    lark's own cache: a pickle in the shared temporary folder, which anyone could plant."""
     global _PARSER
     if _PARSER is None:
-        kwargs: dict[str, Any] = dict(parser="lalr", lexer="contextual", propagate_positions=True,
-                                      maybe_placeholders=True, start=["start", "expr"])
-        try:
-            _PARSER = Lark(grammar_text(), cache=True, **kwargs)
-        except (OSError, PermissionError):  # no writable temp dir: build without the cache
-            _PARSER = Lark(grammar_text(), **kwargs)
+        _PARSER = tables.load() or tables.build()
     return _PARSER
 
 
 # --------------------------------------------------------------------------- literals
-
-_NUMBER = re.compile(r"^(\d+(?:_\d+)*)(?:\.(\d+))?(?:[eE]([+-]?\d+))?(%?)$")
-
-
-def parse_number(text: str) -> Optional[Fraction]:
-    """`1_000_000`, `5.92`, `2.5e25`, `25%` -> exact Fraction; None if malformed."""
-    m = _NUMBER.match(text)
-    if not m:
-        return None
-    whole, frac, exp, pct = m.groups()
-    digits = whole.replace("_", "") + (frac or "")
-    value = Fraction(int(digits), 10 ** len(frac or ""))
-    if exp:
-        e = int(exp)
-        if abs(e) > 10_000:
-            return None
-        value *= Fraction(10) ** e
-    if pct:
-        value /= 100
-    return value
-
 
 def unescape(token_text: str) -> str:
     """The value of a STRING token: strip quotes, resolve `\\"` and `\\\\` (other escapes kept)."""
@@ -446,10 +418,13 @@ class ToAst(Transformer_NonRecursive):
         return n
 
     def _number(self, tok: Token, negative: bool) -> ast.NumberLit:
-        value = parse_number(str(tok))
-        if value is None:
+        try:
+            value = read_number(str(tok))
+        except NumberBeyondLimits as e:
+            raise _BadLiteral(self._tp(tok), str(e), min(len(tok), 80)) from None
+        except NumberError:
             raise _BadLiteral(self._tp(tok), f"malformed number '{tok}'", len(tok),
-                              "underscores go between digits, e.g. 1_000_000")
+                              "underscores go between digits, e.g. 1_000_000") from None
         return ast.NumberLit(self._tp(tok), -value if negative else value, ("-" if negative else "") + str(tok))
 
     def true(self, meta, ch):
@@ -607,11 +582,31 @@ _AST_CACHE: "OrderedDict[tuple[str, str], ast.File]" = OrderedDict()
 _AST_CACHE_SIZE = 256
 
 
+_LINE_END = re.compile(r"\r\n?")
+
+
+def _lines_within_limit(text: str, file: str, reporter: Reporter) -> bool:
+    if len(text) <= MAX_LINE_LENGTH:
+        return True
+    for number, line in enumerate(text.split("\n"), start=1):
+        if len(line) > MAX_LINE_LENGTH:
+            reporter.error(Pos(file, number, MAX_LINE_LENGTH + 1),
+                           f"the line has {len(line):,} characters; at most {MAX_LINE_LENGTH:,} are read")
+            return False
+    return True
+
+
 def parse_text(text: str, file: str, reporter: Reporter, start: str = "start"):
-    """Parse one file (or, with start="expr", one expression). Returns the AST, or None after
+    r"""Parse one file (or, with start="expr", one expression). Returns the AST, or None after
     reporting syntax errors (as many as can be found: after each error the declaration in which
-    it occurred is skipped and parsing resumes at the next one)."""
+    it occurred is skipped and parsing resumes at the next one).
+
+    Lines may end in "\n", "\r\n" or a lone "\r" (all read as one line end, so positions are
+    the lines an editor shows); a line longer than MAX_LINE_LENGTH is refused at its position."""
+    text = _LINE_END.sub("\n", text)
     reporter.add_source(file, text)
+    if not _lines_within_limit(text, file, reporter):
+        return None
     if start == "start":
         key = (file, text)
         cached = _AST_CACHE.get(key)

@@ -14,14 +14,15 @@ import datetime
 import difflib
 import json
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, Iterator
 
 from .ir import Bool, Country, Date, Enum, InputRef, Lit, Num, SetOf, Spec, Type, Value
+from .limits import MAX_LINE_LENGTH, MAX_NESTING, NumberBeyondLimits, NumberError, read_number
 
 __all__ = ["UNKNOWN", "TransactionError", "complete", "parse_json", "parse_value", "to_json",
-           "value_to_json", "format_fraction", "parse_number"]
+           "value_to_json", "format_fraction", "parse_number", "loads_json", "read_jsonl"]
 
 
 class _Unknown:
@@ -97,33 +98,13 @@ def complete(spec: Spec, given: dict[str, Any]) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- numbers
 
-_NUMBER_RE = re.compile(r"[+-]?(\d[\d_]*)?(\.\d[\d_]*|\.)?([eE][+-]?\d+)?%?")
-_RATIO_RE = re.compile(r"[+-]?\d+\s*/\s*\d+")
-
-
 def parse_number(text: str) -> Fraction | None:
-    """An exact number from text: `4800`, `1_000_000`, `5.92`, `1e26`, `2.5e25`, `25%`, `1/3`.
-    None if the text is not a number."""
-    s = text.strip()
-    if not s:
-        return None
-    if _RATIO_RE.fullmatch(s):
-        num, den = s.split("/")
-        if int(den) == 0:
-            return None
-        return Fraction(int(num), int(den))
-    m = _NUMBER_RE.fullmatch(s)
-    if not m or not (m.group(1) or (m.group(2) and len(m.group(2)) > 1)):
-        return None
-    pct = s.endswith("%")
-    body = s[:-1] if pct else s
+    """An exact number from text (the syntax of `limits.read_number`), or None if the text is
+    not a number earl reads."""
     try:
-        value = _decimal_fraction(body.replace("_", ""))
-    except Exception:
+        return read_number(text)
+    except NumberError:
         return None
-    if not isinstance(value, Fraction):
-        return None
-    return value / 100 if pct else value
 
 
 def decimal_places(x: Fraction) -> int | None:
@@ -156,25 +137,91 @@ def format_fraction(x: Fraction) -> int | str:
 
 
 class _BadConstant:
-    def __init__(self, text: str):
+    """A JSON value earl refuses (NaN, Infinity, a number beyond the limits), kept in place so
+    the refusal names the field it stands in."""
+
+    def __init__(self, text: str, beyond_limits: bool = False):
         self.text = text
+        self.beyond_limits = beyond_limits
 
 
-_MAX_EXPONENT = 400  # |exponent| beyond this is refused rather than expanded exactly
-
-
-def _decimal_fraction(text: str) -> Fraction | _BadConstant:
+def _json_number(text: str) -> Fraction | _BadConstant:
     try:
-        d = Decimal(text)
-    except InvalidOperation:  # an exponent beyond even Decimal's range
-        return _BadConstant(f"{text} (too large or too small to be a quantity)")
-    if not d.is_finite() or abs(d.adjusted()) > _MAX_EXPONENT:
-        return _BadConstant(f"{text} (too large or too small to be a quantity)")
-    return Fraction(d)
+        return read_number(text)
+    except NumberError as e:
+        return _BadConstant(str(e), beyond_limits=True)
 
 
-def _loads(text: str | bytes) -> Any:
-    return json.loads(text, parse_float=_decimal_fraction, parse_constant=_BadConstant)
+# A byte that is not UTF-8, as `read_jsonl` and `loads_json` keep it (surrogateescape).
+_UNDECODED_BYTE = re.compile("[\udc80-\udcff]")
+
+
+def loads_json(text: str | bytes) -> Any:
+    """One JSON value, read within the limits of `earl.solver.limits`: numbers exact (Fractions),
+    the text at most MAX_LINE_LENGTH characters, arrays and objects nested at most MAX_NESTING
+    deep. Raises TransactionError at `$` for text that is not such a value."""
+    if len(text) > MAX_LINE_LENGTH:
+        raise TransactionError("$", f"the transaction is longer than {MAX_LINE_LENGTH:,} characters, "
+                               "the most that is read")
+    if isinstance(text, (bytes, bytearray)):
+        text = bytes(text).decode("utf-8", "surrogateescape")
+    undecoded = _UNDECODED_BYTE.search(text)
+    if undecoded:
+        raise TransactionError("$", f"not UTF-8 text (byte {ord(undecoded.group()) - 0xDC00:#04x} "
+                               f"at column {undecoded.start() + 1})")
+    try:
+        value = json.loads(text, parse_int=_json_number, parse_float=_json_number,
+                           parse_constant=_BadConstant)
+    except json.JSONDecodeError as e:
+        raise TransactionError("$", f"malformed JSON: {e.msg} at column {e.colno}") from None
+    except RecursionError:
+        raise _too_deep() from None
+    except ValueError as e:
+        raise TransactionError("$", f"malformed JSON: {e}") from None
+    if _depth(value) > MAX_NESTING:
+        raise _too_deep()
+    return value
+
+
+def _too_deep() -> TransactionError:
+    return TransactionError("$", f"arrays and objects are nested more than {MAX_NESTING} deep")
+
+
+def _depth(value: Any) -> int:
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        v, depth = stack.pop()
+        if isinstance(v, (list, dict)):
+            depth += 1
+            deepest = max(deepest, depth)
+            if depth <= MAX_NESTING:
+                stack.extend((x, depth) for x in (v.values() if isinstance(v, dict) else v))
+    return deepest
+
+
+def read_jsonl(stream) -> Iterator[tuple[int, str]]:
+    r"""(line number from 1, text) of each line of a JSON Lines stream (bytes or text), split on
+    "\n" only: U+2028, U+0085 or a lone "\r" inside a line do not end it, and a "\r" before
+    the "\n" is JSON whitespace. A line longer than MAX_LINE_LENGTH characters is never held
+    whole: a head of it longer than the limit stands for it (so `loads_json` refuses it by its
+    length) and the rest is skipped. Bytes not UTF-8 are kept as lone surrogates, which
+    `loads_json` refuses with their column."""
+    binary = isinstance(stream.read(0), bytes)
+    newline = b"\n" if binary else "\n"
+    # UTF-8 spends at most 4 bytes on a character: a head of 4 * limit + 4 bytes decodes to more
+    # characters than the limit
+    head_size = 4 * MAX_LINE_LENGTH + 4 if binary else MAX_LINE_LENGTH + 1
+    number = 0
+    while True:
+        head = stream.readline(head_size)
+        if not head:
+            return
+        number += 1
+        rest = head
+        while len(rest) == head_size and not rest.endswith(newline):
+            rest = stream.readline(head_size)
+        text = head.decode("utf-8", "surrogateescape") if binary else head
+        yield number, text.removesuffix("\n")
 
 
 # --------------------------------------------------------------------------- JSON -> transaction
@@ -206,25 +253,25 @@ def _describe(v: Any) -> str:
     if isinstance(v, dict):
         return "an object"
     if isinstance(v, _BadConstant):
-        return v.text
+        return f"a number beyond the limits ({v.text})" if v.beyond_limits else v.text
     return type(v).__name__
 
 
-def _as_number(v: Any) -> Fraction | None:
-    if isinstance(v, bool):
-        return None
-    if isinstance(v, int):
-        return Fraction(v)
+def _as_number(v: Any, where: str, expected: str) -> Fraction:
     if isinstance(v, Fraction):
         return v
-    if isinstance(v, (Decimal, float)):
-        if v != v or v in (float("inf"), float("-inf")):
-            return None
-        x = _decimal_fraction(repr(v) if isinstance(v, float) else str(v))
-        return x if isinstance(x, Fraction) else None
-    if isinstance(v, str):
-        return parse_number(v)
-    return None
+    if isinstance(v, _BadConstant) and v.beyond_limits:
+        raise TransactionError(where, v.text)
+    if isinstance(v, int) and not isinstance(v, bool):
+        return Fraction(v)
+    if isinstance(v, (str, float, Decimal)):
+        try:
+            return read_number(repr(v) if isinstance(v, float) else str(v))
+        except NumberBeyondLimits as e:
+            raise TransactionError(where, str(e)) from None
+        except NumberError:
+            pass
+    raise TransactionError(where, f"expected {expected}, got {_describe(v)}")
 
 
 def parse_value(spec: Spec, typ: Type, v: Any, where: str, *, minimum: Fraction | None = None) -> Any:
@@ -239,10 +286,7 @@ def parse_value(spec: Spec, typ: Type, v: Any, where: str, *, minimum: Fraction 
             return v
         raise TransactionError(where, f"expected true or false, got {_describe(v)}")
     if isinstance(typ, Num):
-        x = _as_number(v)
-        if x is None:
-            raise TransactionError(where, f"expected {'a whole number' if typ.integer else 'a number'}"
-                                   f", got {_describe(v)}")
+        x = _as_number(v, where, "a whole number" if typ.integer else "a number")
         if typ.integer and x.denominator != 1:
             raise TransactionError(where, f"expected a whole number, got {format_fraction(x)}")
         if minimum is not None and x < minimum:
@@ -250,7 +294,7 @@ def parse_value(spec: Spec, typ: Type, v: Any, where: str, *, minimum: Fraction 
                                    f"got {format_fraction(x)}")
         return x
     if isinstance(typ, Date):
-        if isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v.strip()):
+        if isinstance(v, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", v.strip()):
             try:
                 return datetime.date.fromisoformat(v.strip())
             except ValueError as e:
@@ -259,21 +303,7 @@ def parse_value(spec: Spec, typ: Type, v: Any, where: str, *, minimum: Fraction 
     if isinstance(typ, Country):
         if not isinstance(v, str):
             raise TransactionError(where, f"expected a country code such as \"US\", got {_describe(v)}")
-        code = v.strip().upper()
-        if code in spec.countries:
-            return code
-        by_name = {c.name.casefold(): c.code for c in spec.countries.values()}
-        if v.strip().casefold() in by_name:
-            return by_name[v.strip().casefold()]
-        hint = _suggest(code, spec.countries) or _suggest(v.strip().casefold(), by_name)
-        if hint:
-            # name suggestions come back as names; show the code with them
-            close = difflib.get_close_matches(v.strip().casefold(), list(by_name), n=3, cutoff=0.6)
-            if close and not difflib.get_close_matches(code, list(spec.countries), n=1, cutoff=0.6):
-                hint = " (did you mean " + ", ".join(
-                    f"{by_name[c]!r} ({spec.countries[by_name[c]].name})" for c in close) + "?)"
-        return _raise(where, f"unknown country {v!r}: expected an ISO 3166-1 alpha-2 code"
-                             f" such as \"FR\"{hint}")
+        return _country(spec, v, where)
     if isinstance(typ, Enum):
         members = spec.enums[typ.name].members
         if isinstance(v, str) and v in members:
@@ -292,6 +322,34 @@ def parse_value(spec: Spec, typ: Type, v: Any, where: str, *, minimum: Fraction 
         elem = Enum(typ.enum)
         return frozenset(parse_value(spec, elem, x, f"{where}[{i}]") for i, x in enumerate(v))
     raise TransactionError(where, f"unsupported type {typ}")  # pragma: no cover
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _ascii_lower(text: str) -> str:
+    """Lower case for A-Z only: Unicode case mapping would read "ß" as "ss" and "ﬁ" as "fi"."""
+    return text.translate(_ASCII_LOWER)
+
+
+def _country(spec: Spec, v: str, where: str) -> str:
+    """An ISO 3166-1 alpha-2 code in ASCII letters (either case), or a country's name as the spec's
+    country table writes it (A-Z in either case); nothing else is read as a country."""
+    text = v.strip()
+    code = _ascii_lower(text).upper() if re.fullmatch("[A-Za-z]{2}", text) else None
+    if code in spec.countries:
+        return code
+    by_name = {_ascii_lower(c.name): c.code for c in spec.countries.values()}
+    if _ascii_lower(text) in by_name:
+        return by_name[_ascii_lower(text)]
+    hint = _suggest(code, spec.countries) if code else ""
+    if not hint:
+        close = difflib.get_close_matches(_ascii_lower(text), list(by_name), n=3, cutoff=0.6)
+        if close:
+            hint = " (did you mean " + ", ".join(
+                f"{by_name[c]!r} ({spec.countries[by_name[c]].name})" for c in close) + "?)"
+    return _raise(where, f"unknown country {v!r}: expected an ISO 3166-1 alpha-2 code"
+                         f" such as \"FR\"{hint}")
 
 
 def _raise(where: str, message: str):
@@ -330,12 +388,7 @@ def parse_json(spec: Spec, obj: Any, *, line: int | None = None) -> dict[str, An
     """
     try:
         if isinstance(obj, (str, bytes, bytearray)):
-            try:
-                obj = _loads(obj)
-            except json.JSONDecodeError as e:
-                raise TransactionError("$", f"malformed JSON: {e.msg} at column {e.colno}") from None
-            except (ValueError, RecursionError) as e:
-                raise TransactionError("$", f"malformed JSON: {e}") from None
+            obj = loads_json(obj)
         if not isinstance(obj, dict):
             raise TransactionError("$", f"a transaction is a JSON object, got {_describe(obj)}")
         out: dict[str, Any] = {}

@@ -11,7 +11,8 @@ import pytest
 from earl.parser import SpecError, load_spec, parse_expression
 from earl.parser import ast
 from earl.parser.diagnostics import Reporter
-from earl.parser.parse import parse_number, parse_text, unescape
+from earl.parser.parse import parse_text, unescape
+from earl.solver.transaction import parse_number
 from earl.solver import ir
 
 OK = Path(__file__).parent / "specs" / "ok"
