@@ -391,9 +391,13 @@ class _ConditionMaker:
         self.kinds = kinds
 
     def condition(self, pick, depth: int = 3) -> str:
-        shape = pick(["atom", "atom", "atom", "not", "and", "or", "implies"] if depth else ["atom"])
+        shape = pick(["atom", "atom", "atom", "not", "and", "or", "implies", "conjunction"]
+                     if depth else ["atom"])
         if shape == "atom":
             return self.atom(pick)
+        if shape == "conjunction":
+            # several constraints at once: where most questions that have no answer come from
+            return " and ".join(f"({self.atom(pick)})" for _ in range(pick([3, 4, 5])))
         if shape == "not":
             return f"not ({self.condition(pick, depth - 1)})"
         return f"({self.condition(pick, depth - 1)}) {shape} ({self.condition(pick, depth - 1)})"
@@ -440,7 +444,8 @@ class _ConditionMaker:
 def conditions(spec: ir.Spec, *, depth: int = 3) -> st.SearchStrategy[str]:
     """Well-typed conditions over `spec` (text, as `earl find` takes it): inputs, definitions,
     parameters and outcomes compared with literals or each other, country membership in groups
-    and literal sets, set outcomes, and/or/not/implies up to `depth` levels.
+    and literal sets, set outcomes, and/or/not/implies up to `depth` levels (and conjunctions of
+    several such comparisons, where most conditions without an answer come from).
 
     >>> from hypothesis import given
     >>> from earl.parser import load_spec, parse_expression
