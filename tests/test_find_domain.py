@@ -85,10 +85,11 @@ def test_a_fixed_country_parameter_value_is_exact():
 SPEC = load_spec()
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(conditions(SPEC))
 def test_random_conditions_answer_soundly(shipped_model, clingo, text):
-    expr, result = answer(shipped_model, text, timeout_ms=10_000)
+    # a short time limit: an unknown is allowed here (bench/findfuzz.py counts them)
+    expr, result = answer(shipped_model, text, timeout_ms=3_000)
     if isinstance(result, Proof):
         # none exists: clingo's exhaustive search over the same domains finds none either
         exhaustive = clingo.satisfiable(shipped_model, expr, timeout_ms=30_000)
@@ -102,3 +103,4 @@ def test_random_conditions_are_reproducible_and_parse(shipped_spec):
     assert len(set(texts)) > 150
     for t in texts:
         parse_expression(shipped_spec, t)
+
