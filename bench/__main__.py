@@ -1,4 +1,4 @@
-"""`python -m bench [--quick] [determinations|latency|verify|scaling|generate|diff|screening|find|mutate|fuzz ...]`
+"""`python -m bench [--quick] [--n N] [determinations|latency|verify|scaling|generate|diff|screening|find|mutate|fuzz|findfuzz ...]`
 
 Runs the selected benchmarks (default: all), prints a table per benchmark and writes everything
 to bench/results/latest.json. --quick: smaller samples and fewer repeats (about two minutes).
@@ -15,7 +15,8 @@ import time
 import traceback
 from pathlib import Path
 
-BENCHES = ("determinations", "latency", "verify", "scaling", "generate", "diff", "screening", "find", "mutate", "fuzz")
+BENCHES = ("determinations", "latency", "verify", "scaling", "generate", "diff", "screening", "find", "mutate", "fuzz",
+           "findfuzz")
 
 
 def _jsonable(x):
@@ -33,6 +34,8 @@ def main(argv=None) -> int:
     ap.add_argument("benches", nargs="*", metavar="BENCH",
                     help=f"any of {', '.join(BENCHES)} (default: all)")
     ap.add_argument("--quick", action="store_true", help="smaller samples, fewer repeats (~2 min)")
+    ap.add_argument("--n", type=int, default=None, metavar="N",
+                    help="findfuzz: number of random conditions (default 10,000; 1,000 with --quick)")
     a = ap.parse_args(argv)
     unknown = [b for b in a.benches if b not in BENCHES]
     if unknown:
@@ -59,7 +62,7 @@ def main(argv=None) -> int:
         t = time.perf_counter()
         try:
             mod = importlib.import_module(f"bench.{name}")
-            res = mod.run(quick=a.quick)
+            res = mod.run(quick=a.quick, **({"n": a.n} if name == "findfuzz" and a.n else {}))
         except Exception as e:  # noqa: BLE001 - a broken benchmark is reported, the others run
             res = {"error": f"{type(e).__name__}: {e}", "traceback": traceback.format_exc(),
                    "table": f"\n## {name}\nFAILED: {type(e).__name__}: {e}", "notes": []}

@@ -19,6 +19,10 @@ Everything is derived from the Spec (never from knowledge of what it regulates):
   parameter value (under every reading), plus random values; and, half of the time, one or two
   numeric inputs are then solved for so that a comparison the spec makes lands exactly on (or
   next to) its boundary, through definitions and products of inputs (`tpp * quantity`).
+
+`conditions(spec)` draws questions instead: well-typed conditions in the spec's language (the
+text `earl find` takes) over its inputs, definitions, parameters, outcomes and groups, with
+literals of every country, the boundary dates and numbers and every enum member.
 """
 from __future__ import annotations
 
@@ -33,7 +37,8 @@ from .solver import ir
 from .solver.evaluate import EvalError, compile_expr, expr_refs
 from .solver.transaction import complete as complete_tx
 
-__all__ = ["transactions", "random_transactions", "boundary_numbers", "interesting_dates", "country_pool", "value_strategy"]
+__all__ = ["transactions", "random_transactions", "boundary_numbers", "interesting_dates", "country_pool",
+           "value_strategy", "conditions", "random_conditions"]
 
 _TINY = Fraction(1, 1000)
 
@@ -350,3 +355,119 @@ def random_transactions(spec: ir.Spec, n: int, *, seed: int = 0) -> list[dict[st
                 given[x] = v
         out.append(complete_tx(spec, given))
     return out
+
+
+# --------------------------------------------------------------------------- conditions
+
+_CMP = ("==", "!=", "<", "<=", ">", ">=")
+
+
+class _ConditionMaker:
+    """Random well-typed conditions over one spec's vocabulary, written in its language. Every
+    choice goes through `pick(options)`, so hypothesis (which shrinks the choices) and Python's
+    `random` (for large runs) draw from the same space."""
+
+    def __init__(self, spec: ir.Spec):
+        from .solver.counterexamples import literal
+        self.literal = literal
+        self.spec = spec
+        by_type: dict[type, list[tuple[str, ir.Type]]] = {}
+        named = [(p, d.type) for p, d in spec.inputs.items()]
+        named += [(n, d.type) for n, d in spec.defs.items()]
+        named += [(n, d.type) for n, d in spec.params.items()]
+        named += [(n, d.type) for n, d in spec.outcomes.items()]
+        for name, t in named:
+            by_type.setdefault(type(t), []).append((name, t))
+        self.names = by_type
+        self.groups = sorted(spec.groups)
+        self.countries = sorted(spec.countries)
+        self.numbers = [x for x in boundary_numbers(spec) if x >= 0]
+        self.days = interesting_dates(spec) or [datetime.date(2025, 1, 1)]
+        kinds = [k for k, t in (("bool", ir.Bool), ("enum", ir.Enum), ("country", ir.Country),
+                                ("set", ir.SetOf), ("number", ir.Num), ("date", ir.Date))
+                 if by_type.get(t)]
+        if not kinds:
+            raise ValueError("the spec declares nothing a condition could be about")
+        self.kinds = kinds
+
+    def condition(self, pick, depth: int = 3) -> str:
+        shape = pick(["atom", "atom", "atom", "not", "and", "or", "implies", "conjunction"]
+                     if depth else ["atom"])
+        if shape == "atom":
+            return self.atom(pick)
+        if shape == "conjunction":
+            # several constraints at once: where most questions that have no answer come from
+            return " and ".join(f"({self.atom(pick)})" for _ in range(pick([3, 4, 5])))
+        if shape == "not":
+            return f"not ({self.condition(pick, depth - 1)})"
+        return f"({self.condition(pick, depth - 1)}) {shape} ({self.condition(pick, depth - 1)})"
+
+    def atom(self, pick) -> str:
+        kind = pick(self.kinds)
+        lit = self.literal
+        if kind == "bool":
+            name, _ = pick(self.names[ir.Bool])
+            return pick([name, f"{name} == {pick(['true', 'false'])}"])
+        if kind == "enum":
+            name, t = pick(self.names[ir.Enum])
+            members = list(self.spec.enums[t.name].members) + ([None] if t.optional else [])
+            some = sorted({m for m in (pick(members), pick(members)) if m is not None})
+            return pick([f"{name} {pick(['==', '!='])} {lit(pick(members))}",
+                         f"{name} {pick(['in', 'not in'])} {lit(frozenset(some))}"])
+        if kind == "country":
+            name, _ = pick(self.names[ir.Country])
+            other, _ = pick(self.names[ir.Country])
+            some = frozenset({pick(self.countries), pick(self.countries)})
+            forms = [f"{name} {pick(['==', '!='])} {lit(pick(self.countries))}",
+                     f"{name} {pick(['in', 'not in'])} {lit(some)}"]
+            if self.groups:
+                forms.append(f"{name} {pick(['in', 'not in'])} {pick(self.groups)}")
+            if other != name:
+                forms.append(f"{name} {pick(['==', '!='])} {other}")
+            return pick(forms)
+        if kind == "set":
+            name, t = pick(self.names[ir.SetOf])
+            members = list(self.spec.enums[t.enum].members)
+            some = frozenset({pick(members), pick(members)})
+            return pick([f"{lit(pick(members))} {pick(['in', 'not in'])} {name}",
+                         f"{name} {pick(['==', '!='])} {pick([lit(frozenset()), lit(some)])}"])
+        if kind == "number":
+            a, _ = pick(self.names[ir.Num])
+            b, _ = pick(self.names[ir.Num])
+            term = pick([a, a, a, f"{a} + {b}", f"{a} - {b}", f"{a} * {b}", f"max({a}, {b})"])
+            right = pick([lit(pick(self.numbers)), lit(pick(self.numbers)), b])
+            return f"{term} {pick(_CMP)} {right}"
+        name, _ = pick(self.names[ir.Date])
+        return f"{name} {pick(_CMP)} {lit(pick(self.days))}"
+
+
+def conditions(spec: ir.Spec, *, depth: int = 3) -> st.SearchStrategy[str]:
+    """Well-typed conditions over `spec` (text, as `earl find` takes it): inputs, definitions,
+    parameters and outcomes compared with literals or each other, country membership in groups
+    and literal sets, set outcomes, and/or/not/implies up to `depth` levels (and conjunctions of
+    several such comparisons, where most conditions without an answer come from).
+
+    >>> from hypothesis import given
+    >>> from earl.parser import load_spec, parse_expression
+    >>> spec = load_spec()
+    >>> @given(conditions(spec))
+    ... def test_parses(text):
+    ...     parse_expression(spec, text)
+    >>> test_parses()
+    """
+    maker = _ConditionMaker(spec)
+
+    @st.composite
+    def draw_condition(draw):
+        return maker.condition(lambda options: draw(st.sampled_from(options)), depth)
+
+    return draw_condition()
+
+
+def random_conditions(spec: ir.Spec, n: int, *, seed: int = 0, depth: int = 3) -> list[str]:
+    """`n` conditions from the same space as `conditions`, drawn with Python's `random` (for
+    large runs such as the findfuzz benchmark)."""
+    import random
+    rnd = random.Random(seed)
+    maker = _ConditionMaker(spec)
+    return [maker.condition(rnd.choice, depth) for _ in range(n)]

@@ -42,7 +42,7 @@ import clingo
 from . import numeric
 from .asp_program import (Atom, Choice, Compare, External, Facts, Int, Minimize, Neg, Rule, Show,
                           Statement, Succ, Var, fact, render_program)
-from .countries import CountryClasses
+from .countries import CountryClasses, question_countries
 from .ir import (And, Bool, Cmp, Country, Date, DefRef, Enum, Expr, Implies, InGroup, InputRef,
                  InSet, Ite, Lit, Model, Not, Num, Or, OutcomeRef, ParamRef, RuleApplies,
                  RuleFires, SetOf, Type, Value)
@@ -77,12 +77,14 @@ class AspCompiler:
     """Compiles one Model (under one numeric abstraction) to rules over transaction ids."""
 
     def __init__(self, model: Model, abstraction: NumericAbstraction | None = None, *,
-                 all_slots: bool = False):
+                 all_slots: bool = False, countries: Iterable[str] = ()):
         """all_slots: derive val/3 for every slot up front (not only those a condition reads),
-        so expressions compiled later never need a `ref/1` fact the grounded rules missed."""
+        so expressions compiled later never need a `ref/1` fact the grounded rules missed.
+        countries: codes a claim names, each then a value of its own (its answer must be that
+        very country, not another member of its signature class)."""
         self.model = model
         self.abs = abstraction or numeric.abstraction(model)
-        self.classes = CountryClasses.of(model)
+        self.classes = CountryClasses.of(model).refined(countries)
         self.rules_out: list[Statement] = []
         self._memo: dict[tuple[str, object], int] = {}
         self._nodes = 0
@@ -567,10 +569,11 @@ class _SearchBase:
     each answer is an answer of the program `AspEngine.search_program` builds for that claim
     alone: the same inputs guessed, the same costs minimised."""
 
-    def __init__(self, engine: "AspEngine", model: Model, abs_: NumericAbstraction):
+    def __init__(self, engine: "AspEngine", model: Model, abs_: NumericAbstraction,
+                 countries: Iterable[str] = ()):
         self.engine = engine
         self.model = model
-        comp = self.comp = AspCompiler(model, abs_, all_slots=True)
+        comp = self.comp = AspCompiler(model, abs_, all_slots=True, countries=countries)
         self.base_vars = frozenset(comp.finite_vars.values())
         self.base_pairs = frozenset(comp.country_pairs.values())
         self._vars_done: set[int] = set()
@@ -823,6 +826,7 @@ class AspEngine:
         # per model (weakly referenced): the ground-once determination and search programs
         self._runners: dict[int, tuple[weakref.ref, _Runner]] = {}
         self._bases: dict[int, tuple[weakref.ref, NumericAbstraction, _SearchBase]] = {}
+        self._fine_bases: dict[int, tuple[weakref.ref, NumericAbstraction, _SearchBase]] = {}
 
     def _kept(self, cache: dict, model: Model):
         hit = cache.get(id(model))
@@ -844,14 +848,18 @@ class AspEngine:
         self._keep(self._runners, model, runner)
         return runner
 
-    def search_base(self, model: Model) -> _SearchBase:
-        """The model's search program, grounded once (claims are added as parts)."""
+    def search_base(self, model: Model, *, every_country: bool = False) -> _SearchBase:
+        """The model's search program, grounded once (claims are added as parts); with
+        `every_country`, over single countries rather than signature classes (for claims that
+        name countries the spec does not: a second kept program, larger and slower, so claims
+        that need no refinement keep the coarse one)."""
         abs_ = numeric.abstraction(model)
-        hit = self._kept(self._bases, model)
+        cache = self._fine_bases if every_country else self._bases
+        hit = self._kept(cache, model)
         if hit is not None and hit[1] is abs_:
             return hit[2]
-        base = _SearchBase(self, model, abs_)
-        self._keep(self._bases, model, abs_, base)
+        base = _SearchBase(self, model, abs_, model.spec.countries if every_country else ())
+        self._keep(cache, model, abs_, base)
         return base
 
     def compiler(self, model: Model) -> AspCompiler:
@@ -977,7 +985,7 @@ class AspEngine:
                        ) -> tuple[AspCompiler, list[Statement]]:
         """The program whose answer sets are the transactions where `expr` is `want`."""
         abs_ = numeric.abstraction_for(model, expr)
-        comp = AspCompiler(model, abs_)
+        comp = AspCompiler(model, abs_, countries=question_countries(model, [expr]))
         goal = comp.bool_node(abs_.abstract(expr))
         t = 0
         out: list[Statement] = comp.base_program()
@@ -1054,12 +1062,14 @@ class AspEngine:
     def _search(self, model: Model, expr: Expr, *, want: bool, timeout_ms: int) -> Result:
         if numeric.abstraction_for(model, expr) is numeric.abstraction(model):
             # the usual case: the claim's numeric atoms are the model's; the kept program
-            base = self.search_base(model)
+            coarse = CountryClasses.of(model)
+            fine = coarse.refined(question_countries(model, [expr])) is not coarse
+            base = self.search_base(model, every_country=fine)
             try:
                 return base.search(expr, want, timeout_ms)
             except BaseException:
                 # a claim that fails to compile may leave half-built nodes: start afresh
-                self._bases.pop(id(model), None)
+                (self._fine_bases if fine else self._bases).pop(id(model), None)
                 raise
         comp, program = self.search_program(model, expr, want)
         ctl = clingo.Control(["--warn=none", "--opt-strategy=usc", "--opt-mode=opt"])

@@ -8,7 +8,10 @@ representative. Named countries always get a class of their own, so `c == "XX"` 
 stay exact.
 
 The classes are derived from the spec (all readings together), never written by hand, and cached
-per `Spec` object.
+per `Spec` object. A question asked about the spec (a query, a fixed parameter value) may name
+countries the spec does not: `refined(codes)` splits those out of their classes, keeping each
+class's pieces next to each other (the class's representative first), so the spec's group
+memberships still read as a few index ranges while every named code is a value of its own.
 """
 from __future__ import annotations
 
@@ -70,14 +73,25 @@ def _spec_expressions(spec: ir.Spec) -> Iterator[ir.Expr]:
         yield p.body
 
 
+def countries_named_in(spec: ir.Spec, exprs: Iterable[ir.Expr]) -> set[str]:
+    """The country codes the expressions' literals name."""
+    codes = spec.countries
+    return {s for top in exprs for e in subexpressions(top) if isinstance(e, ir.Lit)
+            for s in _strings_of(e.value) if s in codes}
+
+
+def question_countries(model: ir.Model, exprs: Iterable[ir.Expr]) -> frozenset[str]:
+    """The countries a question about `model` names: its expressions' literals and the values
+    of the model's parameters (a `--param` may fix one to any country)."""
+    named = countries_named_in(model.spec, exprs)
+    named.update(s for v in model.params.values() for s in _strings_of(v) if s in model.spec.countries)
+    return frozenset(named)
+
+
 def named_countries(spec: ir.Spec) -> frozenset[str]:
     """Every country code the spec names individually outside group listings."""
     codes = spec.countries
-    named: set[str] = set()
-    for top in _spec_expressions(spec):
-        for e in subexpressions(top):
-            if isinstance(e, ir.Lit):
-                named.update(s for s in _strings_of(e.value) if s in codes)
+    named = countries_named_in(spec, _spec_expressions(spec))
     for r in spec.rules.values():
         for c in r.conclusions:
             named.update(s for s in _strings_of(c.value) if s in codes)
@@ -212,6 +226,34 @@ class CountryClasses:
                     for i in range(len(self.classes))]
             self._intervals_by_spec.append(table)
         self._intervals = self._intervals_by_spec[0]
+        self._refinements: dict[frozenset[str], CountryClasses] = {}
+
+    def refined(self, codes: Iterable[str]) -> "CountryClasses":
+        """These classes with each of `codes` split out as a class of its own (cached; the
+        classes of the unrefined spec when no code needs splitting).
+
+        >>> from earl.parser import load_spec
+        >>> cc = CountryClasses.of(load_spec())
+        >>> len(cc.classes[cc.class_of("FR")]) > 1
+        True
+        >>> fine = cc.refined(["FR"])
+        >>> fine.classes[fine.class_of("FR")], fine.representative(fine.class_of("FR"))
+        (frozenset({'FR'}), 'FR')
+        >>> cc.refined(cc.spec.countries).classes == [frozenset({c}) for c in cc.order()]
+        True
+        """
+        split = frozenset(c for c in codes if len(self.classes[self.class_of(c)]) > 1)
+        if not split:
+            return self
+        hit = self._refinements.get(split)
+        if hit is None:
+            hit = self._refinements[split] = _Refinement(self, split)
+        return hit
+
+    def order(self) -> list[str]:
+        """Every country, class by class in index order (within a class its representative first)."""
+        return [c for i, cl in enumerate(self.classes)
+                for c in [self._reps[i]] + sorted(cl - {self._reps[i]})]
 
     def intervals_for(self, spec: ir.Spec, group: str, i: int) -> tuple[Interval, ...]:
         """Membership intervals of class `i` in `group` as `spec` (one of the joint specs) defines it."""
@@ -243,6 +285,37 @@ class CountryClasses:
     def boundary_dates(self) -> tuple[datetime.date, ...]:
         """Every `from`/`until` date in the spec's group listings, sorted."""
         return self._bounds
+
+
+class _Refinement(CountryClasses):
+    """A `CountryClasses` with some codes split out of their classes (see `refined`). Each
+    coarse class becomes a run of adjacent indices: its representative's piece first, then the
+    split codes in class order; every piece keeps its class's membership intervals."""
+
+    def __init__(self, coarse: CountryClasses, split: frozenset[str]):
+        self.specs, self.spec, self.named = coarse.specs, coarse.spec, coarse.named | split
+        self._bounds, self._segments = coarse._bounds, coarse._segments
+        self._refinements = {}
+        classes: list[frozenset[str]] = []
+        reps: list[str] = []
+        parents: list[int] = []
+        for i, cl in enumerate(coarse.classes):
+            rest = cl - split
+            first = coarse._reps[i]
+            pieces = [c for c in [first] + sorted(cl - {first}) if c in split]
+            if rest:
+                rest_rep = first if first in rest else min(rest)
+                at = 0 if first in rest else 1
+                pieces.insert(at, rest_rep)
+            for rep in pieces:
+                classes.append(rest if rep not in split else frozenset({rep}))
+                reps.append(rep)
+                parents.append(i)
+        self.classes, self._reps = classes, reps
+        self._index = {c: i for i, cl in enumerate(classes) for c in cl}
+        self._intervals_by_spec = [{g: [table[g][p] for p in parents] for g in table}
+                                   for table in coarse._intervals_by_spec]
+        self._intervals = self._intervals_by_spec[0]
 
 
 def _forget(cache: dict | None, key) -> None:

@@ -9,7 +9,8 @@ Given a z3 solver in which the search condition is asserted, find a model that
 3. then the most ordinary values for what changed: numbers at the smallest of 0, 1, 2, round
    numbers, the thresholds the spec names and those ± 1; dates at the default if it is in the same
    interval between boundary dates, else the interval's start; countries at the default's class,
-   else the first class (in class order) that will do.
+   else the first class (in class order: a proof query's classes are single countries, each
+   signature class's together, its representative first) that will do.
 Each preference is tried with z3 and kept only if the condition still holds, so the result is
 always a model of the condition.
 """

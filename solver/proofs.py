@@ -111,7 +111,9 @@ class _Query:
         spec = self.models[0].spec
         for m in self.models[1:]:
             _same_vocabulary(spec, m.spec)
-        self.cc = CountryClasses.joint(*self.models)
+        # every country a value of its own: a question may name any country (a literal of the
+        # query, a parameter's value), and its witness must be that very country
+        self.cc = CountryClasses.joint(*self.models).refined(spec.countries)
         self.pool = VarPool(spec, self.cc, relax_integers=relax)
         self.comps = [Compiler(m, self.pool, tracked=True, tag=(f"{i}:" if len(self.models) > 1 else ""))
                       for i, m in enumerate(self.models)]

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import earl.parser
+from earl.solver import ir
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_DIR = ROOT / "spec"
@@ -47,3 +48,9 @@ def workbench(shipped_spec):
     """The `earl serve` application over the shipped spec, with a short solver time limit."""
     from earl.web.app import create_app
     return create_app(shipped_spec, timeout_s=10)
+
+
+@pytest.fixture(scope="session")
+def shipped_model(shipped_spec):
+    """The shipped spec under its default reading."""
+    return ir.resolve(shipped_spec)

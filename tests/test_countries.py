@@ -72,3 +72,30 @@ def test_joint_classes_refine_both_specs():
     i = j.class_of("US")
     assert j.intervals_for(a, "A5", i) == ((None, None),) and j.intervals_for(b, "A5", i) == ()
     assert CountryClasses.joint(a, b) is j
+
+
+def test_refined_splits_named_codes_and_keeps_each_class_adjacent():
+    spec = base_spec()
+    cc = CountryClasses.of(spec)
+    assert cc.refined([]) is cc and cc.refined(["FR"]) is cc      # FR is already a class of its own
+    fine = cc.refined(["US", "JP"])
+    assert fine is cc.refined(["JP", "US"])                       # cached per set of codes
+    assert fine.classes[fine.class_of("US")] == frozenset({"US"})
+    assert fine.classes[fine.class_of("JP")] == frozenset({"JP"})
+    assert fine.classes[fine.class_of("DE")] == frozenset({"DE"})  # the rest of {DE, JP, US}
+    # the pieces of {DE, JP, US} are adjacent indices, its representative first
+    assert [fine.representative(fine.class_of(c)) for c in ("DE", "JP", "US")] == ["DE", "JP", "US"]
+    assert [fine.class_of(c) for c in ("DE", "JP", "US")] == [fine.class_of("DE") + k for k in range(3)]
+    # every piece keeps its class's memberships
+    for code in spec.countries:
+        for g in spec.groups:
+            assert fine.membership_intervals(fine.class_of(code), g) == \
+                cc.membership_intervals(cc.class_of(code), g), (code, g)
+
+
+def test_every_country_refinement_is_exact_and_ordered_by_class():
+    cc = CountryClasses.of(diffusion_spec())
+    exact = cc.refined(cc.spec.countries)
+    assert exact.classes == [frozenset({c}) for c in cc.order()]
+    assert len(exact) == len(cc.spec.countries)
+    assert [exact.representative(i) for i in range(len(exact))] == cc.order()

@@ -80,3 +80,23 @@ def test_unknown_exits_3(monkeypatch):
     r = run("license_required")
     assert r.exit_code == 3
     assert "Unknown" in r.output and "timeout" in r.output
+
+
+def test_shipped_spec_finds_the_country_asked_for():
+    # any destination can be named, D:5 headquarters get no exception (15 CFR 740.2(a)(9)(ii)),
+    # and AIA reaches an entity whose parent is in D:5 (15 CFR 740.27(a)(3))
+    from earl.cli import main
+    asked = {'destination == "FR"': ("found", "destination", "FR"),
+             'destination in {"IN"}': ("found", "destination", "IN"),
+             'end_user.hq == "CN" and exceptions != {}': ("none", None, None),
+             'end_user.ultimate_parent_hq == "RU" and "AIA" in exceptions':
+                 ("found", "end_user.ultimate_parent_hq", "RU")}
+    for condition, (result, path, code) in asked.items():
+        r = CliRunner().invoke(main, ["find", "--json", condition])
+        assert r.exit_code == 0, (condition, r.output)
+        out = json.loads(r.output)
+        assert out["result"] == result, (condition, out)
+        if path:
+            head, _, tail = path.partition(".")
+            tx = out["complete_transaction"]
+            assert (tx[head][tail] if tail else tx[head]) == code, (condition, tx)
