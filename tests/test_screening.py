@@ -118,7 +118,7 @@ def test_fast_reader_reads_as_parse_json_and_complete(data):
 # --------------------------------------------------------------------------- reading a stream
 
 def texts(records):
-    return [(r.line, bytes(r.payload).decode().strip()) for r in records]
+    return [(r.line, r.payload.strip()) for r in records]
 
 
 def test_json_lines_split_on_newline_only():
@@ -144,16 +144,31 @@ def test_a_cut_short_first_line_is_a_bad_line_not_the_end_of_the_stream():
     assert [line for line, _ in texts(json_records(io.BytesIO(data)))] == [1, 2, 3]
 
 
-def test_records_are_read_as_they_are_needed():
-    read = []
+class EndlessLines(io.RawIOBase):
+    """An endless stream of one transaction per line, each line made only when it is read."""
 
-    def lines():
-        for i in range(10**9):
-            read.append(i)
-            yield json.dumps(SMALL).encode() + b"\n"
-    records = json_records(lines())
+    def __init__(self):
+        self.made = 0
+        self.pending = b""
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        if not self.pending:
+            self.made += 1
+            self.pending = json.dumps(SMALL).encode() + b"\n"
+        n = min(len(buffer), len(self.pending))
+        buffer[:n], self.pending = self.pending[:n], self.pending[n:]
+        return n
+
+
+def test_records_are_read_as_they_are_needed():
+    stream = EndlessLines()
+    records = json_records(io.BufferedReader(stream, buffer_size=64))
     first = next(records)
-    assert first.line == 1 and len(read) == 2    # the second line tells it is not a lone one
+    # the second line tells it is not a lone transaction; nothing much beyond it is read
+    assert first.line == 1 and stream.made <= 3
 
 
 def test_screen_yields_each_answer_as_its_transaction_is_drawn():
