@@ -16,7 +16,7 @@ from earl.commands.verify import command as verify_command
 
 GPUS_TO_FRANCE = {"item": {"kind": "ic", "tpp": 4800, "quantity": 1000}, "destination": "FR"}
 H200_TO_CHINA = {"item": {"kind": "ic", "tpp": 15832, "performance_density": 19,
-                          "dram_bandwidth_stated": True, "dram_bandwidth": 4800},
+                          "dram_bandwidth": 4800},
                  "destination": "CN", "china_exporter_certified": True}
 TOY = '''
 reading text default
