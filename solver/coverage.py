@@ -28,9 +28,9 @@ For a Model (one reading, every parameter fixed at the reading's value) the goal
   same test (some stored outcome changes).
 
 Each goal carries a boolean IR expression: a transaction meets the goal exactly when the reference
-evaluator says the expression is true on it and, for a boundary goal, the mutant's outcomes differ
-(``meets``). The solvers compile the same expressions; a boundary goal is searched for with
-`proofs.equivalent` on the pair of models.
+evaluator says the expression is true on it and, for a threshold or mutant goal, the mutant's
+outcomes differ (``meets``). The solvers compile the same expressions; a threshold or mutant goal
+is searched for with `proofs.equivalent` on the pair of models.
 """
 from __future__ import annotations
 
@@ -191,36 +191,34 @@ def meets_all(model: Model, tx: dict, gs: list[Goal]) -> bool:
     """Does the complete transaction `tx` meet every goal of `gs`? Stops at the first goal it
     misses, and moves that goal to the front of `gs` (in place): a caller asking again about a
     nearby transaction, as shrinking does, then usually learns "no" after one goal."""
-    from .evaluate import _Interp, run as run_model
-    interp = _Interp(model, tx)
-    outcomes = None
+    met = _judge(model, tx)
     for k, g in enumerate(gs):
-        met = interp.ev(g.expr)
-        if met and g.contrast is not None:
-            if outcomes is None:
-                outcomes = run_model(model, tx).outcomes
-            met = run_model(g.contrast, tx).outcomes != outcomes
-        if not met:
+        if not met(g):
             gs.insert(0, gs.pop(k))
             return False
     return True
 
 
 def met_goals(model: Model, tx: dict, gs: Iterable[Goal]) -> list[str]:
-    """The ids of the goals the complete transaction `tx` meets, decided by the reference
-    evaluator's interpreter (one memoised run of the transaction for all the goals; a boundary
-    goal compares the outcomes of one run of each model)."""
+    """The ids of the goals the complete transaction `tx` meets."""
+    met = _judge(model, tx)
+    return [g.id for g in gs if met(g)]
+
+
+def _judge(model: Model, tx: dict):
+    """Whether the complete transaction `tx` meets a goal, decided by the reference evaluator's
+    interpreter (one memoised run of the transaction for all the goals; a mutant goal compares
+    the outcomes of one run of each model)."""
     from .evaluate import _Interp, run as run_model
     interp = _Interp(model, tx)
-    outcomes = None
-    met = []
-    for g in gs:
+    outcomes: list = []
+
+    def met(g: Goal) -> bool:
         if not interp.ev(g.expr):
-            continue
-        if g.contrast is not None:
-            if outcomes is None:
-                outcomes = run_model(model, tx).outcomes
-            if run_model(g.contrast, tx).outcomes == outcomes:
-                continue
-        met.append(g.id)
+            return False
+        if g.contrast is None:
+            return True
+        if not outcomes:
+            outcomes.append(run_model(model, tx).outcomes)
+        return run_model(g.contrast, tx).outcomes != outcomes[0]
     return met
