@@ -92,6 +92,23 @@ def test_a_test_set_kills_what_its_cases_observe(toy):
     assert "removed KP" in survived
 
 
+def test_cli_refuses_a_test_set_the_spec_no_longer_matches(tmp_path):
+    """A stored expectation the spec itself no longer derives would count every mutant as
+    killed (a vacuous 100 %): the set must be regenerated first."""
+    spec = load_spec(TOY)
+    case = _case(spec, "iran", {"destination": "IR"})
+    case["expected"]["license_required"] = False
+    (tmp_path / "testset.json").write_text(json.dumps(
+        {"format": "earl-testset/1", "reading": "main", "transactions": [case]}), encoding="utf-8")
+    r = CliRunner().invoke(main, ["mutate", str(TOY), "--testset", str(tmp_path)])
+    assert r.exit_code == 2 and "no longer matches the spec: 1 expectation(s) changed" in r.output
+    case["expected"]["license_required"] = True
+    (tmp_path / "testset.json").write_text(json.dumps(
+        {"format": "earl-testset/1", "reading": "main", "transactions": [case]}), encoding="utf-8")
+    r = CliRunner().invoke(main, ["mutate", str(TOY), "--testset", str(tmp_path)])
+    assert r.exit_code == 0 and "a test set of 1 cases" in r.output, r.output
+
+
 def test_parallel_jobs_give_the_same_verdicts(toy, toy_score):
     assert mutate.run(toy, jobs=2).verdicts == toy_score.verdicts
 
