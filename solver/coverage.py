@@ -19,11 +19,18 @@ For a Model (one reading, every parameter fixed at the reading's value) the goal
   `c` one unit up), each with the rule's other conditions holding — a point where the
   comparison is met but decides nothing does not count. A boundary no outcome can observe is
   proved infeasible (z3 proves the mutant equivalent under the reading).
+- ``mutant``: every other semantic mutant of solver/mutate.py (a condition dropped or negated,
+  `in`<->`not in`, `and`<->`or`, a rule removed, a conclusion changed, an `overrides` removed, a
+  country-group member removed) that changes the model is told apart: one goal per mutant, met
+  by a transaction on which the mutant decides some outcome differently — for a removed member,
+  a transaction that visits that country where its membership decides an outcome. So a set
+  meeting every goal kills every mutant `earl mutate --testset` can kill: the same mutants, the
+  same test (some stored outcome changes).
 
 Each goal carries a boolean IR expression: a transaction meets the goal exactly when the reference
-evaluator says the expression is true on it and, for a boundary goal, the mutant's outcomes differ
-(``meets``). The solvers compile the same expressions; a boundary goal is searched for with
-`proofs.equivalent` on the pair of models.
+evaluator says the expression is true on it and, for a threshold or mutant goal, the mutant's
+outcomes differ (``meets``). The solvers compile the same expressions; a threshold or mutant goal
+is searched for with `proofs.equivalent` on the pair of models.
 """
 from __future__ import annotations
 
@@ -36,9 +43,10 @@ from . import ir
 from .ir import And, Bool, Cmp, Enum, InSet, Lit, Model, Not, OutcomeRef, RuleApplies, RuleFires, SetOf
 from .transaction import decimal_places, format_fraction
 
-__all__ = ["Goal", "goals", "fixed_model", "meets", "met_goals", "step_of", "BOUNDARY_OPERATORS"]
+__all__ = ["Goal", "goals", "fixed_model", "meets", "meets_all", "met_goals", "step_of",
+           "BOUNDARY_OPERATORS"]
 
-KINDS = ("outcome", "fires", "applies", "mcdc", "threshold")
+KINDS = ("outcome", "fires", "applies", "mcdc", "threshold", "mutant")
 
 
 @dataclass(frozen=True)
@@ -137,19 +145,18 @@ def step_of(c: Fraction, integral: bool) -> Fraction:
 BOUNDARY_OPERATORS = ("threshold", "boundary", "equality", "move date")
 
 
-def _boundary_goals(model: Model) -> list[Goal]:
-    """One goal per boundary mutant that changes this model: a transaction on which moving that
-    one threshold by a unit (a date by a day), or turning `<` into `<=` or `==` into `!=`,
-    changes some outcome. So the goal sits where the comparison decides an outcome, with the
-    rule's other conditions holding; a mutant no transaction tells apart is proved infeasible."""
+def _mutant_goals(model: Model) -> list[Goal]:
+    """One goal per mutant (solver/mutate.py) that changes this model: a transaction on which
+    the mutant decides some outcome differently. A boundary mutant (one threshold moved by a unit,
+    a date by a day, `<` turned into `<=`, `==` into `!=`) gives a ``threshold`` goal, which sits
+    where the comparison decides an outcome with the rule's other conditions holding; any other
+    mutant a ``mutant`` goal. A mutant no transaction tells apart is proved infeasible."""
     from .mutate import mutants, same_model
     spec = model.spec
     out: list[Goal] = []
     ids: set[str] = set()
     for m in mutants(spec):
         mut = m.mutation
-        if mut.operator not in BOUNDARY_OPERATORS:
-            continue
         fixed = {n: v for n, v in model.params.items() if n not in model.free_params}
         for n, p in m.spec.params.items():
             if p != spec.params[n]:
@@ -157,11 +164,12 @@ def _boundary_goals(model: Model) -> list[Goal]:
         contrast = ir.resolve(m.spec, model.reading, fixed)
         if same_model(contrast, model):
             continue
-        gid = f"threshold:{mut.owner}:{mut.text}"
+        kind = "threshold" if mut.operator in BOUNDARY_OPERATORS else "mutant"
+        gid = f"{kind}:{mut.owner}:{mut.text}"
         while gid in ids:
             gid += "'"
         ids.add(gid)
-        out.append(Goal(gid, "threshold",
+        out.append(Goal(gid, kind,
                         f"{mut.text} ({mut.owner}, {mut.pos.file}:{mut.pos.line}) changes an outcome",
                         Lit(True, Bool()), rule=mut.owner, contrast=contrast))
     return out
@@ -169,7 +177,7 @@ def _boundary_goals(model: Model) -> list[Goal]:
 
 def goals(model: Model) -> list[Goal]:
     """Every coverage goal of `model`, in a stable order."""
-    return _outcome_goals(model) + _rule_goals(model) + _boundary_goals(model)
+    return _outcome_goals(model) + _rule_goals(model) + _mutant_goals(model)
 
 
 # --------------------------------------------------------------------------- checking goals
@@ -179,21 +187,38 @@ def meets(model: Model, tx: dict, goal: Goal) -> bool:
     return goal.id in met_goals(model, tx, [goal])
 
 
+def meets_all(model: Model, tx: dict, gs: list[Goal]) -> bool:
+    """Does the complete transaction `tx` meet every goal of `gs`? Stops at the first goal it
+    misses, and moves that goal to the front of `gs` (in place): a caller asking again about a
+    nearby transaction, as shrinking does, then usually learns "no" after one goal."""
+    met = _judge(model, tx)
+    for k, g in enumerate(gs):
+        if not met(g):
+            gs.insert(0, gs.pop(k))
+            return False
+    return True
+
+
 def met_goals(model: Model, tx: dict, gs: Iterable[Goal]) -> list[str]:
-    """The ids of the goals the complete transaction `tx` meets, decided by the reference
-    evaluator's interpreter (one memoised run of the transaction for all the goals; a boundary
-    goal compares the outcomes of one run of each model)."""
+    """The ids of the goals the complete transaction `tx` meets."""
+    met = _judge(model, tx)
+    return [g.id for g in gs if met(g)]
+
+
+def _judge(model: Model, tx: dict):
+    """Whether the complete transaction `tx` meets a goal, decided by the reference evaluator's
+    interpreter (one memoised run of the transaction for all the goals; a mutant goal compares
+    the outcomes of one run of each model)."""
     from .evaluate import _Interp, run as run_model
     interp = _Interp(model, tx)
-    outcomes = None
-    met = []
-    for g in gs:
+    outcomes: list = []
+
+    def met(g: Goal) -> bool:
         if not interp.ev(g.expr):
-            continue
-        if g.contrast is not None:
-            if outcomes is None:
-                outcomes = run_model(model, tx).outcomes
-            if run_model(g.contrast, tx).outcomes == outcomes:
-                continue
-        met.append(g.id)
+            return False
+        if g.contrast is None:
+            return True
+        if not outcomes:
+            outcomes.append(run_model(model, tx).outcomes)
+        return run_model(g.contrast, tx).outcomes != outcomes[0]
     return met

@@ -141,14 +141,14 @@ def non_default(spec: ir.Spec, tx: dict[str, Value]) -> dict[str, Value]:
 def _shrink(model: Model, given: dict[str, Value], keep: list[Goal]) -> dict[str, Value]:
     """Put inputs back to their defaults while the transaction still meets every goal of `keep`."""
     spec = model.spec
-    ids = {g.id for g in keep}
+    keep = list(keep)
     given = dict(given)
     changed = True
     while changed:          # to a fixpoint: removing one input can make another removable
         changed = False
         for path in list(given):
             trial = {p: v for p, v in given.items() if p != path}
-            if ids <= set(coverage.met_goals(model, complete(spec, trial), keep)):
+            if coverage.meets_all(model, complete(spec, trial), keep):
                 given = trial
                 changed = True
     return given
@@ -191,7 +191,7 @@ def _candidates(model: Model, gs: list[Goal], zs: _Z3, sat: dict, seeds: list[in
                           min(deadline, time.monotonic() + grow_budget))
             given = zs.given(m)
         if given is None:
-            # a boundary goal, or z3 gave no usable answer: the proof primitive (relaxation,
+            # a mutant goal, or z3 gave no usable answer: the proof primitive (relaxation,
             # exact witness)
             res = _witness(model, gs[i], zs.step_ms * 4)
             built = {i}

@@ -400,10 +400,13 @@ def _testset_kill(spec: ir.Spec, reading: str, cases: list[dict]) -> str:
 def _samples(original: ir.Spec, reading: str) -> tuple[list[dict], list[dict]]:
     """(complete transactions, the original's outcomes on them) under `reading`: the examples'
     transactions and pseudo-random ones over the values the spec names (fixed seed), on which
-    a mutant that differs usually shows it without a proof. Memoised per worker."""
+    a mutant that differs usually shows it without a proof. Only transactions dated while the
+    spec is in force: before, no outcome is determined and the proofs do not look. Memoised per
+    worker."""
     import random
     from .analyses import sample_domains
     from .evaluate import run_batch
+    from .explain import in_force
     from .transaction import complete
     key = ("samples", reading)
     if key not in _STATE:
@@ -413,6 +416,7 @@ def _samples(original: ir.Spec, reading: str) -> tuple[list[dict], list[dict]]:
         rng = random.Random(0)
         txs += [complete(original, {p: rng.choice(vs) for p, vs in domains.items() if rng.random() < 0.5})
                 for _ in range(SAMPLES)]
+        txs = [tx for tx in txs if in_force(model, tx) is not False]
         _STATE[key] = (txs, [t.outcomes for t in run_batch(model, txs)])
     return _STATE[key]
 

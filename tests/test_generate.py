@@ -54,7 +54,8 @@ def test_goals_are_derived_from_the_spec(toy):
 def test_infeasible_goals_are_proved_and_the_rest_met(toy):
     _spec, model, g = toy
     # no rule concludes EAR99 or friendly; `max(power_threshold, 0.1, 1e-1)` is 0.25 whatever
-    # 0.1 becomes; GB and XK are in no WATCH, so their FRIENDS dates never change NOT_FRIENDS
+    # 0.1 becomes; GB, XK and FR are in no WATCH, so neither their FRIENDS dates nor their
+    # removal from FRIENDS ever changes NOT_FRIENDS (the only reader of FRIENDS)
     assert {k for k, v in g.status.items() if v == "infeasible"} == {
         "outcome:code=EAR99", "outcome:tier=friendly",
         "threshold:powerful:0.1 -> 0", "threshold:powerful:0.1 -> 0.2",
@@ -62,7 +63,8 @@ def test_infeasible_goals_are_proved_and_the_rest_met(toy):
         "threshold:FRIENDS:GB until 2020-02-01 -> 2020-01-31",
         "threshold:FRIENDS:GB until 2020-02-01 -> 2020-02-02",
         "threshold:FRIENDS:XK from 2024-01-01 -> 2023-12-31",
-        "threshold:FRIENDS:XK from 2024-01-01 -> 2024-01-02"}
+        "threshold:FRIENDS:XK from 2024-01-01 -> 2024-01-02",
+        "mutant:FRIENDS:removed GB", "mutant:FRIENDS:removed XK", "mutant:FRIENDS:removed FR"}
     assert all(v in ("met", "infeasible") for v in g.status.values())
     # independent re-check with the reference evaluator
     met = set()
@@ -76,7 +78,7 @@ def test_minimal_set_on_the_toy(toy):
     # rule `license` applying, and each of its three conditions failing alone: no transaction
     # meets two of these, so 4 is a lower bound
     assert g.clique == ["applies:license", "mcdc:license:0", "mcdc:license:1", "mcdc:license:2"]
-    assert g.lower_bound == 4 and 4 <= g.size <= g.greedy_size <= 9
+    assert g.lower_bound == 4 and 4 <= g.size <= 9 and g.size <= g.greedy_size
 
 
 def test_boundaries_are_met_where_they_decide_an_outcome(toy):
@@ -92,6 +94,21 @@ def test_boundaries_are_met_where_they_decide_an_outcome(toy):
         assert tx["item.power"] * tx["item.quantity"] == total, gid
         assert tx["destination"] != "KP" and tx["end_user.hq"] not in {"KP", "IR"}, gid
         assert ("SMALL" in evaluate.run(model, tx).outcomes["exceptions"]) is small, gid
+
+
+def test_the_set_kills_every_mutant_it_can_tell_apart(toy):
+    """The set's own mutation score (`earl mutate --testset`) is 100 %: one goal per mutant of
+    every operator (a member removed from WATCH, a condition dropped, a rule removed ...), and
+    a mutant whose goal is proved infeasible is one z3 proves equivalent under the reading."""
+    from earl.solver import mutate
+    spec, _model, g = toy
+    score = mutate.run(spec, testset=(g.model.reading, testset.cases(g)))
+    assert score.survived == 0 and score.score == 1.0, score.survivors()
+    kinds = {x.id: x.kind for x in g.goals}
+    met = [k for k, v in g.status.items() if kinds[k] in ("threshold", "mutant") and v == "met"]
+    assert score.killed == len(met)
+    assert {"mutant:WATCH:removed KP", "mutant:WATCH:removed IR",
+            "mutant:FRIENDS:removed DE"} <= set(met)
 
 
 def test_each_transaction_is_one_minimal(toy):

@@ -92,6 +92,23 @@ def test_a_test_set_kills_what_its_cases_observe(toy):
     assert "removed KP" in survived
 
 
+def test_cli_refuses_a_test_set_the_spec_no_longer_matches(tmp_path):
+    """A stored expectation the spec itself no longer derives would count every mutant as
+    killed (a vacuous 100 %): the set must be regenerated first."""
+    spec = load_spec(TOY)
+    case = _case(spec, "iran", {"destination": "IR"})
+    case["expected"]["license_required"] = False
+    (tmp_path / "testset.json").write_text(json.dumps(
+        {"format": "earl-testset/1", "reading": "main", "transactions": [case]}), encoding="utf-8")
+    r = CliRunner().invoke(main, ["mutate", str(TOY), "--testset", str(tmp_path)])
+    assert r.exit_code == 2 and "no longer matches the spec: 1 expectation(s) changed" in r.output
+    case["expected"]["license_required"] = True
+    (tmp_path / "testset.json").write_text(json.dumps(
+        {"format": "earl-testset/1", "reading": "main", "transactions": [case]}), encoding="utf-8")
+    r = CliRunner().invoke(main, ["mutate", str(TOY), "--testset", str(tmp_path)])
+    assert r.exit_code == 0 and "a test set of 1 cases" in r.output, r.output
+
+
 def test_parallel_jobs_give_the_same_verdicts(toy, toy_score):
     assert mutate.run(toy, jobs=2).verdicts == toy_score.verdicts
 
@@ -133,3 +150,23 @@ def test_every_mutant_changes_one_declaration_and_still_runs(mutant):
         model = ir.resolve(mutant.spec, reading)
         for ex in original.examples.values():
             run_model(model, complete(mutant.spec, ex.given))
+
+
+def test_a_difference_before_the_spec_is_in_force_is_no_difference(tmp_path):
+    """Iran joins BANNED on 2024-01-01; with the toy in force from 2024-06-01, moving that date
+    by a day changes no outcome the spec determines (before in force earl determines none), so
+    those mutants are equivalent, as z3 proves over the in-force dates — even though an example
+    dated before the spec applies (pinning another outcome) would show a difference."""
+    text = (TOY / "toy.earl").read_text(encoding="utf-8")
+    (tmp_path / "toy.earl").write_text(
+        text.replace("countries iso3166\n", "countries iso3166\nin_force from 2024-06-01\n")
+        + 'outcome banned_destination : bool = false\n'
+          'rule flag_banned "Banned destinations are flagged"\n  cite "Toy Reg. 2"\n'
+          '  when destination in BANNED "a banned destination"\n  then banned_destination = true\n'
+          'example early_power "Power 101 to Iran, before the toy applies" cite "Toy Reg. 3"\n'
+          '  given date = 2024-01-01, destination = "IR", item.power = 101\n'
+          '  expect license_required = true\n', encoding="utf-8")
+    s = mutate.run(load_spec(tmp_path))
+    assert {"BANNED: IR from 2024-01-01 -> 2023-12-31",
+            "BANNED: IR from 2024-01-01 -> 2024-01-02"} <= set(_texts(s, "equivalent"))
+    assert "BANNED: removed IR" in _texts(s, "survived")

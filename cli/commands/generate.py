@@ -3,9 +3,9 @@ and `earl generate --check DIR`.
 
 Generate the smallest set of transactions meeting every feasible coverage goal of the spec (every
 outcome value, every rule firing, every condition mattering on its own (MC/DC), every numeric
-threshold hit exactly and one step either side), each with its expected determination; goals no
-transaction can meet are proved infeasible and reported (they are not failures). The set is
-written to --out (testset.<format> per --format, and coverage.json); without --out it is printed as JSON.
+threshold hit exactly and one step either side, every other mutant of `earl mutate` told apart),
+each with its expected determination; goals no transaction can meet are proved infeasible and
+reported (they are not failures). The set is written to --out (testset.<format> per --format, and coverage.json); without --out it is printed as JSON.
 
 `--check DIR` re-derives the expected outcomes of a stored set (testset.json or testset.jsonl)
 under its reading and lists every change.

@@ -40,7 +40,7 @@ def command(spec_dir, as_json, jobs, testset_dir, readings, timeout):
             common.fail("mutate", f"no reading named {r!r}; readings: {', '.join(spec.readings)}")
     testset = None
     if testset_dir is not None:
-        from ..solver.testset import StoredSetError, load
+        from ..solver.testset import StoredSetError, changes, load
         try:
             head, cases = load(testset_dir)
         except StoredSetError as e:
@@ -49,6 +49,13 @@ def command(spec_dir, as_json, jobs, testset_dir, readings, timeout):
         if reading not in spec.readings:
             common.fail("mutate", f"the test set was generated under reading {reading!r}, which "
                                   f"the spec does not have")
+        stale = changes(spec, reading, cases)
+        if stale:
+            # every mutant would "change" an expectation the spec itself no longer derives:
+            # a vacuous kill
+            common.fail("mutate", f"the test set no longer matches the spec: {len(stale)} "
+                                  f"expectation(s) changed (earl generate --check {testset_dir}); "
+                                  f"regenerate it first")
         testset = (reading, cases)
 
     def progress(done: int, total: int) -> None:
