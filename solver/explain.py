@@ -19,7 +19,7 @@ from .ir import (And, Arith, Cmp, Conclusion, DefRef, Expr, Implies, InGroup, In
                  Lit, MinMax, Model, Not, Notice, OutcomeRef, Or, ParamRef, Rule, RuleApplies,
                  RuleFires, SetOf, SOURCE_KINDS, Source, Value)
 from .trace import Trace
-from .transaction import UNKNOWN, format_fraction, value_to_json
+from .transaction import UNKNOWN, format_fraction, nested_paths, value_to_json
 
 __all__ = ["Determination", "Fired", "WhyNot", "determine", "in_force", "not_in_force",
            "all_readings", "all_readings_json", "all_readings_text", "render_expr",
@@ -287,7 +287,6 @@ class Determination:
         return "; ".join(f"{k}: {render_value(v)}" for k, v in self.outcomes.items())
 
     def to_json(self) -> dict:
-        from .transaction import to_json as tx_json
         outcomes = {k: value_to_json(v) for k, v in self.outcomes.items()}
         # every outcome also stands at the top level: the public contract of `earl ask --json`
         return {
@@ -302,7 +301,7 @@ class Determination:
                {"defaults_used": {k: value_to_json(v) for k, v in self.defaults_used.items()}}),
             "not_applicable": [w.to_json() for w in self.not_applicable],
             "conflicts": [{"outcome": o, "slot": s, "rules": list(rs)} for o, s, rs in self.conflicts],
-            "transaction": _nested({k: value_to_json(v) for k, v in self.transaction.items()}),
+            "transaction": nested_paths({k: value_to_json(v) for k, v in self.transaction.items()}),
         }
 
     def text(self) -> str:
@@ -377,17 +376,6 @@ class Determination:
         for n in self.notices:
             parts.append(Text(f"note — {n.title}: {n.doc}", style="dim"))
         return RGroup(*parts)
-
-
-def _nested(flat: dict[str, Any]) -> dict:
-    out: dict = {}
-    for path, v in flat.items():
-        node = out
-        parts = path.split(".")
-        for p in parts[:-1]:
-            node = node.setdefault(p, {})
-        node[parts[-1]] = v
-    return out
 
 
 def _missing(rule: Rule, model: Model, outcomes: dict[str, Value]) -> list[Conclusion]:

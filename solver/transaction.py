@@ -446,14 +446,23 @@ def value_to_json(v: Any, typ: Type | None = None) -> Any:
     return v
 
 
-def to_json(spec: Spec, tx: dict[str, Any]) -> dict:
-    """A transaction as a nested JSON object (round-trips through parse_json)."""
+def nested_paths(flat: dict[str, Any]) -> dict:
+    """Values by dotted path as a nested object.
+
+    >>> nested_paths({"item.kind": "ic", "item.tpp": 1, "date": "2025-06-01"})
+    {'item': {'kind': 'ic', 'tpp': 1}, 'date': '2025-06-01'}
+    """
     out: dict = {}
-    for path, v in tx.items():
-        typ = spec.inputs[path].type if path in spec.inputs else None
+    for path, v in flat.items():
         node = out
         parts = path.split(".")
         for part in parts[:-1]:
             node = node.setdefault(part, {})
-        node[parts[-1]] = value_to_json(v, typ)
+        node[parts[-1]] = v
     return out
+
+
+def to_json(spec: Spec, tx: dict[str, Any]) -> dict:
+    """A transaction as a nested JSON object (round-trips through parse_json)."""
+    return nested_paths({path: value_to_json(v, spec.inputs[path].type if path in spec.inputs else None)
+                         for path, v in tx.items()})

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..solver import ir
 from ..solver.explain import render_value
-from ..solver.transaction import UNKNOWN, value_to_json
+from ..solver.transaction import UNKNOWN, nested_paths, value_to_json
 
 UNKNOWN_MARK = "?"
 _CODE_IN_LABEL = re.compile(r"\(([A-Za-z]{2})\)\s*$")
@@ -88,7 +88,7 @@ def form_fields(spec: ir.Spec, given: dict[str, Any]) -> list[tuple[str, list[Fi
 
 def given_from_form(spec: ir.Spec, form) -> dict:
     """The nested JSON transaction the form's filled fields say (empty fields left out)."""
-    out: dict = {}
+    flat: dict = {}
     for path, decl in spec.inputs.items():
         raw = (form.get(f"f.{path}") or "").strip()
         if not raw:
@@ -103,9 +103,5 @@ def given_from_form(spec: ir.Spec, form) -> dict:
             value = None
         elif isinstance(t, ir.Country):
             value = country_text(raw)
-        node = out
-        parts = path.split(".")
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        node[parts[-1]] = value
-    return out
+        flat[path] = value
+    return nested_paths(flat)

@@ -37,6 +37,17 @@ def open_spec(prog: str, spec_dir, reading: str | None):
     return spec
 
 
+def parsed_condition(spec, condition: str):
+    """CONDITION (a boolean expression in the spec's language) checked against `spec`; a spec
+    error is printed at its column and the command exits with the usage status."""
+    from ..parser import SpecError, parse_expression
+    try:
+        return parse_expression(spec, condition)
+    except SpecError as e:
+        click.echo(e.render(), err=True)
+        sys.exit(EXIT_USAGE)
+
+
 def fixed_params(prog: str, spec, items: tuple[str, ...]) -> dict[str, Any]:
     """The --param values, or a usage error."""
     try:

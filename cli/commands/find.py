@@ -23,7 +23,7 @@ import sys
 
 import click
 
-from ._common import EXIT_USAGE, fail, fixed_params, open_spec
+from ._common import fail, fixed_params, open_spec, parsed_condition
 
 EXIT_UNKNOWN = 3
 EXIT_INTERNAL = 70
@@ -41,18 +41,13 @@ EXIT_INTERNAL = 70
 @click.argument("condition")
 def command(spec_dir, reading, params, timeout, as_json, condition):
     """Find a minimal transaction on which CONDITION holds, or prove that none exists."""
-    from ..parser import SpecError, parse_expression
     from ..solver import ir
     from ..solver.proofs import EngineDisagreement, satisfiable
     from ..solver.results import Instance, Proof
 
     spec = open_spec("find", spec_dir, reading)
     fixed = fixed_params("find", spec, params)
-    try:
-        expr = parse_expression(spec, condition)
-    except SpecError as e:
-        click.echo(e.render(), err=True)
-        sys.exit(EXIT_USAGE)
+    expr = parsed_condition(spec, condition)
     model = ir.resolve(spec, reading, fixed)
 
     try:

@@ -15,7 +15,7 @@ import sys
 
 import click
 
-from ._common import EXIT_USAGE, fail, fixed_params, open_spec
+from ._common import fail, fixed_params, open_spec, parsed_condition
 
 EXIT_UNKNOWN = 3
 EXIT_INTERNAL = 70
@@ -91,17 +91,12 @@ def whatif_text(answer: dict) -> str:
 @click.argument("condition")
 def command(spec_dir, reading, params, timeout, as_json, file, condition):
     """The nearest transaction to FILE's on which CONDITION holds, or a proof that none does."""
-    from ..parser import SpecError, parse_expression
     from ..solver import ir
     from ..solver.proofs import EngineDisagreement
     from ..solver.transaction import TransactionError, parse_json
     spec = open_spec("whatif", spec_dir, reading)
     fixed = fixed_params("whatif", spec, params)
-    try:
-        expr = parse_expression(spec, condition)
-    except SpecError as e:
-        click.echo(e.render(), err=True)
-        sys.exit(EXIT_USAGE)
+    expr = parsed_condition(spec, condition)
     try:
         text = file.read()
     except (OSError, UnicodeDecodeError) as e:
