@@ -78,7 +78,9 @@ def test_minimal_set_on_the_toy(toy):
     # rule `license` applying, and each of its three conditions failing alone: no transaction
     # meets two of these, so 4 is a lower bound
     assert g.clique == ["applies:license", "mcdc:license:0", "mcdc:license:1", "mcdc:license:2"]
-    assert g.lower_bound == 4 and 4 <= g.size <= 9 and g.size <= g.greedy_size
+    # the cover is optimal over the candidates z3 grew, and which candidates those are varies
+    # from run to run (8 to 10 seen): only the bounds are fixed
+    assert g.lower_bound == 4 and g.lower_bound <= g.size <= g.greedy_size
 
 
 def test_boundaries_are_met_where_they_decide_an_outcome(toy):
