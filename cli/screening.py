@@ -130,6 +130,14 @@ KEY_COLUMN = "id"
 _GENERATED_COLUMNS = re.compile(r"expect\..*|goals")
 
 
+def _next_row(reader, line: int) -> list[str] | None:
+    """The reader's next row (None at the end); a malformed one is an InputError at its line."""
+    try:
+        return next(reader, None)
+    except (csv.Error, UnicodeDecodeError) as e:
+        raise InputError(f"line {line}: {e}") from None
+
+
 def csv_records(spec: ir.Spec, stream) -> Iterator[Record]:
     """The rows of a CSV byte stream whose header names input paths (`item.tpp`), as `earl
     generate` writes them. A column `id` is carried to the answers; generate's `expect.*` and
@@ -138,10 +146,7 @@ def csv_records(spec: ir.Spec, stream) -> Iterator[Record]:
     for an optional enum."""
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     reader = csv.reader(text)
-    try:
-        header = next(reader, None)
-    except (csv.Error, UnicodeDecodeError) as e:
-        raise InputError(f"line 1: {e}") from None
+    header = _next_row(reader, 1)
     if header is None:
         return
     columns: list[str | None] = []
@@ -158,10 +163,7 @@ def csv_records(spec: ir.Spec, stream) -> Iterator[Record]:
     start = reader.line_num + 1
     n = 0
     while True:
-        try:
-            row = next(reader, None)
-        except (csv.Error, UnicodeDecodeError) as e:
-            raise InputError(f"line {start}: {e}") from None
+        row = _next_row(reader, start)
         if row is None:
             return
         if any(c.strip() for c in row):
