@@ -481,7 +481,7 @@ def _search(p: Pair, expr: ir.Expr, deadline: _Deadline):
     from .proofs import satisfiable
     if deadline.over():
         return Unknown("timeout before the search started")
-    return satisfiable(p.product, expr, timeout_ms=deadline.ms())
+    return satisfiable(p.product, expr, timeout_ms=deadline.ms(), explain=False)
 
 
 def unchanged_fields(p: Pair, deadline: _Deadline) -> list[str]:

@@ -220,7 +220,7 @@ def _candidates(model: Model, gs: list[Goal], zs: _Z3, sat: dict, seeds: list[in
 def _witness(model: Model, goal: Goal, timeout_ms: int):
     """A transaction meeting `goal` (Instance), a proof that none exists, or Unknown."""
     if goal.contrast is None:
-        return proofs.satisfiable(model, goal.expr, timeout_ms=timeout_ms)
+        return proofs.satisfiable(model, goal.expr, timeout_ms=timeout_ms, explain=False)
     # the mutant first: the pair's query is cached on the first model, which lives as long as
     # the goal
     return proofs.equivalent(goal.contrast, model, [ir.OutcomeRef(o) for o in model.outcomes],

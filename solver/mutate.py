@@ -379,7 +379,7 @@ def _property_kill(spec: ir.Spec, readings: Sequence[str], timeout_ms: int) -> s
     for reading in readings:
         model = ir.resolve(spec, reading)
         for prop in spec.properties.values():
-            r = proofs.valid(model, prop.body, timeout_ms=timeout_ms, minimize=False)
+            r = proofs.valid(model, prop.body, timeout_ms=timeout_ms, minimize=False, explain=False)
             if isinstance(r, Unknown):
                 continue
             got = "holds" if isinstance(r, Proof) else "fails"

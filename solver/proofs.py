@@ -203,10 +203,24 @@ class _Query:
         self._slots = out
         return out
 
-    def core(self) -> tuple[str, ...]:
-        names = {self.literal_rule[str(lit)] for lit in self.solver.unsat_core()
-                 if str(lit) in self.literal_rule}
-        return tuple(sorted(names))
+    def core(self, assumptions: Sequence[z3.BoolRef] | None) -> tuple[str, ...]:
+        """The rules an unsat answer under `assumptions` relies on: the irreducible subset left by
+        dropping each assumption in turn, in rule-name order, while the goal stays unsat. z3's own
+        unsat core is one of possibly several irreducible cores, and which one it returns varies
+        with the environment (set orders, memory layout); the subset reached from all the
+        assumptions in a fixed order does not, so a proof names the same provisions everywhere.
+        None: z3's core as it is (for callers that do not show it)."""
+        if assumptions is None:
+            return tuple(sorted({self.literal_rule[str(lit)] for lit in self.solver.unsat_core()
+                                 if str(lit) in self.literal_rule}))
+        name = {lit.get_id(): self.literal_rule.get(str(lit), str(lit)) for lit in assumptions}
+        ordered = sorted(assumptions, key=lambda lit: (name[lit.get_id()], str(lit)))
+        kept = list(ordered)
+        for lit in ordered:
+            trial = [other for other in kept if not other.eq(lit)]
+            if self.solver.check(*trial) == z3.unsat:
+                kept = trial
+        return tuple(sorted({name[lit.get_id()] for lit in kept if str(lit) in self.literal_rule}))
 
     def instance(self, m: z3.ModelRef) -> Instance:
         """Decode a z3 model: the inputs that differ from their defaults (the rest are completed
@@ -241,11 +255,12 @@ def _same_vocabulary(a: ir.Spec, b: ir.Spec) -> None:
 
 def _solve(models: Sequence[ir.Model], build_goal: Callable[[list[Compiler]], z3.BoolRef],
            check_instance: Callable[[Instance], None], *, timeout_ms: int, minimize: bool,
-           extra_exprs: Sequence[ir.Expr]) -> Result:
-    """Search for a model of the goal. unsat → Proof(core); sat → minimal, replayed Instance."""
+           extra_exprs: Sequence[ir.Expr], explain: bool = True) -> Result:
+    """Search for a model of the goal. unsat → Proof(core); sat → minimal, replayed Instance.
+    With `explain`, the core is the reproducible irreducible one (`_Query.core`); without, z3's."""
     start = time.monotonic()
     result = _attempt(models, build_goal, check_instance, timeout_ms=timeout_ms,
-                      minimize=minimize, extra_exprs=extra_exprs, relax=False)
+                      minimize=minimize, extra_exprs=extra_exprs, relax=False, explain=explain)
     if not (isinstance(result, Unknown) and result.reason.startswith("incomplete")):
         return result
     if not any(isinstance(d.type, ir.Num) and d.type.integer for d in models[0].spec.inputs.values()):
@@ -254,7 +269,7 @@ def _solve(models: Sequence[ir.Model], build_goal: Callable[[list[Compiler]], z3
     if left <= 0:
         return result
     relaxed = _attempt(models, build_goal, check_instance, timeout_ms=left, minimize=minimize,
-                       extra_exprs=extra_exprs, relax=True)
+                       extra_exprs=extra_exprs, relax=True, explain=explain)
     if isinstance(relaxed, Unknown):
         return Unknown(f"{result.reason}; with whole numbers relaxed: {relaxed.reason}", engine=ENGINE)
     return relaxed
@@ -287,7 +302,8 @@ def _forget(models: Sequence[ir.Model], relax: bool) -> None:
     cache.pop((relax, tuple(id(m) for m in models[1:])), None)
 
 
-def _attempt(models, build_goal, check_instance, *, timeout_ms, minimize, extra_exprs, relax) -> Result:
+def _attempt(models, build_goal, check_instance, *, timeout_ms, minimize, extra_exprs, relax,
+             explain) -> Result:
     try:
         query = _query_for(models, relax)
         try:
@@ -307,7 +323,7 @@ def _attempt(models, build_goal, check_instance, *, timeout_ms, minimize, extra_
         solver.set("timeout", max(1, int(timeout_ms)))
         r = solver.check(*assumptions)
         if r == z3.unsat:
-            return Proof(core=query.core(), engine=ENGINE)
+            return Proof(core=query.core(assumptions if explain else None), engine=ENGINE)
         if r == z3.unknown:
             reason = solver.reason_unknown()
             if reason in ("timeout", "canceled") or "timeout" in reason:
@@ -339,18 +355,20 @@ def _bool(comp: Compiler, e: ir.Expr) -> z3.BoolRef:
     return t
 
 
-def satisfiable(model: ir.Model, expr: ir.Expr, *, timeout_ms: int = 10_000, minimize: bool = True) -> Result:
+def satisfiable(model: ir.Model, expr: ir.Expr, *, timeout_ms: int = 10_000, minimize: bool = True,
+                explain: bool = True) -> Result:
     """Instance = a (minimal) transaction on which `expr` holds; Proof = no transaction does."""
     return _solve([model], lambda cs: _bool(cs[0], expr),
                   lambda inst: replay(model, expr, inst, True),
-                  timeout_ms=timeout_ms, minimize=minimize, extra_exprs=[expr])
+                  timeout_ms=timeout_ms, minimize=minimize, extra_exprs=[expr], explain=explain)
 
 
-def valid(model: ir.Model, expr: ir.Expr, *, timeout_ms: int = 10_000, minimize: bool = True) -> Result:
+def valid(model: ir.Model, expr: ir.Expr, *, timeout_ms: int = 10_000, minimize: bool = True,
+          explain: bool = True) -> Result:
     """Proof = `expr` holds on every transaction and free parameter; Instance = a counterexample."""
     return _solve([model], lambda cs: z3.Not(_bool(cs[0], expr)),
                   lambda inst: replay(model, expr, inst, False),
-                  timeout_ms=timeout_ms, minimize=minimize, extra_exprs=[expr])
+                  timeout_ms=timeout_ms, minimize=minimize, extra_exprs=[expr], explain=explain)
 
 
 def implies(model: ir.Model, a: ir.Expr, b: ir.Expr, *, timeout_ms: int = 10_000,
@@ -385,4 +403,4 @@ def equivalent(model_a: ir.Model, model_b: ir.Model, exprs: Sequence[ir.Expr], *
 
     return _solve([model_a, model_b], goal,
                   lambda inst: replay_difference(model_a, model_b, exprs, inst),
-                  timeout_ms=timeout_ms, minimize=minimize, extra_exprs=exprs)
+                  timeout_ms=timeout_ms, minimize=minimize, extra_exprs=exprs, explain=False)
