@@ -4,8 +4,8 @@ Every input is answered or refused within a bounded time, so what earl reads is 
 way wherever it comes from (a transaction, a `--param` value, a spec literal); docs/input.md
 states the limits to users:
 
-    >>> read_number("26_900_000"), read_number("2.5e25") == 25 * 10 ** 24, read_number("25%")
-    (Fraction(26900000, 1), True, Fraction(1, 4))
+    >>> read_number("12_500_000"), read_number("3.5e21") == 35 * 10 ** 20, read_number("25%")
+    (Fraction(12500000, 1), True, Fraction(1, 4))
     >>> read_number("1" * 401)
     Traceback (most recent call last):
     ...
