@@ -15,7 +15,7 @@ from .common import SPEC_DIR, load_engines, median, table
 
 def run(quick: bool = False) -> dict:
     from earl.parser import load_spec
-    from earl.solver import ir
+    from earl import ir
 
     n = 10_000 if quick else 100_000
     n_sub = {"smt": 1_000 if quick else 10_000, "asp": 2_000 if quick else 10_000}

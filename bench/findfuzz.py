@@ -17,7 +17,8 @@ CLINGO_TIMEOUT_MS = 30_000
 
 def run(quick: bool = False, n: int | None = None, seed: int = 0) -> dict:
     from earl.parser import load_spec, parse_expression
-    from earl.solver import ir, proofs
+    from earl import ir
+    from earl.solver import proofs
     from earl.solver.asp import AspEngine
     from earl.solver.results import Instance, Proof
     from earl.testing import random_conditions

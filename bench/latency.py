@@ -17,7 +17,7 @@ TX = {"item": {"kind": "ic", "tpp": 4800, "quantity": 1000}, "destination": "FR"
 
 def run(quick: bool = False) -> dict:
     from earl.parser import load_spec
-    from earl.solver import ir
+    from earl import ir
     from earl.solver.explain import determine
     from earl.solver.transaction import complete, parse_json
 

@@ -17,7 +17,7 @@ import random
 from fractions import Fraction
 from pathlib import Path
 
-from earl.solver import ir
+from earl import ir
 from earl.solver.evaluate import compile_expr
 from earl.solver.transaction import complete
 

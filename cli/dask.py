@@ -32,7 +32,7 @@ from __future__ import annotations
 from typing import Any
 
 from .screening import FIELDS, Record, Screener, _params_of, _spec_of
-from .solver import ir
+from . import ir
 
 __all__ = ["screen"]
 

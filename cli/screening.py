@@ -32,9 +32,10 @@ from operator import is_
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
-from .solver import ir
+from . import ir
 from .solver.explain import determine, in_force, not_in_force
-from .solver.transaction import (UNKNOWN, TransactionError, _input_tree, _json_path, loads_json, read_jsonl,
+from .ir.values import UNKNOWN
+from .solver.transaction import (TransactionError, _input_tree, _json_path, loads_json, read_jsonl,
                                  _suggest, complete, parse_json, parse_value)
 
 __all__ = ["FIELDS", "Answer", "Record", "Screener", "screen", "json_records", "csv_records",

@@ -33,8 +33,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from .solver import ir
-from .solver.evaluate import EvalError, compile_expr, expr_refs
+from . import ir
+from .ir import walk
+from .solver.evaluate import EvalError, compile_expr
 from .solver.transaction import complete as complete_tx
 
 __all__ = ["transactions", "random_transactions", "boundary_numbers", "interesting_dates", "country_pool",
@@ -195,7 +196,7 @@ def _targets(spec: ir.Spec) -> list[tuple[ir.Model, ir.Expr, tuple[str, ...]]]:
 
         def reads(e, depth=0) -> set[str]:
             acc = set()
-            for kind, name in expr_refs(e):
+            for kind, name in walk.refs(e):
                 if kind == "input" and name in nums:
                     acc.add(name)
                 elif kind == "def" and name in model.defs and depth < 50:

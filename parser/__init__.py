@@ -1,4 +1,4 @@
-"""The earl front end: .earl text -> syntax tree -> checked -> typed IR (earl.solver.ir.Spec).
+"""The earl front end: .earl text -> syntax tree -> checked -> typed IR (earl.ir.Spec).
 
     from earl.parser import load_spec, parse_expression, SpecError
     spec = load_spec()                    # the shipped spec (the earl.spec package)
@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Optional, Union
 
-from ..solver import ir
+from .. import ir
 from .diagnostics import Diagnostic, Reporter, SpecError, render_all
 
 __all__ = ["load_spec", "load_spec_with_warnings", "load_spec_sources", "parse_expression", "SpecError", "Diagnostic",

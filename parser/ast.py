@@ -1,7 +1,7 @@
 """The syntax tree of an earl file: plain dataclasses, one per construct, each with its position.
 
 The parser (parse.py) builds these from lark's parse tree; the checker (check.py) reads them and
-the lowering (lower.py) turns them into the typed IR (earl.solver.ir). Every node carries `pos`,
+the lowering (lower.py) turns them into the typed IR (earl.ir). Every node carries `pos`,
 the (file, line, column) where it starts, so that every diagnostic can point at the source.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Optional, Union
 
-from ..solver.ir import Pos
+from ..ir import Pos
 
 
 @dataclass

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Iterable, Optional
 
-from ..solver import ir
-from ..solver.ir import Pos
-from ..solver.limits import NumberBeyondLimits, check_value
+from .. import ir
+from ..ir import Pos
+from ..ir.limits import NumberBeyondLimits, check_value
 from . import ast
 from .diagnostics import Reporter, did_you_mean
 

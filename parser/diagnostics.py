@@ -11,7 +11,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
-from ..solver.ir import Pos
+from ..ir import Pos
 
 
 @dataclass

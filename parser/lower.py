@@ -1,4 +1,4 @@
-"""Checked syntax tree -> the typed IR (earl.solver.ir.Spec).
+"""Checked syntax tree -> the typed IR (earl.ir.Spec).
 
 Runs only on a spec the checker accepted: every expression node has its type in `checked.types`
 and every name its kind in `checked.refs`.
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from ..solver import ir
+from .. import ir
 from . import ast
 from .check import COUNTRY_SET, Checked
 
@@ -24,13 +24,13 @@ class Lowerer:
         if isinstance(e, ast.Name):
             kind = self.refs[id(e)]
             if kind == "input":
-                return ir.InputRef(e.path)
+                return ir.InputRef(e.path, self.types[id(e)])
             if kind == "param":
-                return ir.ParamRef(e.path)
+                return ir.ParamRef(e.path, self.types[id(e)])
             if kind == "def":
-                return ir.DefRef(e.path)
+                return ir.DefRef(e.path, self.types[id(e)])
             if kind == "outcome":
-                return ir.OutcomeRef(e.path)
+                return ir.OutcomeRef(e.path, self.types[id(e)])
             raise ValueError(f"{e.pos}: name '{e.path}' of kind {kind} in value position")
         if isinstance(e, ast.IfThenElse):
             return ir.Ite(self.expr(e.cond), self.expr(e.then), self.expr(e.orelse))
@@ -53,7 +53,7 @@ class Lowerer:
         if isinstance(e, ast.Membership):
             coll = e.collection
             if isinstance(coll, ast.Name) and self.refs.get(id(coll)) == "group":
-                out: ir.Expr = ir.InGroup(self.expr(e.element), coll.path, ir.InputRef("date"))
+                out: ir.Expr = ir.InGroup(self.expr(e.element), coll.path, ir.InputRef("date", ir.Date()))
             else:
                 out = ir.InSet(self.expr(e.element), self.expr(coll))
             return ir.Not(out) if e.negated else out
@@ -134,7 +134,7 @@ def lower(checked: Checked, files: tuple[str, ...] = ()) -> ir.Spec:
     for p, d in checked.inputs.items():
         t = dt[id(d)]
         if isinstance(d.default, ast.Name):
-            default: ir.Expr = ir.InputRef(d.default.path)
+            default: ir.Expr = ir.InputRef(d.default.path, t)
         else:
             default = ir.Lit(lw.value(d.default), t)
         inputs[p] = ir.InputDecl(p, t, default, d.meta("doc"), _min(d.minimum), d.pos)

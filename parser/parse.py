@@ -16,8 +16,8 @@ from lark import Lark, Token, Transformer_NonRecursive, Tree, v_args
 from lark.exceptions import (LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput,
                              UnexpectedToken, VisitError)
 
-from ..solver.ir import Pos
-from ..solver.limits import MAX_LINE_LENGTH, NumberBeyondLimits, NumberError, read_number
+from ..ir import Pos
+from ..ir.limits import MAX_LINE_LENGTH, NumberBeyondLimits, NumberError, read_number
 from . import ast, tables
 from .diagnostics import Reporter
 

@@ -43,24 +43,21 @@ from . import numeric
 from .asp_program import (Atom, Choice, Compare, External, Facts, Int, Minimize, Neg, Rule, Show,
                           Statement, Succ, Var, fact, render_program)
 from .countries import CountryClasses, question_countries
-from .ir import (And, Bool, Cmp, Country, Date, DefRef, Enum, Expr, Implies, InGroup, InputRef,
+from ..ir import (And, Bool, Cmp, Country, Date, DefRef, Enum, Expr, Implies, InGroup, InputRef,
                  InSet, Ite, Lit, Model, Not, Num, Or, OutcomeRef, ParamRef, RuleApplies,
                  RuleFires, SetOf, Type, Value)
 from .numeric import AtomLit, NumericAbstraction
 from .results import Instance, Proof, Result, Unknown
+from .replay import replay
 from .trace import Trace
 
-__all__ = ["AspEngine", "AspError", "EngineBug", "AspCompiler"]
+__all__ = ["AspEngine", "AspError", "AspCompiler"]
 
 T, V, W, R, R2, S, I, N, E, C, K, J = (Var(x) for x in "T V W R R2 S I N E C K J".split())
 
 
 class AspError(Exception):
     """The model uses a construct the clingo backend does not support."""
-
-
-class EngineBug(AssertionError):
-    """The engine produced an instance the reference evaluator does not confirm."""
 
 
 def _h(t, n):
@@ -1100,7 +1097,7 @@ class AspEngine:
         instance = self._concretise(comp, best[0], vids, pids)
         if instance is None:
             return Unknown("the abstract instance has no concrete witness", engine=self.name)
-        self._replay(model, expr, instance, want)
+        replay(model, expr, instance, want)
         return instance
 
     # ---------------------------------------------------------------- back to numbers
@@ -1202,13 +1199,3 @@ class AspEngine:
             if other is not None and assigned.get(other) == code:
                 return True
         return False
-
-    def _replay(self, model: Model, expr: Expr, instance: Instance, want: bool) -> None:
-        from .evaluate import eval_expr
-        m = model
-        if any(instance.params.get(k) != model.params.get(k) for k in instance.params):
-            m = dataclasses.replace(model, params={**model.params, **instance.params})
-        got = eval_expr(m, instance.transaction, expr)
-        if bool(got) != want:
-            raise EngineBug(f"clingo instance does not replay: {expr} is {got} on "
-                            f"{instance.transaction} with {instance.params}")

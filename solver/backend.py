@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Iterable, Protocol
 
-from .ir import Expr, Model, Value
+from ..ir import Expr, Model, Value
 from .results import Result
 from .trace import Trace
 

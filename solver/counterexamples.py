@@ -35,31 +35,15 @@ import json
 from fractions import Fraction
 from pathlib import Path
 
-from .ir import InputRef, Lit, Model, Spec, Value
+from ..ir import InputRef, Lit, Model, Spec, Value
 from .results import Instance
-from .transaction import (TransactionError, UNKNOWN, complete, format_fraction, parse_json,
-                          parse_value, to_json, value_to_json)
+from ..ir.values import UNKNOWN, format_fraction, non_default
+from .transaction import TransactionError, complete, parse_json, parse_value, to_json, value_to_json
 from .analyses import outcomes_read
 
 
 def file_name(spec: Spec, prop: str, reading: str) -> str:
     return f"{prop}.json" if reading == spec.default_reading else f"{prop}.{reading}.json"
-
-
-def non_default(spec: Spec, transaction: dict[str, Value]) -> dict[str, Value]:
-    """The fields of a complete transaction that differ from their defaults (so that
-    `complete(spec, non_default(spec, tx)) == tx`)."""
-    out = {}
-    for path, decl in spec.inputs.items():
-        if path not in transaction:
-            continue
-        d = decl.default
-        default = transaction.get(d.path) if isinstance(d, InputRef) else \
-            (d.value if isinstance(d, Lit) else None)
-        v = transaction[path]
-        if v != default:
-            out[path] = v
-    return out
 
 
 def changed_params(model: Model, params: dict[str, Value]) -> dict[str, Value]:

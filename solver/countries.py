@@ -20,7 +20,7 @@ import datetime
 import weakref
 from typing import Iterable, Iterator
 
-from . import ir
+from .. import ir
 
 Interval = tuple["datetime.date | None", "datetime.date | None"]   # since (incl.), until (excl.)
 

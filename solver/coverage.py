@@ -39,9 +39,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Iterable
 
-from . import ir
-from .ir import And, Bool, Cmp, Enum, InSet, Lit, Model, Not, OutcomeRef, RuleApplies, RuleFires, SetOf
-from .transaction import decimal_places, format_fraction
+from .. import ir
+from ..ir import And, Bool, Cmp, Enum, InSet, Lit, Model, Not, OutcomeRef, RuleApplies, RuleFires, SetOf
+from ..ir.values import decimal_places, format_fraction
 
 __all__ = ["Goal", "goals", "fixed_model", "meets", "meets_all", "met_goals", "step_of",
            "BOUNDARY_OPERATORS"]
@@ -91,18 +91,18 @@ def _outcome_goals(model: Model) -> list[Goal]:
         t = decl.type
         if isinstance(t, Bool):
             for v in (True, False):
-                e = OutcomeRef(name) if v else Not(OutcomeRef(name))
+                e = OutcomeRef(name, t) if v else Not(OutcomeRef(name, t))
                 out.append(Goal(f"outcome:{name}={_render(v)}", "outcome",
                                 f"{name} is {_render(v)}", e))
         elif isinstance(t, Enum):
             members = list(model.spec.enums[t.name].members) + ([None] if t.optional else [])
             for m in members:
-                e = Cmp("==", OutcomeRef(name), Lit(m, t))
+                e = Cmp("==", OutcomeRef(name, t), Lit(m, t))
                 out.append(Goal(f"outcome:{name}={_render(m)}", "outcome",
                                 f"{name} is {_render(m)}", e))
         elif isinstance(t, SetOf):
             for m in model.spec.enums[t.enum].members:
-                inside = InSet(Lit(m, Enum(t.enum)), OutcomeRef(name))
+                inside = InSet(Lit(m, Enum(t.enum)), OutcomeRef(name, t))
                 out.append(Goal(f"outcome:{name}+{m}", "outcome", f"{m} in {name}", inside))
                 out.append(Goal(f"outcome:{name}-{m}", "outcome", f"{m} not in {name}",
                                 Not(inside)))

@@ -41,7 +41,7 @@ from typing import Callable, Sequence
 
 import z3
 
-from . import ir
+from .. import ir
 from .countries import _EXPR_TYPES, CountryClasses, subexpressions
 from .minimize import _fold
 from .results import Instance, Proof, Unknown
@@ -71,7 +71,7 @@ class Side:
 
     def describe(self) -> str:
         parts = [self.label or "spec", f"reading {self.reading or self.spec.default_reading}"]
-        from .explain import render_value
+        from ..ir.values import render_value
         parts += [f"{k} = {render_value(v)}" for k, v in sorted(self.params.items())]
         if self.date is not None:
             parts.append(f"date {self.date.isoformat()}")
@@ -98,7 +98,7 @@ def side_model(side: Side) -> ir.Model:
         return model
     path = date_input(side.spec)
     day = ir.Lit(side.date, ir.Date())
-    pin = lambda e: day if e == ir.InputRef(path) else None   # noqa: E731
+    pin = lambda e: day if e == side.spec.input_ref(path) else None   # noqa: E731
     return dataclasses.replace(
         model, defs={n: rewrite(b, pin) for n, b in model.defs.items()},
         rules={n: _rewrite_rule(r, pin, lambda s: s, lambda s: s) for n, r in model.rules.items()})
@@ -158,7 +158,7 @@ class Pair:
     agreed: set[str] = field(default_factory=set)   # definitions proved the same on both sides
 
     def outcome(self, side: str, name: str) -> ir.OutcomeRef:
-        return ir.OutcomeRef(f"{side}.{name}")
+        return self.product.spec.outcome_ref(f"{side}.{name}")
 
     def differs(self, names: Sequence[str] | None = None) -> ir.Expr:
         """Some of the fields (all by default) differ between the sides."""
@@ -206,9 +206,9 @@ def pair(left: ir.Model, right: ir.Model) -> Pair:
 
         def rename(e, side=side, group_name=group_name):
             if isinstance(e, ir.DefRef) and e.name not in shared_defs:
-                return ir.DefRef(f"{side}.{e.name}")
+                return ir.DefRef(f"{side}.{e.name}", e.type)
             if isinstance(e, ir.OutcomeRef):
-                return ir.OutcomeRef(f"{side}.{e.name}")
+                return ir.OutcomeRef(f"{side}.{e.name}", e.type)
             if isinstance(e, ir.RuleApplies):
                 return ir.RuleApplies(f"{side}.{e.rule}")
             if isinstance(e, ir.RuleFires):
@@ -516,9 +516,9 @@ def agreed_definitions(p: Pair, deadline: _Deadline) -> list[ir.Expr]:
         if not isinstance(p.left.spec.defs[name].type, ir.Bool):
             continue
         if name in p.product.defs:
-            out.append(ir.DefRef(name))
+            out.append(ir.DefRef(name, p.product.defs[name].type))
             continue
-        left, right = ir.DefRef(f"{LEFT}.{name}"), ir.DefRef(f"{RIGHT}.{name}")
+        left, right = (ir.DefRef(f"{s}.{name}", p.product.defs[f"{LEFT}.{name}"].type) for s in (LEFT, RIGHT))
         if right.name in p.product.defs and \
                 isinstance(_search(p, ir.Cmp("!=", left, right), deadline), Proof):
             p.agreed.add(name)
@@ -613,7 +613,7 @@ def _regions(p: Pair, deadline: _Deadline, max_regions: int) -> DiffResult:
                                f"no witness for a region ({getattr(witness, 'reason', 'proved empty')})")
         got, traces = _replay_changes(p, witness)
         if not set(changes) <= set(got):
-            from .proofs import EngineDisagreement
+            from .replay import EngineDisagreement
             raise EngineDisagreement(f"the witness of a region does not show its change on replay: "
                                      f"{witness.transaction}")
         stated = {(c.field, c.slot) for c in changes}
@@ -692,7 +692,7 @@ def _literals(p: Pair, comp: Compiler, m: z3.ModelRef, atom_exprs, atom_terms, p
 
 
 def _point(p: Pair, path: str, t: ir.Type, value: ir.Value) -> ir.Expr:
-    ref = ir.InputRef(path)
+    ref = ir.InputRef(path, t)
     if isinstance(t, ir.Bool):
         return ref if value else ir.Not(ref)
     if isinstance(t, ir.Country):
@@ -767,7 +767,7 @@ def _clingo(p: Pair, question: ir.Expr, deadline: _Deadline) -> str:
     if isinstance(answer, Proof):
         return "clingo agrees"
     if isinstance(answer, Instance):
-        from .proofs import EngineDisagreement
+        from .replay import EngineDisagreement
         raise EngineDisagreement(f"clingo finds a transaction where z3 proved there is none: "
                                  f"{answer.transaction}")
     return f"clingo gave no answer ({answer.reason})"
@@ -851,17 +851,17 @@ def render_condition(e: ir.Expr, agreed: set[str] = frozenset()) -> str:
 
     def plain(x):
         if isinstance(x, ir.And) and len(x.args) == 2 and \
-                rewrite(x.args[0], lambda y: ir.OutcomeRef(f"{RIGHT}.{y.name[len(LEFT) + 1:]}")
+                rewrite(x.args[0], lambda y: ir.OutcomeRef(f"{RIGHT}.{y.name[len(LEFT) + 1:]}", y.type)
                         if isinstance(y, ir.OutcomeRef) else None) == x.args[1]:
             # an agreement atom: one condition on a field, read on both sides
-            both = lambda y: ir.OutcomeRef(f"{y.name[len(LEFT) + 1:]} (both sides)") \
+            both = lambda y: ir.OutcomeRef(f"{y.name[len(LEFT) + 1:]} (both sides)", y.type) \
                 if isinstance(y, ir.OutcomeRef) else None   # noqa: E731
             return rewrite(x.args[0], both)
         if isinstance(x, ir.OutcomeRef) and x.name.startswith(f"{LEFT}."):
-            return ir.OutcomeRef(x.name[len(LEFT) + 1:])
+            return ir.OutcomeRef(x.name[len(LEFT) + 1:], x.type)
         if isinstance(x, ir.DefRef) and x.name.split(".", 1)[0] in _SIDES:
             side, name = x.name.split(".", 1)
-            return ir.DefRef(name if name in agreed else f"{name} ({side})")
+            return ir.DefRef(name if name in agreed else f"{name} ({side})", x.type)
         if isinstance(x, ir.InGroup):
             group = x.group
             if group.split(".", 1)[0] in _SIDES:
@@ -902,7 +902,7 @@ def _side_values(changes: list[Change], side: str) -> dict:
 
 
 def _change_text(c: Change) -> str:
-    from .explain import render_value
+    from ..ir.values import render_value
     if c.slot is not None:
         return f"{c.field}: {'has' if c.left else 'lacks'} {c.slot} → {'has' if c.right else 'lacks'} {c.slot}"
     return f"{c.field}: {render_value(c.left)} → {render_value(c.right)}"
@@ -949,7 +949,7 @@ def _deciders(p: Pair, region: Region, side: str) -> dict[str, list[dict]]:
 
 
 def _witness_json(p: Pair, inst: Instance) -> dict:
-    from .counterexamples import non_default
+    from ..ir.values import non_default
     from .transaction import complete, to_json as tx_json
     spec = p.left.spec
     return tx_json(spec, non_default(spec, complete(spec, inst.transaction)))

@@ -41,138 +41,23 @@ from itertools import compress
 from operator import itemgetter
 from typing import Any, Callable, Iterable
 
-from .ir import (And, Arith, Bool, Cmp, DefRef, Enum, Expr, GroupDiff, GroupExpr, GroupName,
-                 GroupUnion, Implies, InGroup, InputRef, InSet, Ite, Lit, MinMax, Model, Not, Num,
-                 OutcomeRef, Or, ParamRef, RuleApplies, RuleFires, SetOf, Spec, Value)
+from ..ir import walk
+from ..ir import (And, Arith, Bool, Cmp, DefRef, Enum, Expr, Implies, InGroup, InputRef, InSet, Ite,
+                  Lit, MinMax, Model, Not, Num, OutcomeRef, Or, ParamRef, RuleApplies, RuleFires,
+                  SetOf, Value)
 from .trace import Trace
 
 __all__ = ["EvalError", "Evaluator", "eval_expr", "run", "run_outcomes", "run_batch", "compile_model",
            "compile_outcomes",
-           "compile_expr", "interpret", "run_interpreted", "group_members", "group_table",
-           "expr_refs", "slot_rules"]
+           "compile_expr", "interpret", "run_interpreted",
+           "slot_rules"]
 
 
 class EvalError(Exception):
     """The model cannot be evaluated (a dependency cycle, an incomplete transaction, ...)."""
 
 
-# --------------------------------------------------------------------------- country groups
-
-@dataclass(frozen=True)
-class GroupTable:
-    """A group's members over time: `sets[bisect_right(breaks, day)]` are the members on `day`."""
-    breaks: tuple[datetime.date, ...]
-    sets: tuple[frozenset[str], ...]
-
-    def members_on(self, day: datetime.date) -> frozenset[str]:
-        return self.sets[bisect_right(self.breaks, day)]
-
-    @property
-    def static(self) -> bool:
-        return not self.breaks
-
-
-def _group_breaks(spec: Spec, g: GroupExpr | str, seen: tuple[str, ...]) -> set[datetime.date]:
-    if isinstance(g, str):
-        g = GroupName(g)
-    if isinstance(g, GroupName):
-        if g.name in seen:
-            raise EvalError("country groups defined in a cycle: " + " -> ".join(seen + (g.name,)))
-        if g.name not in spec.groups:
-            raise EvalError(f"no country group named {g.name!r}")
-        grp = spec.groups[g.name]
-        if grp.definition is not None:
-            return _group_breaks(spec, grp.definition, seen + (g.name,))
-        out = set()
-        for m in grp.members:
-            if m.since is not None:
-                out.add(m.since)
-            if m.until is not None:
-                out.add(m.until)
-        return out
-    if isinstance(g, GroupUnion):
-        out = set()
-        for x in g.groups:
-            out |= _group_breaks(spec, x, seen)
-        return out
-    if isinstance(g, GroupDiff):
-        return _group_breaks(spec, g.base, seen) | _group_breaks(spec, g.minus, seen)
-    raise EvalError(f"not a group expression: {g!r}")
-
-
-def group_members(spec: Spec, g: GroupExpr | str, day: datetime.date) -> frozenset[str]:
-    """The members of a group (a name or a group expression) on `day`."""
-    if isinstance(g, str):
-        g = GroupName(g)
-    if isinstance(g, GroupName):
-        if g.name not in spec.groups:
-            raise EvalError(f"no country group named {g.name!r}")
-        grp = spec.groups[g.name]
-        if grp.definition is not None:
-            return group_members(spec, grp.definition, day)
-        return frozenset(m.country for m in grp.members if m.holds_on(day))
-    if isinstance(g, GroupUnion):
-        out: frozenset[str] = frozenset()
-        for x in g.groups:
-            out |= group_members(spec, x, day)
-        return out
-    if isinstance(g, GroupDiff):
-        return group_members(spec, g.base, day) - group_members(spec, g.minus, day)
-    raise EvalError(f"not a group expression: {g!r}")
-
-
-def group_table(spec: Spec, name: str) -> GroupTable:
-    """The group's piecewise-constant membership (cached on the spec)."""
-    cache = spec.__dict__.setdefault("_earl_group_tables", {})
-    table = cache.get(name)
-    if table is None:
-        breaks = tuple(sorted(_group_breaks(spec, name, ())))
-        days = [datetime.date.min] + list(breaks)
-        table = GroupTable(breaks, tuple(group_members(spec, name, d) for d in days))
-        cache[name] = table
-    return table
-
-
 # --------------------------------------------------------------------------- dependencies
-
-def expr_refs(expr: Expr) -> set[tuple[str, str]]:
-    """The model nodes an expression reads: ("def"|"out"|"app"|"fire"|"input"|"param", name)."""
-    out: set[tuple[str, str]] = set()
-    stack = [expr]
-    while stack:
-        e = stack.pop()
-        if isinstance(e, Lit):
-            continue
-        if isinstance(e, InputRef):
-            out.add(("input", e.path))
-        elif isinstance(e, ParamRef):
-            out.add(("param", e.name))
-        elif isinstance(e, DefRef):
-            out.add(("def", e.name))
-        elif isinstance(e, OutcomeRef):
-            out.add(("out", e.name))
-        elif isinstance(e, RuleApplies):
-            out.add(("app", e.rule))
-        elif isinstance(e, RuleFires):
-            out.add(("fire", e.rule))
-        elif isinstance(e, Not):
-            stack.append(e.arg)
-        elif isinstance(e, (And, Or, MinMax)):
-            stack.extend(e.args)
-        elif isinstance(e, Implies):
-            stack += [e.premise, e.conclusion]
-        elif isinstance(e, Ite):
-            stack += [e.cond, e.then, e.orelse]
-        elif isinstance(e, (Cmp, Arith)):
-            stack += [e.left, e.right]
-        elif isinstance(e, InGroup):
-            stack += [e.country, e.date]
-        elif isinstance(e, InSet):
-            stack += [e.element, e.collection]
-        else:
-            raise EvalError(f"unknown expression node {type(e).__name__}")
-    return out
-
 
 def slot_rules(model: Model) -> dict[tuple[str, str | None], list[tuple[str, Value]]]:
     """For each decided slot (outcome, element-or-None): [(rule, value)] in model rule order."""
@@ -201,13 +86,13 @@ def _node_deps(model: Model, node: tuple[str, str], ov, slots_by_outcome) -> set
     if kind == "def":
         if name not in model.defs:
             raise EvalError(f"no definition named {name!r}")
-        return expr_refs(model.defs[name])
+        return walk.refs(model.defs[name])
     if kind == "app":
         if name not in model.rules:
             raise EvalError(f"no rule named {name!r} under reading {model.reading!r}")
         out: set = set()
         for c in model.rules[name].conditions:
-            out |= expr_refs(c.expr)
+            out |= walk.refs(c.expr)
         return out
     if kind == "fire":
         if name not in model.rules:
@@ -368,13 +253,13 @@ class _Codegen:
         key = id(e)
         got = self._const_memo.get(key)
         if got is None:
-            got = all(kind == "param" for kind, _n in expr_refs(e))
+            got = all(kind == "param" for kind, _n in walk.refs(e))
             self._const_memo[key] = got
         return got
 
     def group_lookup(self, group: str, date: Expr) -> str:
         """The members of `group` on the date, hoisted to the prologue when the date is an input."""
-        table = group_table(self.model.spec, group)
+        table = self.model.spec.group_tables[group]
         if table.static:
             return self.const(table.sets[0])
         if isinstance(date, InputRef):
@@ -850,7 +735,7 @@ def compile_expr(model: Model, expr: Expr) -> Callable[[dict[str, Value]], Value
         return hit[1]
     g = _Codegen(model)
     result = g.expr(expr)  # registers the inputs and nodes it reads
-    roots = sorted(d for d in expr_refs(expr) if d[0] not in ("input", "param"))
+    roots = sorted(d for d in walk.refs(expr) if d[0] not in ("input", "param"))
     order = _order(model, roots)
     body: list[str] = []
     _emit_body(g, order, body, conflicts=False)
@@ -1045,7 +930,7 @@ class _Interp:
             vals = [Fraction(ev(a)) for a in e.args]
             return max(vals) if e.op == "max" else min(vals)
         if isinstance(e, InGroup):
-            return ev(e.country) in group_members(self.model.spec, e.group, ev(e.date))
+            return ev(e.country) in self.model.spec.group_tables[e.group].members_on(ev(e.date))
         if isinstance(e, InSet):
             return ev(e.element) in ev(e.collection)
         raise EvalError(f"unknown expression node {type(e).__name__}")

@@ -41,7 +41,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from .ir import ExampleDecl, NOWHERE, Pos, Spec, Value, resolve
+from ..ir import ExampleDecl, NOWHERE, Pos, Spec, Value, resolve
 
 ENGINES = {"eval": ("earl.solver.evaluate", "Evaluator"), "smt": ("earl.solver.smt", "SmtEngine"),
            "asp": ("earl.solver.asp", "AspEngine")}
@@ -141,7 +141,8 @@ def _result(ex: ExampleDecl, engine: str, reading: str, status: str, **kw) -> Ex
 
 
 def _compare(ex: ExampleDecl, engine: str, model, tx: dict, trace) -> ExampleResult:
-    from .explain import determine, render_value
+    from ..ir.values import render_value
+    from .explain import determine
     wrong = tuple((o, want, trace.outcomes.get(o)) for o, want in ex.expect.items()
                   if trace.outcomes.get(o) != want)
     if not wrong and not trace.conflicts:

@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from .evaluate import expr_refs, interpret
-from .ir import (And, Arith, Cmp, Conclusion, DefRef, Expr, Implies, InGroup, InputRef, InSet, Ite,
+from ..ir import walk
+from .evaluate import interpret
+from ..ir import (And, Arith, Cmp, Conclusion, DefRef, Expr, Implies, InGroup, InputRef, InSet, Ite,
                  Lit, MinMax, Model, Not, Notice, OutcomeRef, Or, ParamRef, Rule, RuleApplies,
                  RuleFires, SetOf, SOURCE_KINDS, Source, Value)
 from .trace import Trace
-from .transaction import UNKNOWN, format_fraction, nested_paths, value_to_json
+from ..ir.values import UNKNOWN, format_number, literal, render_value
+from .transaction import nested_paths, value_to_json
 
 __all__ = ["Determination", "Fired", "WhyNot", "determine", "in_force", "not_in_force",
            "all_readings", "all_readings_json", "all_readings_text", "render_expr",
@@ -27,53 +29,6 @@ __all__ = ["Determination", "Fired", "WhyNot", "determine", "in_force", "not_in_
 
 
 # --------------------------------------------------------------------------- rendering values
-
-def format_number(x: Any) -> str:
-    """Exact and readable: 26,914,400; 4,800.5; 1/3; 10^26; 2.5 × 10^25."""
-    x = Fraction(x)
-    if x.denominator == 1:
-        n = x.numerator
-        if abs(n) >= 10 ** 9:
-            digits = str(abs(n))
-            stripped = digits.rstrip("0")
-            zeros = len(digits) - len(stripped)
-            if zeros >= 6 and len(stripped) <= 4:
-                sign = "-" if n < 0 else ""
-                exp = len(digits) - 1
-                mant = stripped[0] + ("." + stripped[1:] if len(stripped) > 1 else "")
-                return f"{sign}10^{exp}" if mant == "1" else f"{sign}{mant} × 10^{exp}"
-        return f"{n:,}"
-    f = format_fraction(x)
-    if isinstance(f, str) and "." in f:
-        whole, frac = f.split(".")
-        sign = "-" if whole.startswith("-") else ""
-        return f"{sign}{int(whole.lstrip('-') or 0):,}.{frac}"
-    return str(f)
-
-
-def render_value(v: Any) -> str:
-    if v is UNKNOWN:
-        return "unknown"
-    if v is None:
-        return "none"
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, Fraction)):
-        return format_number(v)
-    if isinstance(v, datetime.date):
-        return v.isoformat()
-    if isinstance(v, (frozenset, set)):
-        return "{" + ", ".join(sorted(v)) + "}"
-    return str(v)
-
-
-def _lit(v: Any) -> str:
-    if isinstance(v, str):
-        return f'"{v}"'
-    if isinstance(v, (frozenset, set)):
-        return "{" + ", ".join(f'"{x}"' for x in sorted(v)) + "}"
-    return render_value(v)
-
 
 _PREC = {"ite": 0, "implies": 1, "or": 2, "and": 3, "not": 4, "cmp": 5, "add": 6, "mul": 7, "atom": 8}
 
@@ -88,7 +43,7 @@ def _render(e: Expr) -> tuple[str, int]:
         s, p = _render(x)
         return f"({s})" if p < prec else s
     if isinstance(e, Lit):
-        return _lit(e.value), _PREC["atom"]
+        return literal(e.value), _PREC["atom"]
     if isinstance(e, InputRef):
         return e.path, _PREC["atom"]
     if isinstance(e, (ParamRef, DefRef, OutcomeRef)):
@@ -129,7 +84,7 @@ def _render(e: Expr) -> tuple[str, int]:
 def render_conclusion(c: Conclusion) -> str:
     if c.slot is not None:
         return f'{c.outcome} {"+=" if c.value else "-="} "{c.slot}"'
-    return f"{c.outcome} = {_lit(c.value)}"
+    return f"{c.outcome} = {literal(c.value)}"
 
 
 # --------------------------------------------------------------------------- facts
@@ -143,7 +98,7 @@ def _reads(model: Model, exprs, *, memo: dict) -> tuple[list[str], list[str], li
     stack = list(exprs)
     while stack:
         e = stack.pop()
-        for kind, name in expr_refs(e):
+        for kind, name in walk.refs(e):
             if kind == "input":
                 inputs.add(name)
             elif kind == "param":
@@ -433,7 +388,7 @@ def _notices(model: Model, outcomes: dict[str, Value]) -> tuple[Notice, ...]:
     that reads an unknown outcome is not shown."""
     out = []
     for n in model.spec.notices.values():
-        if any(kind == "out" and outcomes.get(name) is UNKNOWN for kind, name in expr_refs(n.condition)):
+        if any(kind == "out" and outcomes.get(name) is UNKNOWN for kind, name in walk.refs(n.condition)):
             continue
         if interpret(model, {}, _with_outcomes(n.condition, model, outcomes)) is True:
             out.append(n)
@@ -511,7 +466,7 @@ def all_readings(spec, given: dict[str, Value], fixed_params: dict[str, Value] |
     and the outcomes whose value differs between them (in declaration order). `model_for(name)`
     gives a reading's model when the caller keeps them (so their compilations are reused)."""
     from . import evaluate
-    from .ir import resolve
+    from ..ir import resolve
     from .transaction import complete
     tx = complete(spec, given)
     answers = {}

@@ -10,7 +10,7 @@ asserted under an indicator literal, so "some transaction meets goals A" is one 
    transaction. That transaction is then grown: every open goal it already meets is kept, and the
    other open goals are tried one by one (short per-check time limit, bounded time per candidate),
    keeping those z3 can add. The transaction is decoded and run through the reference evaluator:
-   every goal it was built to meet must hold (EngineBug otherwise); every goal it meets is closed.
+   every goal it was built to meet must hold (EngineDisagreement otherwise); every goal it meets is closed.
    These candidates, in order, are the greedy set.
 2. The set. Each candidate is shrunk (inputs put back to their defaults while it still meets all
    the goals it meets), then an exact set cover over the candidate pool (clingo ``#minimize``:
@@ -32,11 +32,13 @@ from fractions import Fraction
 import clingo
 import z3
 
-from . import coverage, ir, proofs
-from .asp import EngineBug
+from .. import ir
+from ..ir.values import non_default
+from . import coverage, proofs
+from .replay import EngineDisagreement
 from .countries import CountryClasses
 from .coverage import Goal
-from .ir import InputRef, Model, Value
+from ..ir import InputRef, Model, Value
 from .results import Instance, Proof
 from .smt import CompileError, Compiler, VarPool
 from .transaction import complete
@@ -87,7 +89,7 @@ class _Z3:
         self.pool = VarPool(model.spec, CountryClasses.of(model))
         self.comp = Compiler(model, self.pool)
         for name in model.free_params:
-            self.comp.expr(ir.ParamRef(name))
+            self.comp.expr(model.spec.param_ref(name))
         self.solver = z3.Solver()
         self.lits: list[z3.BoolRef | None] = []
         for i, g in enumerate(goals):
@@ -125,17 +127,6 @@ class _Z3:
             if isinstance(d.type, ir.Num) and d.type.integer and Fraction(values[p]).denominator != 1:
                 return None
         return non_default(spec, values)
-
-
-def non_default(spec: ir.Spec, tx: dict[str, Value]) -> dict[str, Value]:
-    """The inputs of a complete transaction that differ from their defaults."""
-    out = {}
-    for p, v in tx.items():
-        d = spec.inputs[p].default
-        default = tx[d.path] if isinstance(d, InputRef) else d.value
-        if v != default:
-            out[p] = v
-    return out
 
 
 def _shrink(model: Model, given: dict[str, Value], keep: list[Goal]) -> dict[str, Value]:
@@ -209,7 +200,7 @@ def _candidates(model: Model, gs: list[Goal], zs: _Z3, sat: dict, seeds: list[in
         met_idx = frozenset(k for k, g in enumerate(gs) if g.id in met)
         missing = [gs[k].id for k in built if k not in met_idx]
         if missing:
-            raise EngineBug(f"z3 built a transaction for {missing[:3]} the reference evaluator "
+            raise EngineDisagreement(f"z3 built a transaction for {missing[:3]} the reference evaluator "
                             f"does not confirm: {given}")
         pool.append(_Candidate(given, met_idx))
         open_ -= met_idx
@@ -223,7 +214,7 @@ def _witness(model: Model, goal: Goal, timeout_ms: int):
         return proofs.satisfiable(model, goal.expr, timeout_ms=timeout_ms, explain=False)
     # the mutant first: the pair's query is cached on the first model, which lives as long as
     # the goal
-    return proofs.equivalent(goal.contrast, model, [ir.OutcomeRef(o) for o in model.outcomes],
+    return proofs.equivalent(goal.contrast, model, [model.spec.outcome_ref(o) for o in model.outcomes],
                              timeout_ms=timeout_ms)
 
 
@@ -438,7 +429,7 @@ def generate(model: Model, *, timeout: float = 60.0, step_timeout: float = 2.0,
         elif g.id in reached:
             status[g.id] = "met"
         else:
-            raise EngineBug(f"the chosen set lost the goal {g.id}")
+            raise EngineDisagreement(f"the chosen set lost the goal {g.id}")
     times["shrink"] = time.monotonic() - t4
     times["total"] = time.monotonic() - t0
     optimal = len(txs) <= lower

@@ -24,7 +24,7 @@ from typing import Any, Iterable
 
 import z3
 
-from . import ir
+from .. import ir
 from .countries import subexpressions
 from .smt import numeral, q
 

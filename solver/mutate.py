@@ -34,10 +34,11 @@ import multiprocessing
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Sequence
 
-from . import ir
+from .. import ir
 from .coverage import fixed_model, step_of
-from .explain import render_value
-from .ir import And, Cmp, InGroup, InSet, Lit, Not, Or
+from ..ir.values import render_value
+from ..ir import And, Cmp, InGroup, InSet, Lit, Not, Or
+from .replay import EngineDisagreement
 from .results import Instance, Proof
 
 __all__ = ["Mutation", "Mutant", "Verdict", "Score", "mutants", "run", "EXPR_OPERATORS",
@@ -350,7 +351,7 @@ def _changed_readings(original: ir.Spec, spec: ir.Spec, readings: Sequence[str])
 
 def _example_kill(spec: ir.Spec, readings: Sequence[str]) -> str:
     from .evaluate import run as run_model
-    from .explain import render_value as show
+    from ..ir.values import render_value as show
     from .transaction import complete
     models: dict = {}
     for ex in spec.examples.values():
@@ -426,7 +427,7 @@ SAMPLES = 400
 
 def _witness(original: ir.Spec, spec: ir.Spec, reading: str, tx: dict) -> str:
     import json
-    from .generate import non_default
+    from ..ir.values import non_default
     from .transaction import to_json
     given = json.dumps(to_json(original, non_default(original, tx)), ensure_ascii=False, sort_keys=True)
     return f"differs under {reading} on {given}"
@@ -450,14 +451,14 @@ def _proved_difference(original: ir.Spec, spec: ir.Spec, readings: Sequence[str]
     from . import proofs
     from .transaction import complete
     unknown = ""
-    outcomes = [ir.OutcomeRef(o) for o in original.outcomes]
+    outcomes = [original.outcome_ref(o) for o in original.outcomes]
     for reading in readings:
         mine, theirs = fixed_model(spec, reading), fixed_model(original, reading)
         try:
             # the mutant first: the pair's z3 query is cached on the first model, which dies
             # with the mutant
             r = proofs.equivalent(mine, theirs, outcomes, timeout_ms=timeout_ms, minimize=True)
-        except proofs.EngineDisagreement as e:
+        except EngineDisagreement as e:
             return f"engines disagree under {reading}: {e}"
         if isinstance(r, Instance):
             return _witness(original, spec, reading, complete(original, r.transaction))

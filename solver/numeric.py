@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable, Iterable
 
-from .ir import (And, Arith, Bool, Cmp, Country, Date, DefRef, Enum, Expr, GroupDiff, GroupName,
+from ..ir import (And, Arith, Bool, Cmp, Country, Date, DefRef, Enum, Expr, GroupDiff, GroupName,
                  GroupUnion, Implies, InGroup, InputRef, InSet, Ite, Lit, MinMax, Model, Not, Num,
                  Or, OutcomeRef, ParamRef, RuleApplies, RuleFires, SetOf, Type, Value)
 
@@ -243,7 +243,7 @@ class NumericAbstraction:
         # and every rule condition; this registers all atoms.
         self.defs: dict[str, object] = {
             name: self.abstract(body) for name, body in model.defs.items()
-            if not isinstance(self.type_of(DefRef(name)), (Num, Date))}
+            if not isinstance(body.type, (Num, Date))}
         self.conditions: dict[str, tuple[object, ...]] = {
             name: tuple(self.abstract(c.expr) for c in rule.conditions)
             for name, rule in model.rules.items()}

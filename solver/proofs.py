@@ -18,79 +18,19 @@ then replayed through the reference evaluator; disagreement raises EngineDisagre
 """
 from __future__ import annotations
 
-import dataclasses
 import time
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 import z3
 
-from . import ir
+from .. import ir
 from .countries import CountryClasses
 from .minimize import Slot, date_boundaries, expr_thresholds, minimal_model, numeric_thresholds
+from .replay import replay, replay_difference
 from .results import Instance, Proof, Result, Unknown
 from .smt import CompileError, Compiler, VarPool, constant_names
 
 ENGINE = "smt"
-
-
-class EngineDisagreement(RuntimeError):
-    """The reference evaluator does not confirm an instance an engine produced: an engine bug."""
-
-
-# --------------------------------------------------------------------------- replay
-
-def with_params(model: ir.Model, params: dict[str, ir.Value]) -> ir.Model:
-    """The model with these parameter values fixed (no parameter left free). Cached on the model
-    per parameter values, so the evaluator compiles each fixed model once."""
-    fixed = {**model.params, **params}
-    key = tuple(sorted(fixed.items(), key=lambda kv: kv[0]))
-    try:
-        hash(key)
-    except TypeError:
-        return dataclasses.replace(model, params=fixed, free_params=frozenset())
-    cache = model.__dict__.setdefault("_earl_with_params", {})
-    hit = cache.get(key)
-    if hit is not None and hit.rules is model.rules and hit.defs is model.defs \
-            and hit.spec is model.spec:
-        return hit
-    made = dataclasses.replace(model, params=fixed, free_params=frozenset())
-    if len(cache) >= 64:
-        cache.pop(next(iter(cache)))
-    cache[key] = made
-    return made
-
-
-def evaluate_on(model: ir.Model, expr: ir.Expr, instance: Instance) -> ir.Value:
-    """`expr` on the instance's transaction (completed) and parameters, by the reference evaluator."""
-    from .evaluate import eval_expr
-    from .transaction import complete
-    tx = complete(model.spec, instance.transaction)
-    # only the model's free parameters take the instance's values: in a comparison of two
-    # models, a parameter one of them fixes keeps its fixed value
-    params = {k: v for k, v in instance.params.items() if k in model.free_params}
-    return eval_expr(with_params(model, params), tx, expr)
-
-
-def replay(model: ir.Model, expr: ir.Expr, instance: Instance, expected: bool) -> None:
-    """Check with the reference evaluator that `expr` is `expected` on the instance; raise
-    EngineDisagreement if not."""
-    got = evaluate_on(model, expr, instance)
-    if got is not expected and got != expected:
-        raise EngineDisagreement(
-            f"engine {instance.engine or '?'} produced an instance on which the reference evaluator "
-            f"finds the expression {'false' if expected else 'true'} (expected {expected}): "
-            f"transaction {instance.transaction}, parameters {instance.params}")
-
-
-def replay_difference(model_a: ir.Model, model_b: ir.Model, exprs: Sequence[ir.Expr],
-                      instance: Instance) -> None:
-    """Check with the reference evaluator that some expr differs between the two models."""
-    for e in exprs:
-        if evaluate_on(model_a, e, instance) != evaluate_on(model_b, e, instance):
-            return
-    raise EngineDisagreement(
-        f"engine {instance.engine or '?'} produced a transaction on which the reference evaluator "
-        f"finds both models agree: transaction {instance.transaction}, parameters {instance.params}")
 
 
 # --------------------------------------------------------------------------- queries
@@ -121,7 +61,7 @@ class _Query:
         self.solver.set("core.minimize", True)
         for c in self.comps:
             for name in c.model.free_params:
-                c.expr(ir.ParamRef(name))
+                c.expr(c.model.spec.param_ref(name))
         self.assumptions: list[z3.BoolRef] = []
         self.literal_rule: dict[str, str] = {}
         self._domain_loaded = 0

@@ -19,7 +19,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from .examples import ExampleResult, counts as example_counts
-from .ir import Pos, Spec
+from ..ir import Pos, Spec
 from .results import Instance, Proof, Unknown
 from .transaction import value_to_json
 from .verify import ANALYSES, PropertyResult, VerifyResult
@@ -46,7 +46,7 @@ def _where(pos: Pos) -> dict:
 
 
 def nested(spec: Spec, values: dict) -> dict:
-    from .counterexamples import non_default
+    from ..ir.values import non_default
     from .transaction import to_json
     return to_json(spec, non_default(spec, values))
 
@@ -80,7 +80,7 @@ def _engines(p: PropertyResult) -> dict:
 # --------------------------------------------------------------------------- JSON
 
 def to_json(result: VerifyResult, spec: Spec) -> dict:
-    from .ir import resolve
+    from ..ir import resolve
     params = {r: resolve(spec, r).params for r in result.readings}
     props = []
     for p in result.properties:
@@ -349,7 +349,7 @@ def spec_error_annotations(error) -> list[str]:
 
 def human(result: VerifyResult, spec: Spec, console, *, verbose: bool = False) -> None:
     from rich.markup import escape
-    from .ir import resolve
+    from ..ir import resolve
     dim = "dim"
     tag = escape(ENGINE_TAG)
     console.print(f"[bold]earl verify[/] {escape(result.spec_dir)} — readings: "

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .ir import Value
+from ..ir import Value
 
 
 @dataclass(frozen=True)

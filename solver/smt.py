@@ -28,7 +28,7 @@ from typing import Any, Iterable
 
 import z3
 
-from . import ir
+from .. import ir
 from .countries import CountryClasses
 from .trace import Trace
 
@@ -568,7 +568,7 @@ class _Runner:
         self.pool = VarPool(model.spec, cc)
         self.comp = Compiler(model, self.pool)
         for name in model.free_params:
-            self.comp.expr(ir.ParamRef(name))
+            self.comp.expr(model.spec.param_ref(name))
         self.rules = list(model.rules)
         digits = []
         self.layout: list[tuple[str, int, int]] = []   # rule, n conditions, weight

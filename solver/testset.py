@@ -19,7 +19,7 @@ from . import evaluate
 from .coverage import fixed_model
 from .explain import determine
 from .generate import Generated
-from .ir import Spec, Value
+from ..ir import Spec, Value
 from .transaction import TransactionError, complete, parse_json, to_json, value_to_json
 
 FORMAT = "earl-testset/1"

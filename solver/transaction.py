@@ -18,30 +18,15 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Iterator
 
-from .ir import Bool, Country, Date, Enum, InputRef, Lit, Num, SetOf, Spec, Type, Value
-from .limits import MAX_LINE_LENGTH, MAX_NESTING, NumberBeyondLimits, NumberError, read_number
+from ..ir import Bool, Country, Date, Enum, InputRef, Lit, Num, SetOf, Spec, Type, Value
+from ..ir.limits import MAX_LINE_LENGTH, MAX_NESTING, NumberBeyondLimits, NumberError, read_number
+from ..ir.values import UNKNOWN, format_fraction, parse_number
 
-__all__ = ["UNKNOWN", "TransactionError", "complete", "parse_json", "parse_value", "to_json",
-           "value_to_json", "format_fraction", "parse_number", "loads_json", "read_jsonl"]
-
-
-class _Unknown:
-    """A fact the user says they do not know (JSON `null` for a non-optional input)."""
-    _instance = None
-
-    def __new__(cls):
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "UNKNOWN"
-
-    def __reduce__(self):
-        return (_Unknown, ())
+__all__ = ["TransactionError", "complete", "parse_json", "parse_value", "to_json", "value_to_json",
+           "loads_json", "read_jsonl"]
 
 
-UNKNOWN = _Unknown()
+
 
 
 class TransactionError(ValueError):
@@ -98,44 +83,6 @@ def complete(spec: Spec, given: dict[str, Any]) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- numbers
 
-def parse_number(text: str) -> Fraction | None:
-    """An exact number from text (the syntax of `limits.read_number`), or None if the text is
-    not a number earl reads."""
-    try:
-        return read_number(text)
-    except NumberError:
-        return None
-
-
-def decimal_places(x: Fraction) -> int | None:
-    """How many decimal places write `x` exactly (0 for a whole number), or None when its
-    decimal expansion does not terminate (the denominator has a prime factor other than 2, 5)."""
-    d = Fraction(x).denominator
-    twos = fives = 0
-    while d % 2 == 0:
-        d //= 2
-        twos += 1
-    while d % 5 == 0:
-        d //= 5
-        fives += 1
-    return max(twos, fives) if d == 1 else None
-
-
-def format_fraction(x: Fraction) -> int | str:
-    """Exact JSON form of a number: an int when integral, else a decimal string when the
-    decimal expansion is finite, else "p/q"."""
-    x = Fraction(x)
-    if x.denominator == 1:
-        return x.numerator
-    digits = decimal_places(x)
-    if digits is None:
-        return f"{x.numerator}/{x.denominator}"
-    n = (x * 10 ** digits).numerator
-    sign = "-" if n < 0 else ""
-    s = str(abs(n)).rjust(digits + 1, "0")
-    return f"{sign}{s[:-digits]}.{s[-digits:]}"
-
-
 class _BadConstant:
     """A JSON value earl refuses (NaN, Infinity, a number beyond the limits), kept in place so
     the refusal names the field it stands in."""
@@ -157,7 +104,7 @@ _UNDECODED_BYTE = re.compile("[\udc80-\udcff]")
 
 
 def loads_json(text: str | bytes) -> Any:
-    """One JSON value, read within the limits of `earl.solver.limits`: numbers exact (Fractions),
+    """One JSON value, read within the limits of `earl.ir.limits`: numbers exact (Fractions),
     the text at most MAX_LINE_LENGTH characters, arrays and objects nested at most MAX_NESTING
     deep. Raises TransactionError at `$` for text that is not such a value."""
     if len(text) > MAX_LINE_LENGTH:

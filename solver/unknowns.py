@@ -19,12 +19,13 @@ from typing import Any
 
 import z3
 
-from . import ir
+from .. import ir
 from .countries import CountryClasses
 from .evaluate import run as evaluate_run
-from .proofs import EngineDisagreement
+from .replay import EngineDisagreement
 from .smt import Compiler, VarPool
-from .transaction import UNKNOWN, TransactionError
+from ..ir.values import UNKNOWN
+from .transaction import TransactionError
 
 
 @dataclass(frozen=True)

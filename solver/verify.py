@@ -30,16 +30,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .ir import Expr, Model, NOWHERE, Pos, PropertyDecl, Spec, Value, resolve
+from ..ir import Expr, Model, NOWHERE, Pos, PropertyDecl, Spec, Value, resolve
+from .replay import EngineDisagreement, replay
 from .results import Instance, Proof, Result, Unknown
 from .analyses import Context, Finding
 from .examples import ENGINES as EXAMPLE_ENGINES, ExampleResult, load_engine, run_examples
 
 ANALYSES = ("vacuous", "conflict", "gap", "dead", "shadowed")
-
-
-class ReplayError(Exception):
-    """A counterexample or witness that the reference evaluator does not reproduce."""
 
 
 # --------------------------------------------------------------------------- primitives seam
@@ -107,15 +104,9 @@ class Primitives:
                                         complete(model.spec, transaction), expr)
 
     def replay(self, model: Model, expr: Expr, instance: Instance, expected: bool) -> None:
-        """Raise ReplayError unless the evaluator gives `expr` the value `expected` on `instance`."""
-        try:
-            got = self.value(model, expr, instance.transaction, instance.params)
-        except Exception as e:  # an evaluator error on an engine's instance is a replay failure
-            raise ReplayError(f"the reference evaluator rejects the {instance.engine or 'engine'} "
-                              f"instance: {e}") from None
-        if got is not expected and got != expected:
-            raise ReplayError(f"the {instance.engine or 'engine'} instance does not replay: the "
-                              f"reference evaluator gives {got!r}, the engine claimed {expected!r}")
+        """Raise EngineDisagreement unless the evaluator gives `expr` the value `expected` on
+        `instance` (with the instance's parameters)."""
+        replay(self.model_with(model, instance.params), expr, instance, expected)
 
     def determination(self, model: Model, transaction: dict[str, Value],
                       params: dict[str, Value]) -> tuple[str, dict]:
@@ -235,11 +226,9 @@ def check_property(prims: Primitives, model: Model, prop: PropertyDecl, timeout_
     try:
         try:
             res.z3 = prims.prove(model, prop.body, timeout_ms=timeout_ms)
-        except Exception as e:
-            if type(e).__name__ == "EngineDisagreement":
-                res.message = f"z3 and the reference evaluator disagree: {e}"
-                return res
-            raise
+        except EngineDisagreement as e:
+            res.message = f"z3 and the reference evaluator disagree: {e}"
+            return res
         res.clingo = prims.cross_check(model, prop.body, timeout_ms=timeout_ms)
     except Exception as e:  # an engine crashing is an error of this check, not a traceback
         res.message = f"engine error: {type(e).__name__}: {e}"
@@ -251,7 +240,7 @@ def check_property(prims: Primitives, model: Model, prop: PropertyDecl, timeout_
         if isinstance(r, Instance):
             try:
                 prims.replay(model, prop.body, r, False)
-            except ReplayError as e:
+            except EngineDisagreement as e:
                 res.message = f"the {_engine_name(r, z3)} counterexample does not replay: {e}"
                 res.counterexample = r
                 return res
@@ -404,6 +393,6 @@ def _check_witness(prims: Primitives, model: Model, finding: Finding) -> None:
         return
     try:
         prims.replay(model, finding.query, finding.witness, True)
-    except ReplayError as e:
+    except EngineDisagreement as e:
         finding.status = "error"
         finding.message += f" [witness does not replay: {e}]"

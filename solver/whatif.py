@@ -20,9 +20,10 @@ from typing import Any
 
 import z3
 
-from . import ir
+from .. import ir
 from .evaluate import eval_expr, run
-from .proofs import EngineDisagreement, _bool, _query_for, satisfiable, with_params
+from .proofs import _bool, _query_for, satisfiable
+from .replay import EngineDisagreement, fixed
 from .results import Instance, Proof, Unknown
 
 __all__ = ["Nearest", "DateChange", "Timeline", "nearest", "timeline", "date_inputs"]
@@ -106,13 +107,13 @@ def nearest(model: ir.Model, condition: ir.Expr, tx: dict[str, Any], *, given=No
     does. Nearest = fewest inputs changed; among those, whatever z3 finds first. An input not in
     `given` whose default names another input follows that input for free (an ultimate parent
     taken to be the company itself stays so)."""
-    fixed = with_params(model, {})
-    if eval_expr(fixed, tx, condition) is True:
+    pinned = fixed(model, {})
+    if eval_expr(pinned, tx, condition) is True:
         return Nearest((), dict(tx))
-    exists = satisfiable(fixed, condition, timeout_ms=timeout_ms, minimize=False)
+    exists = satisfiable(pinned, condition, timeout_ms=timeout_ms, minimize=False)
     if not isinstance(exists, Instance):
         return exists
-    opt, pool = _optimizer(fixed, condition, timeout_ms)
+    opt, pool = _optimizer(pinned, condition, timeout_ms)
     following = {p: d.default.path for p, d in pool.spec.inputs.items()
                  if given is not None and p not in given and isinstance(d.default, ir.InputRef)}
     for path in pool.spec.inputs:
@@ -127,7 +128,7 @@ def nearest(model: ir.Model, condition: ir.Expr, tx: dict[str, Any], *, given=No
     for path, source in following.items():
         if z3.is_true(m.eval(pool.inputs[path] == pool.inputs[source], model_completion=True)):
             new[path] = new[source]
-    if eval_expr(fixed, new, condition) is not True:
+    if eval_expr(pinned, new, condition) is not True:
         raise EngineDisagreement(f"z3 found a nearest transaction on which the reference evaluator "
                                  f"finds the condition false: {new}")
     return Nearest(tuple((p, tx[p], new[p]) for p in tx if new[p] != tx[p]), new)
@@ -138,27 +139,27 @@ def date_inputs(spec: ir.Spec) -> list[str]:
 
 
 def _differs(model: ir.Model, outcomes: dict[str, Any]) -> ir.Expr:
-    return ir.Or(tuple(ir.Cmp("!=", ir.OutcomeRef(o), ir.Lit(v, model.outcomes[o].type))
+    return ir.Or(tuple(ir.Cmp("!=", model.spec.outcome_ref(o), ir.Lit(v, model.outcomes[o].type))
                        for o, v in outcomes.items()))
 
 
 def timeline(model: ir.Model, tx: dict[str, Any], date_input: str, *, timeout_ms: int = 10_000,
              max_changes: int = 100) -> Timeline:
     """Every date at which some outcome of `tx` changes as `date_input` moves (the other inputs
-    fixed), from the earliest date on: each change is the least later date z3 finds on which some
+    pinned), from the earliest date on: each change is the least later date z3 finds on which some
     outcome differs from the one before, and the list ends with z3's proof that none is left."""
-    fixed = with_params(model, {})
-    others = tuple(ir.Cmp("==", ir.InputRef(p), ir.Lit(tx[p], d.type))
+    pinned = fixed(model, {})
+    others = tuple(ir.Cmp("==", ir.InputRef(p, d.type), ir.Lit(tx[p], d.type))
                    for p, d in model.spec.inputs.items() if p != date_input)
-    day = fixed.input_minimum(date_input) or datetime.date.min
+    day = pinned.input_minimum(date_input) or datetime.date.min
     first = day
-    current = dict(run(fixed, {**tx, date_input: day}).outcomes)
+    current = dict(run(pinned, {**tx, date_input: day}).outcomes)
     start = dict(current)
     changes: list[DateChange] = []
     while len(changes) < max_changes:
-        later = ir.Cmp(">", ir.InputRef(date_input), ir.Lit(day, ir.Date()))
-        goal = ir.And(others + (later, _differs(fixed, current)))
-        opt, pool = _optimizer(fixed, goal, timeout_ms)
+        later = ir.Cmp(">", ir.InputRef(date_input, ir.Date()), ir.Lit(day, ir.Date()))
+        goal = ir.And(others + (later, _differs(pinned, current)))
+        opt, pool = _optimizer(pinned, goal, timeout_ms)
         opt.minimize(pool.inputs[date_input])
         m = _check(opt, timeout_ms)
         if m is None:
@@ -166,7 +167,7 @@ def timeline(model: ir.Model, tx: dict[str, Any], date_input: str, *, timeout_ms
         if isinstance(m, Unknown):
             return Timeline(date_input, first, start, tuple(changes), complete=False, reason=m.reason)
         day = pool.decode(ir.Date(), m.eval(pool.inputs[date_input], model_completion=True))
-        now = dict(run(fixed, {**tx, date_input: day}).outcomes)
+        now = dict(run(pinned, {**tx, date_input: day}).outcomes)
         moved = tuple((o, current[o], now[o]) for o in now if now[o] != current[o])
         if not moved:
             raise EngineDisagreement(f"z3 found an outcome change on {day} that the reference "

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import earl.parser
-from earl.solver import ir
+from earl import ir
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_DIR = ROOT / "spec"

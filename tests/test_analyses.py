@@ -7,7 +7,7 @@ import pytest
 
 from earl.parser import load_spec
 from earl.solver.analyses import Context, conflict, dead, gap, shadowed, vacuous
-from earl.solver.ir import resolve
+from earl.ir import resolve
 from earl.solver.results import Instance
 
 from test_verify_support import DEFECTS, BruteForce
@@ -121,8 +121,8 @@ def test_exploration_spares_queries_and_keeps_dead_rules_dead():
 
 def test_gap_polarity_of_conditions():
     from earl.solver.analyses.gap import polarity
-    from earl.solver.ir import Bool, Cmp, Lit, Not, OutcomeRef
-    b = OutcomeRef("b")
+    from earl.ir import Bool, Cmp, Lit, Not, OutcomeRef
+    b = OutcomeRef("b", Bool())
     assert polarity(b, "b") is True
     assert polarity(Not(b), "b") is False
     assert polarity(Cmp("==", b, Lit(False, Bool())), "b") is False

@@ -7,18 +7,19 @@ from fractions import Fraction as F
 import clingo
 import pytest
 
-from earl.solver import evaluate, ir
-from earl.solver.asp import AspEngine, EngineBug
+from earl import ir
+from earl.solver import evaluate
+from earl.solver.asp import AspEngine
+from earl.solver.replay import EngineDisagreement
 from earl.solver.asp_program import SMALL, Facts, Int, render_program
 from earl.solver.numeric import abstraction
 from earl.solver.results import Instance, Proof
 from earl.solver.transaction import complete
-from test_smt_specs import (COUNTRIES, CTRY, add, base_spec, cmp, diffusion_spec, inp, lit, num,
-                            remove, rule, setv)
+from test_smt_specs import (COUNTRIES, CTRY, add, base_spec, cmp, diffusion_spec, dref, inp, lit, num, out, par, remove, rule, setv)
 
 D = datetime.date
 ECCN = ir.Enum("Eccn", True)
-EXC = ir.OutcomeRef("exceptions")
+EXC = out("exceptions")
 EMPTY = lit(frozenset(), ir.SetOf("Exception"))
 
 
@@ -163,11 +164,11 @@ def test_conflicts_overrides_rule_terms_and_set_equality(engine):
 def test_true_claims_are_proved(engine):
     m = ir.resolve(diffusion_spec())
     claims = [
-        ir.Implies(ir.DefRef("hq_d5_macau"), cmp("==", EXC, EMPTY)),
+        ir.Implies(dref("hq_d5_macau"), cmp("==", EXC, EMPTY)),
         ir.Implies(ir.InSet(lit("LPP", ir.Enum("Exception")), EXC), cmp(">=", inp("item.tpp"), num(4800))),
-        ir.Implies(cmp("==", ir.OutcomeRef("eccn"), lit("4E091", ECCN)),
+        ir.Implies(cmp("==", out("eccn"), lit("4E091", ECCN)),
                    cmp(">", inp("item.ops"), num(25 * 10 ** 24))),
-        ir.Implies(ir.OutcomeRef("license_required"),
+        ir.Implies(out("license_required"),
                    ir.Not(ir.InGroup(inp("destination"), "A5", inp("date")))),
     ]
     for c in claims:
@@ -192,7 +193,7 @@ def test_false_claims_give_minimal_replayed_instances(engine):
     assert tx["item.tpp"] * tx["item.quantity"] == 26_900_000
     assert evaluate.eval_expr(m, tx, claim) is False
     # a free parameter moves when it must
-    r = engine.valid(m, cmp("<=", ir.ParamRef("lpp_ceiling"), num(26_900_000)))
+    r = engine.valid(m, cmp("<=", par("lpp_ceiling"), num(26_900_000)))
     assert isinstance(r, Instance) and r.params["lpp_ceiling"] > 26_900_000
 
 
@@ -221,7 +222,7 @@ def test_a_non_replaying_instance_is_an_engine_bug(engine, monkeypatch):
         tx = dict(inst.transaction, **{"item.ops": F(0)})
         return Instance(tx, inst.params, engine="asp")
     monkeypatch.setattr(AspEngine, "_concretise", broken)
-    with pytest.raises(EngineBug):
+    with pytest.raises(EngineDisagreement):
         engine.valid(m, cmp("<=", inp("item.ops"), num(10 ** 26)))
 
 

@@ -4,7 +4,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from earl.parser import load_spec
-from earl.solver import evaluate, ir, proofs
+from earl import ir
+from earl.solver import evaluate, proofs
 from earl.solver.asp import AspEngine
 from earl.solver.results import Instance, Proof
 from earl.solver.transaction import complete
@@ -59,5 +60,5 @@ def test_properties_agree_with_z3(spec, engine):
         assert type(a) is type(z), p.name
         assert isinstance(a, (Proof, Instance)), p.name
         if isinstance(a, Instance):
-            mm = proofs.with_params(m, a.params)
+            mm = m.with_params(a.params)
             assert evaluate.eval_expr(mm, a.transaction, p.body) is False, p.name

@@ -1,6 +1,6 @@
 import datetime
 
-from earl.solver import ir
+from earl import ir
 from earl.solver.countries import CountryClasses
 
 from test_smt_specs import D, CTRY, base_spec, diffusion_spec, lit, inp, rule, setv

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from earl.solver import ir
+from earl import ir
 from earl.solver.evaluate import Evaluator
 from earl.solver.transaction import complete, to_json
 from earl.testing import random_transactions, transactions

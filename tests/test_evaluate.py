@@ -7,14 +7,13 @@ from fractions import Fraction as F
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from earl.solver import ir
-from earl.solver.evaluate import (EvalError, Evaluator, compile_model, eval_expr, group_members,
+from earl import ir
+from earl.solver.evaluate import (EvalError, Evaluator, compile_model, eval_expr,
                                   interpret, run, run_batch, run_interpreted)
 from earl.solver.transaction import complete
 from earl.testing import transactions
 
-from test_smt_specs import (BOOL, CTRY, D, NUM, add, base_spec, cmp, diffusion_spec, inp, lit, num,
-                            remove, rule, setv)
+from test_smt_specs import (BOOL, CTRY, D, NUM, add, base_spec, cmp, diffusion_spec, dref, inp, lit, num, out, par, remove, rule, setv)
 
 ECCN = ir.Enum("Eccn", True)
 EXC = ir.SetOf("Exception")
@@ -82,7 +81,7 @@ def test_exact_arithmetic_at_1e26_and_2_5e25():
     ms = model(reading="summary")
     assert ms.params["note2"] == 10 ** 25
     assert run(ms, tx(item__ops=boundary)).outcomes["eccn"] is None
-    assert eval_expr(m, tx(), ir.MinMax("max", (num(boundary), ir.Arith("*", num(F(1, 4)), ir.ParamRef("note2"))))) == boundary
+    assert eval_expr(m, tx(), ir.MinMax("max", (num(boundary), ir.Arith("*", num(F(1, 4)), par("note2"))))) == boundary
 
 
 def test_param_change_after_compile_recompiles():
@@ -94,12 +93,12 @@ def test_param_change_after_compile_recompiles():
 
 def test_dated_groups():
     s = diffusion_spec()
-    assert "KH" in group_members(s, "D5", D(2026, 2, 2))
-    assert "KH" not in group_members(s, "D5", D(2026, 2, 3))
-    assert "NI" not in group_members(s, "D5", D(2024, 3, 13))
-    assert "NI" in group_members(s, "D5", D(2024, 3, 14))
+    assert "KH" in s.group_tables["D5"].members_on(D(2026, 2, 2))
+    assert "KH" not in s.group_tables["D5"].members_on(D(2026, 2, 3))
+    assert "NI" not in s.group_tables["D5"].members_on(D(2024, 3, 13))
+    assert "NI" in s.group_tables["D5"].members_on(D(2024, 3, 14))
     # HR = (D1 | D5) - A5
-    assert group_members(s, "HR", D(2025, 1, 1)) >= {"CN", "RU", "KH", "NI"}
+    assert s.group_tables["HR"].members_on(D(2025, 1, 1)) >= {"CN", "RU", "KH", "NI"}
     m = model(s)
     e = ir.InGroup(inp("end_user.hq"), "D5", inp("date"))
     for day, expected in [(D(2026, 2, 2), True), (D(2026, 2, 3), False), (D(2020, 1, 1), True)]:
@@ -175,10 +174,10 @@ def test_set_outcomes_and_set_equality():
     s = chain_spec()
     m = model(s)
     t = tx(s)
-    assert eval_expr(m, t, ir.Cmp("==", ir.OutcomeRef("exceptions"), lit(frozenset({"AIA"}), EXC))) is True
-    assert eval_expr(m, t, ir.Cmp("==", ir.OutcomeRef("exceptions"), lit(frozenset(), EXC))) is False
-    assert eval_expr(m, t, ir.InSet(lit("AIA", ir.Enum("Exception")), ir.OutcomeRef("exceptions"))) is True
-    assert eval_expr(m, tx(s, direct=False), ir.Cmp("==", ir.OutcomeRef("exceptions"), lit(frozenset(), EXC))) is True
+    assert eval_expr(m, t, ir.Cmp("==", out("exceptions"), lit(frozenset({"AIA"}), EXC))) is True
+    assert eval_expr(m, t, ir.Cmp("==", out("exceptions"), lit(frozenset(), EXC))) is False
+    assert eval_expr(m, t, ir.InSet(lit("AIA", ir.Enum("Exception")), out("exceptions"))) is True
+    assert eval_expr(m, tx(s, direct=False), ir.Cmp("==", out("exceptions"), lit(frozenset(), EXC))) is True
 
 
 def test_every_expression_node():
@@ -202,10 +201,10 @@ def test_every_expression_node():
         (ir.Cmp("<", inp("date"), lit(D(2025, 5, 16), ir.Date())), True),
         (ir.Cmp(">=", inp("date"), lit(D(2025, 5, 16), ir.Date())), False),
         (ir.Cmp("==", inp("item.eccn"), lit(None, ECCN)), True),
-        (ir.ParamRef("lpp_ceiling"), F(26_900_000)),
-        (ir.DefRef("total_tpp"), F(15, 2)),
-        (ir.OutcomeRef("eccn"), None),
-        (ir.OutcomeRef("license_required"), False),
+        (par("lpp_ceiling"), F(26_900_000)),
+        (dref("total_tpp"), F(15, 2)),
+        (out("eccn"), None),
+        (out("license_required"), False),
         (ir.InSet(inp("destination"), lit(frozenset({"FR", "DE"}), ir.SetOf("x"))), True),
         (ir.RuleApplies("lpp"), False),
         (ir.RuleFires("classify_3a090"), False),
@@ -214,11 +213,11 @@ def test_every_expression_node():
         got = eval_expr(m, t, e)
         assert got == expected and type(got) is type(expected), (e, got)
         assert interpret(m, t, e) == expected, e
-    assert isinstance(eval_expr(m, t, ir.DefRef("total_tpp")), F)
+    assert isinstance(eval_expr(m, t, dref("total_tpp")), F)
 
 
 def test_cycles_and_incomplete_transactions_are_errors():
-    s = base_spec(rules=[rule("r", [ir.OutcomeRef("license_required")], [setv("license_required", True)])])
+    s = base_spec(rules=[rule("r", [out("license_required")], [setv("license_required", True)])])
     with pytest.raises(EvalError, match="cycle"):
         run(model(s), tx(s))
     s = diffusion_spec()
@@ -227,7 +226,7 @@ def test_cycles_and_incomplete_transactions_are_errors():
     with pytest.raises(EvalError, match="item.tpp"):
         run(model(s), t)
     with pytest.raises(EvalError, match="item.tpp"):
-        eval_expr(model(s), t, ir.DefRef("total_tpp"))
+        eval_expr(model(s), t, dref("total_tpp"))
 
 
 def test_readings_select_rules():

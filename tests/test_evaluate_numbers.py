@@ -7,10 +7,10 @@ import itertools
 import random
 from fractions import Fraction as F
 
-from earl.solver import ir
+from earl import ir
 from earl.solver.evaluate import eval_expr, interpret, run, run_interpreted
 
-from test_smt_specs import diffusion_spec, inp, num
+from test_smt_specs import (diffusion_spec, dref, inp, num, par)
 
 OPS = ("==", "!=", "<", "<=", ">", ">=")
 VALUES = [F(0), F(3), F(-2), F(5, 2), F(-7, 3), F(1, 3), F(26_900_000), F(10) ** 26, F(1, 10 ** 9)]
@@ -23,14 +23,14 @@ def _exprs():
         (ir.Arith("+", tpp, ir.Ite(ir.Cmp("<", tpp, num(3)), qty, third)),
          ir.MinMax("max", (ir.Arith("-", ir.Arith("*", qty, tpp), num(F(1, 7))), num(-2)))),
         (ir.Arith("-", tpp, qty), num(F(-5, 3))),
-        (ir.DefRef("total_tpp"), ir.Arith("*", num(F(2, 3)), qty)),
-        (ir.Arith("+", ir.DefRef("total_tpp"), tpp), ir.Arith("-", qty, ir.DefRef("total_tpp"))),
+        (dref("total_tpp"), ir.Arith("*", num(F(2, 3)), qty)),
+        (ir.Arith("+", dref("total_tpp"), tpp), ir.Arith("-", qty, dref("total_tpp"))),
         (tpp, qty),
         (ir.Arith("*", tpp, tpp), ir.Arith("*", qty, qty)),
         # mixed denominators in the branches: the Fraction-valued fallback
         (ir.Ite(ir.Cmp(">", qty, num(0)), tpp, qty), num(F(1, 2))),
         (ir.MinMax("min", (tpp, qty, num(F(3, 4)))), ir.MinMax("max", (num(1), num(F(1, 2))))),
-        (ir.ParamRef("lpp_ceiling"), ir.Arith("*", tpp, num(F(-3, 2)))),
+        (par("lpp_ceiling"), ir.Arith("*", tpp, num(F(-3, 2)))),
     ]
 
 
@@ -64,7 +64,7 @@ def test_numeric_definition_value_is_exact():
     m = ir.resolve(s)
     from test_evaluate import tx
     t = tx(s, item__tpp=F(5, 2), item__quantity=F(2, 5))
-    got = eval_expr(m, t, ir.DefRef("total_tpp"))
+    got = eval_expr(m, t, dref("total_tpp"))
     assert got == 1 and type(got) is F
     t = tx(s, item__tpp=F(5, 2), item__quantity=F(1, 3))
-    assert eval_expr(m, t, ir.DefRef("total_tpp")) == F(5, 6)
+    assert eval_expr(m, t, dref("total_tpp")) == F(5, 6)

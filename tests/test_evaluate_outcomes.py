@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from earl.solver import ir
+from earl import ir
 from earl.solver.evaluate import EvalError, compile_outcomes, run, run_outcomes
 from earl.testing import random_transactions
 

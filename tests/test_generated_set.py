@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from earl.commands.generate import command
 from earl.parser import load_spec
 from earl.solver import coverage, mutate, proofs, testset
-from earl.solver.ir import Num, OutcomeRef
+from earl.ir import Num
 from earl.solver.results import Proof
 from earl.solver.transaction import complete, parse_json
 
@@ -66,7 +66,7 @@ def test_infeasible_goals_are_proved_by_the_proof_primitive(stored):
     by_id = {g.id: g for g in coverage.goals(model)}
     infeasible = [g["id"] for g in report["goals"] if g["status"] == "infeasible"]
     assert len(infeasible) == report["summary"]["goals"]["infeasible"]
-    outcomes = [OutcomeRef(o) for o in model.outcomes]
+    outcomes = [model.spec.outcome_ref(o) for o in model.outcomes]
     for gid in infeasible:
         g = by_id[gid]
         if g.contrast is None:

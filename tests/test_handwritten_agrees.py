@@ -13,7 +13,7 @@ import datetime
 import random
 from fractions import Fraction as F
 
-from earl.solver import ir
+from earl import ir
 from earl.solver.evaluate import run
 
 from test_smt_specs import diffusion_spec

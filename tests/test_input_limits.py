@@ -18,10 +18,10 @@ from hypothesis import given, settings, strategies as st
 
 from earl.cli import main
 from earl.parser import SpecError, load_spec, load_spec_sources
-from earl.solver.limits import (MAX_DIGITS, MAX_EXPONENT, MAX_LINE_LENGTH, MAX_NESTING,
+from earl.ir.limits import (MAX_DIGITS, MAX_EXPONENT, MAX_LINE_LENGTH, MAX_NESTING,
                                 NumberBeyondLimits, NumberError, read_number)
-from earl.solver.transaction import (TransactionError, format_fraction, loads_json, parse_json,
-                                     read_jsonl)
+from earl.ir.values import format_fraction
+from earl.solver.transaction import TransactionError, loads_json, parse_json, read_jsonl
 
 OK = Path(__file__).parent / "specs" / "ok"
 TOY = load_spec(OK)
@@ -74,7 +74,7 @@ def test_too_large_an_exponent_is_refused(exponent):
 
 def test_the_limits_module_examples_run():
     import doctest
-    from earl.solver import limits
+    from earl.ir import limits
     assert doctest.testmod(limits).failed == 0
 
 

@@ -14,7 +14,8 @@ from hypothesis import given, settings, strategies as st
 
 from earl.cli import main
 from earl.parser import load_spec
-from earl.solver import ir, mutate
+from earl import ir
+from earl.solver import mutate
 from earl.solver.evaluate import run as run_model
 from earl.solver.explain import determine
 from earl.solver.transaction import complete, parse_json

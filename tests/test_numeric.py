@@ -5,10 +5,11 @@ from fractions import Fraction as F
 
 import pytest
 
-from earl.solver import evaluate, ir, numeric
+from earl import ir
+from earl.solver import evaluate, numeric
 from earl.solver.numeric import AtomLit, NumericError, abstraction, to_number
 from earl.solver.transaction import complete
-from test_smt_specs import (NUM, base_spec, cmp, diffusion_spec, inp, num, rule, setv)
+from test_smt_specs import (NUM, base_spec, cmp, diffusion_spec, dref, inp, num, par, rule, setv)
 
 BOOL = ir.Bool()
 
@@ -43,7 +44,7 @@ def test_opposite_comparisons_share_one_atom_and_constants_fold():
 
 
 def test_max_is_pushed_out_of_comparisons():
-    mx = ir.MinMax("max", (num(F(25) * 10 ** 24), ir.Arith("*", num(F(1, 4)), ir.ParamRef("note2"))))
+    mx = ir.MinMax("max", (num(F(25) * 10 ** 24), ir.Arith("*", num(F(1, 4)), par("note2"))))
     s = spec_with(cmp(">", inp("item.ops"), mx), cmp("<=", inp("item.ops"), mx))
     a = abstraction(ir.resolve(s))
     gt, le = a.conditions["r0"][0], a.conditions["r1"][0]
@@ -71,13 +72,13 @@ BOUNDARIES = [
     (cmp(">=", inp("item.ops"), num(10 ** 26)), {"item.ops": F(10 ** 26) - 1}, False),
     (cmp(">", inp("item.ops"), num(F(25) * 10 ** 24)), {"item.ops": F(25) * 10 ** 24}, False),
     (cmp(">", inp("item.ops"), num(F(25) * 10 ** 24)), {"item.ops": F(25) * 10 ** 24 + F(1, 10 ** 9)}, True),
-    (cmp("<=", ir.Arith("*", inp("item.tpp"), inp("item.quantity")), ir.ParamRef("lpp_ceiling")),
+    (cmp("<=", ir.Arith("*", inp("item.tpp"), inp("item.quantity")), par("lpp_ceiling")),
      {"item.tpp": F(26_900_000), "item.quantity": F(1)}, True),
-    (cmp("<=", ir.Arith("*", inp("item.tpp"), inp("item.quantity")), ir.ParamRef("lpp_ceiling")),
+    (cmp("<=", ir.Arith("*", inp("item.tpp"), inp("item.quantity")), par("lpp_ceiling")),
      {"item.tpp": F(26_900_001), "item.quantity": F(1)}, False),
-    (cmp("<=", ir.Arith("*", inp("item.tpp"), inp("item.quantity")), ir.ParamRef("lpp_ceiling")),
+    (cmp("<=", ir.Arith("*", inp("item.tpp"), inp("item.quantity")), par("lpp_ceiling")),
      {"item.tpp": F(4800), "item.quantity": F(5604)}, True),      # 26,899,200
-    (cmp("<=", ir.Arith("*", inp("item.tpp"), inp("item.quantity")), ir.ParamRef("lpp_ceiling")),
+    (cmp("<=", ir.Arith("*", inp("item.tpp"), inp("item.quantity")), par("lpp_ceiling")),
      {"item.tpp": F(4800), "item.quantity": F(5605)}, False),     # 26,904,000
     (cmp("<", inp("date"), ir.Lit(datetime.date(2025, 5, 15), ir.Date())),
      {"date": datetime.date(2025, 5, 14)}, True),
@@ -114,7 +115,7 @@ def _eval_abstract(e, truth):
 
 
 def test_free_params_are_variables_fixed_params_constants():
-    cond = cmp("<=", inp("item.tpp"), ir.ParamRef("lpp_ceiling"))
+    cond = cmp("<=", inp("item.tpp"), par("lpp_ceiling"))
     s = spec_with(cond)
     free = abstraction(ir.resolve(s))
     fixed = abstraction(ir.resolve(s, fixed_params={"lpp_ceiling": F(100)}))
@@ -167,7 +168,7 @@ def test_free_atoms_are_guessed_not_enumerated_and_their_variable_found_afterwar
     # false is decided by an auxiliary atom ("the atom at the variable's smallest value")
     s = spec_with(cmp("<=", inp("item.tpp"), num(1)),
                   cmp("<=", ir.Arith("*", inp("item.tpp"), inp("item.quantity")),
-                      ir.ParamRef("lpp_ceiling")),
+                      par("lpp_ceiling")),
                   cmp("<=", inp("item.quantity"), num(3)))
     a = abstraction(ir.resolve(s))
     (free,) = a.free_atoms()
@@ -207,7 +208,7 @@ def test_dated_groups_register_date_atoms():
 
 
 def test_numbers_outside_comparisons_are_refused():
-    s = base_spec(rules=[rule("r", [ir.DefRef("t")], [setv("license_required", True)])],
+    s = base_spec(rules=[rule("r", [dref("t", BOOL)], [setv("license_required", True)])],
                   defs={"t": (BOOL, ir.Cmp("==", inp("item.tpp"), inp("item.ops")))})
     assert len(abstraction(ir.resolve(s)).atoms) == 1
     bad = base_spec(rules=[rule("r", [ir.Arith("+", inp("item.tpp"), num(1))], [setv("license_required", True)])])

@@ -12,8 +12,8 @@ from earl.parser import SpecError, load_spec, parse_expression
 from earl.parser import ast
 from earl.parser.diagnostics import Reporter
 from earl.parser.parse import parse_text, unescape
-from earl.solver.transaction import parse_number
-from earl.solver import ir
+from earl.ir.values import parse_number
+from earl import ir
 
 OK = Path(__file__).parent / "specs" / "ok"
 DOC = Path(__file__).parent.parent / "docs" / "language.md"
@@ -121,7 +121,7 @@ def test_groups(spec):
 
 def test_inputs(spec):
     assert spec.inputs["date"].default == ir.Lit(datetime.date(2025, 5, 15), ir.Date())
-    assert spec.inputs["end_user.hq"].default == ir.InputRef("destination")
+    assert spec.inputs["end_user.hq"].default == spec.input_ref("destination")
     assert spec.inputs["end_user.hq"].doc == "headquarters; defaults to the destination"
     assert spec.inputs["item.code"].type == ir.Enum("Code", optional=True)
     assert spec.inputs["item.code"].default == ir.Lit(None, ir.Enum("Code", optional=True))
@@ -139,12 +139,12 @@ def test_params(spec):
 
 
 def test_defs(spec):
-    assert spec.defs["total_power"].body == ir.Arith("*", ir.InputRef("item.power"), ir.InputRef("item.quantity"))
+    assert spec.defs["total_power"].body == ir.Arith("*", spec.input_ref("item.power"), spec.input_ref("item.quantity"))
     powerful = spec.defs["powerful"]
-    assert powerful.body == ir.Cmp(">", ir.InputRef("item.power"), ir.MinMax("max", (
-        ir.ParamRef("power_threshold"), ir.Lit(Fraction(1, 10), ir.Num()), ir.Lit(Fraction(1, 10), ir.Num()))))
-    assert powerful.by_reading == {"guidance": ir.Cmp(">=", ir.InputRef("item.power"), ir.ParamRef("power_threshold"))}
-    assert spec.defs["is_small"].body == ir.Cmp("<=", ir.DefRef("total_power"), ir.ParamRef("small_ceiling"))
+    assert powerful.body == ir.Cmp(">", spec.input_ref("item.power"), ir.MinMax("max", (
+        spec.param_ref("power_threshold"), ir.Lit(Fraction(1, 10), ir.Num()), ir.Lit(Fraction(1, 10), ir.Num()))))
+    assert powerful.by_reading == {"guidance": ir.Cmp(">=", spec.input_ref("item.power"), spec.param_ref("power_threshold"))}
+    assert spec.defs["is_small"].body == ir.Cmp("<=", spec.def_ref("total_power"), spec.param_ref("small_ceiling"))
 
 
 def test_outcomes(spec):
@@ -157,7 +157,7 @@ def test_outcomes(spec):
 def test_rule_single_when_is_split_into_conjuncts(spec):
     r = spec.rules["classify_widget"]
     assert [c.expr for c in r.conditions] == [
-        ir.Cmp("==", ir.InputRef("item.kind"), ir.Lit("widget", ir.Enum("Kind"))), ir.DefRef("powerful")]
+        ir.Cmp("==", spec.input_ref("item.kind"), ir.Lit("widget", ir.Enum("Kind"))), spec.def_ref("powerful")]
     assert all(c.label == "" for c in r.conditions)
     assert r.conclusions == (ir.Conclusion("code", None, "W1", r.conclusions[0].pos),)
     assert r.quote == "A widget of any power is W1." and r.cite == "Toy Reg. 1(a)"
@@ -166,40 +166,40 @@ def test_rule_single_when_is_split_into_conjuncts(spec):
 def test_rule_labelled_conditions_and_unless(spec):
     r = spec.rules["license"]
     assert [c.label for c in r.conditions] == ["a controlled code", "a watched destination", "a government end user"]
-    assert r.conditions[0].expr == ir.InSet(ir.OutcomeRef("code"), ir.Lit(frozenset({"W1", "W2"}), ir.SetOf("Code")))
-    assert r.conditions[2].expr == ir.Not(ir.InputRef("end_user.government"))
+    assert r.conditions[0].expr == ir.InSet(spec.outcome_ref("code"), ir.Lit(frozenset({"W1", "W2"}), ir.SetOf("Code")))
+    assert r.conditions[2].expr == ir.Not(spec.input_ref("end_user.government"))
     assert r.conditions[2].pos.line == 42
 
 
 def test_rule_overrides_readings_intended(spec):
     assert spec.rules["classify_stated"].overrides == ("classify_widget",)
     assert spec.rules["classify_stated"].conditions[0].expr == ir.Cmp(
-        "!=", ir.InputRef("item.code"), ir.Lit(None, ir.Enum("Code", optional=True)))
+        "!=", spec.input_ref("item.code"), ir.Lit(None, ir.Enum("Code", optional=True)))
     small = spec.rules["small"]
     assert small.readings == frozenset({"statute"})
-    assert small.conditions[1].expr == ir.Not(ir.InSet(ir.InputRef("destination"),
+    assert small.conditions[1].expr == ir.Not(ir.InSet(spec.input_ref("destination"),
                                                        ir.Lit(frozenset({"KP"}), ir.SetOf("country"))))
     assert small.conditions[2] == ir.Condition(
-        ir.Not(ir.InGroup(ir.InputRef("end_user.hq"), "WATCH", ir.InputRef("date"))), "", small.conditions[2].pos,
+        ir.Not(ir.InGroup(spec.input_ref("end_user.hq"), "WATCH", spec.input_ref("date"))), "", small.conditions[2].pos,
         unless=True)
     gov = spec.rules["gov"]
     assert gov.intended == ("dead",)
     assert [(c.outcome, c.slot, c.value) for c in gov.conclusions] == [("exceptions", "GOV", True),
                                                                         ("exceptions", "SMALL", False)]
-    assert gov.conditions[0].expr == ir.Not(ir.Not(ir.InputRef("end_user.government")))
+    assert gov.conditions[0].expr == ir.Not(ir.Not(spec.input_ref("end_user.government")))
 
 
 def test_properties(spec):
     p = spec.properties["no_small_to_watch"]
     assert p.expect == "holds" and p.expect_by_reading == {"guidance": "fails"}
-    assert p.body == ir.Implies(ir.InGroup(ir.InputRef("end_user.hq"), "WATCH", ir.InputRef("date")),
-                                ir.Not(ir.InSet(ir.Lit("SMALL", ir.Enum("Exception")), ir.OutcomeRef("exceptions"))))
+    assert p.body == ir.Implies(ir.InGroup(spec.input_ref("end_user.hq"), "WATCH", spec.input_ref("date")),
+                                ir.Not(ir.InSet(ir.Lit("SMALL", ir.Enum("Exception")), spec.outcome_ref("exceptions"))))
     fine = spec.properties["fine"]
     assert fine.expect == "holds" and fine.expect_by_reading == {}
     premise = fine.body.premise
-    assert premise == ir.And((ir.InGroup(ir.InputRef("destination"), "FRIENDS", ir.InputRef("date")),
-                              ir.Cmp(">=", ir.InputRef("date"), ir.Lit(datetime.date(2025, 1, 1), ir.Date()))))
-    assert fine.body.conclusion.args[0] == ir.Cmp("==", ir.OutcomeRef("exceptions"),
+    assert premise == ir.And((ir.InGroup(spec.input_ref("destination"), "FRIENDS", spec.input_ref("date")),
+                              ir.Cmp(">=", spec.input_ref("date"), ir.Lit(datetime.date(2025, 1, 1), ir.Date()))))
+    assert fine.body.conclusion.args[0] == ir.Cmp("==", spec.outcome_ref("exceptions"),
                                                   ir.Lit(frozenset(), ir.SetOf("Exception")))
     assert isinstance(fine.body.conclusion.args[1], ir.Ite)
 
@@ -240,13 +240,13 @@ def test_load_shipped_spec_only_raises_spec_errors():
 
 def test_parse_expression(spec):
     e = parse_expression(spec, 'destination in WATCH and not license_required and "GOV" in exceptions')
-    assert e == ir.And((ir.InGroup(ir.InputRef("destination"), "WATCH", ir.InputRef("date")),
-                        ir.Not(ir.OutcomeRef("license_required")),
-                        ir.InSet(ir.Lit("GOV", ir.Enum("Exception")), ir.OutcomeRef("exceptions"))))
-    assert parse_expression(spec, "tier == \"watch\"") == ir.Cmp("==", ir.OutcomeRef("tier"),
+    assert e == ir.And((ir.InGroup(spec.input_ref("destination"), "WATCH", spec.input_ref("date")),
+                        ir.Not(spec.outcome_ref("license_required")),
+                        ir.InSet(ir.Lit("GOV", ir.Enum("Exception")), spec.outcome_ref("exceptions"))))
+    assert parse_expression(spec, "tier == \"watch\"") == ir.Cmp("==", spec.outcome_ref("tier"),
                                                                ir.Lit("watch", ir.Enum("Tier")))
     assert parse_expression(spec, "total_power > 2.5e3 * 10%") == ir.Cmp(
-        ">", ir.DefRef("total_power"), ir.Arith("*", ir.Lit(Fraction(2500), ir.Num()), ir.Lit(Fraction(1, 10), ir.Num())))
+        ">", spec.def_ref("total_power"), ir.Arith("*", ir.Lit(Fraction(2500), ir.Num()), ir.Lit(Fraction(1, 10), ir.Num())))
 
 
 def test_parse_expression_errors_point_into_the_text(spec):

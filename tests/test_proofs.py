@@ -5,19 +5,19 @@ from fractions import Fraction as F
 import pytest
 import z3
 
-from earl.solver import ir, proofs
-from earl.solver.proofs import EngineDisagreement, replay
+from earl import ir
+from earl.solver import proofs
+from earl.solver.replay import EngineDisagreement, replay
 from earl.solver.results import Instance, Proof, Unknown
 from earl.solver.transaction import complete
 
-from test_smt_specs import (BOOL, CTRY, NUM, D, add, base_spec, cmp, diffusion_spec, inp, lit, num,
-                            rule, setv)
+from test_smt_specs import (BOOL, CTRY, D, NUM, add, base_spec, cmp, diffusion_spec, inp, lit, num, out, par, rule, setv)
 
 EXC = ir.SetOf("Exception")
 ECCN = ir.Enum("Eccn", True)
 HQ_D5 = ir.InGroup(inp("end_user.hq"), "D5", inp("date"))
-NO_EXC = cmp("==", ir.OutcomeRef("exceptions"), lit(frozenset(), EXC))
-HAS_LPP = ir.InSet(lit("LPP", ir.Enum("Exception")), ir.OutcomeRef("exceptions"))
+NO_EXC = cmp("==", out("exceptions"), lit(frozenset(), EXC))
+HAS_LPP = ir.InSet(lit("LPP", ir.Enum("Exception")), out("exceptions"))
 
 
 def _changed(spec, inst):
@@ -45,7 +45,7 @@ def test_valid_claim_is_proved_with_core_naming_the_overriding_rule(model):
 
 def test_core_is_small_for_a_single_rule_fact(model):
     # lpp needs eccn 3A090.a, so it can never fire alongside eccn 4E091: relies on lpp alone
-    r = proofs.satisfiable(model, ir.And((cmp("==", ir.OutcomeRef("eccn"), lit("4E091", ECCN)),
+    r = proofs.satisfiable(model, ir.And((cmp("==", out("eccn"), lit("4E091", ECCN)),
                                           ir.RuleFires("lpp"))))
     assert r == Proof(core=("lpp",), engine="smt")
 
@@ -70,7 +70,7 @@ def test_minimality_two_inputs(model):
 
 def test_country_instances_use_representatives_and_defaults(model):
     spec = model.spec
-    r = proofs.satisfiable(model, ir.And((HQ_D5, cmp("==", ir.OutcomeRef("license_required"), lit(True, BOOL)))))
+    r = proofs.satisfiable(model, ir.And((HQ_D5, cmp("==", out("license_required"), lit(True, BOOL)))))
     assert isinstance(r, Instance)
     # the headquarters default (= destination) lets one change do: destination in D:5
     # (plus what makes a licence required: a 3A090 TPP or a 4E091 model)
@@ -95,7 +95,7 @@ def test_dated_membership_gives_segment_start():
 def test_exactness_at_1e26_thresholds():
     spec = diffusion_spec()
     fixed = ir.resolve(spec, fixed_params={"note2": F(4 * 10**26)})   # threshold max(2.5e25, 1e26)
-    is_4e091 = cmp("==", ir.OutcomeRef("eccn"), lit("4E091", ECCN))
+    is_4e091 = cmp("==", out("eccn"), lit("4E091", ECCN))
     ops = inp("item.ops")
     assert isinstance(proofs.implies(fixed, cmp("<=", ops, num(10**26)), ir.Not(is_4e091)), Proof)
     r = proofs.satisfiable(fixed, is_4e091)
@@ -108,7 +108,7 @@ def test_exactness_at_1e26_thresholds():
 def test_free_parameters_are_quantified():
     spec = diffusion_spec()
     model = ir.resolve(spec)                          # note2 free, min 0
-    is_4e091 = cmp("==", ir.OutcomeRef("eccn"), lit("4E091", ECCN))
+    is_4e091 = cmp("==", out("eccn"), lit("4E091", ECCN))
     claim = ir.Implies(cmp("<=", inp("item.ops"), num(10**26)), ir.Not(is_4e091))
     r = proofs.valid(model, claim)                    # false: the floor is 2.5e25 whatever note2 is
     assert isinstance(r, Instance)
@@ -125,7 +125,7 @@ def test_disjoint_and_implies(model):
 def test_equivalent_readings():
     spec = diffusion_spec()
     reg, summ = ir.resolve(spec, "regulation"), ir.resolve(spec, "summary")
-    outs = [ir.OutcomeRef(o) for o in spec.outcomes]
+    outs = [out(o) for o in spec.outcomes]
     # note2 free in both: the readings differ only in its default, so they agree
     assert isinstance(proofs.equivalent(reg, summ, outs), Proof)
     reg_f = ir.resolve(spec, "regulation", {"note2": F(10**26)})
@@ -137,7 +137,7 @@ def test_equivalent_readings():
     spec2.rules["lpp"] = dataclasses.replace(lpp, readings=frozenset({"regulation"}))
     spec2.rules["lpp_summary"] = dataclasses.replace(
         lpp, name="lpp_summary", readings=frozenset({"summary"}),
-        conditions=(lpp.conditions[0], ir.Condition(cmp("<=", inp("item.tpp"), ir.ParamRef("lpp_ceiling"))),
+        conditions=(lpp.conditions[0], ir.Condition(cmp("<=", inp("item.tpp"), par("lpp_ceiling"))),
                     lpp.conditions[2]))
     spec2.rules["no_exc_d5"] = dataclasses.replace(spec2.rules["no_exc_d5"], overrides=("lpp", "lpp_summary", "aia"))
     a, b = ir.resolve(spec2, "regulation"), ir.resolve(spec2, "summary")
@@ -176,7 +176,7 @@ def test_timeout_is_unknown_never_proof():
     }
     spec = base_spec(inputs=inputs, outcomes={}, params={})
     m = ir.resolve(spec)
-    x, y, z, w = (inp(n) for n in "xyzw")
+    x, y, z, w = (spec.input_ref(n) for n in "xyzw")
     lhs = ir.Arith("*", ir.Arith("*", x, ir.Arith("*", x, x)), ir.Arith("*", y, y))
     rhs = ir.Arith("+", ir.Arith("*", ir.Arith("*", z, ir.Arith("*", z, z)), ir.Arith("*", w, w)), num(7))
     r = proofs.valid(m, cmp("!=", lhs, rhs), timeout_ms=1)

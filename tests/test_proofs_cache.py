@@ -7,17 +7,18 @@ from fractions import Fraction as F
 
 import pytest
 
-from earl.solver import evaluate, ir, proofs
-from earl.solver.proofs import EngineDisagreement
+from earl import ir
+from earl.solver import evaluate, proofs
+from earl.solver.replay import EngineDisagreement
 from earl.solver.results import Instance, Proof, Unknown
 from earl.solver.smt import SmtEngine
 from earl.solver.transaction import complete
 
 from test_proofs import ECCN, HAS_LPP, HQ_D5, NO_EXC, _changed
 from test_smt import _random_given
-from test_smt_specs import cmp, diffusion_spec, inp, num
+from test_smt_specs import (cmp, diffusion_spec, inp, num, out)
 
-IS_4E091 = cmp("==", ir.OutcomeRef("eccn"), lit_4e091 := ir.Lit("4E091", ECCN))
+IS_4E091 = cmp("==", out("eccn"), lit_4e091 := ir.Lit("4E091", ECCN))
 LPP_ALONE = ir.And((IS_4E091, ir.RuleFires("lpp")))
 
 
@@ -48,7 +49,7 @@ def test_core_does_not_depend_on_earlier_queries():
     used = ir.resolve(diffusion_spec())
     # compile (and load) every rule and outcome first: their axioms sit in the solver
     for o in used.spec.outcomes:
-        proofs.satisfiable(used, cmp("!=", ir.OutcomeRef(o), ir.OutcomeRef(o)))
+        proofs.satisfiable(used, cmp("!=", out(o), out(o)))
     proofs.valid(used, ir.Implies(HQ_D5, NO_EXC))
     assert proofs.satisfiable(used, LPP_ALONE) == alone
 
@@ -71,10 +72,9 @@ def test_changed_parameters_get_their_own_query():
     claim = ir.Implies(cmp("<=", inp("item.ops"), num(10**26)), ir.Not(IS_4E091))
     assert isinstance(proofs.valid(free, claim), Instance)
     assert isinstance(proofs.valid(fixed, claim), Proof)
-    # the same Model object with its parameters changed in place is recompiled, not answered stale
-    free.params["note2"] = F(4 * 10**26)
-    free.free_params = frozenset()
-    assert isinstance(proofs.valid(free, claim), Proof)
+    # a model cannot change in place; with other parameters it is a new model with its own query
+    assert isinstance(proofs.valid(free.with_params({"note2": F(4 * 10**26)}), claim), Proof)
+    assert isinstance(proofs.valid(free, claim), Instance)
 
 
 def test_timeout_and_disagreement_leave_the_solver_clean(monkeypatch):
@@ -110,7 +110,7 @@ def test_a_compile_error_drops_the_query():
 def test_equivalent_pair_is_cached_per_partner():
     spec = diffusion_spec()
     reg, summ = ir.resolve(spec, "regulation"), ir.resolve(spec, "summary")
-    outs = [ir.OutcomeRef(o) for o in spec.outcomes]
+    outs = [out(o) for o in spec.outcomes]
     assert isinstance(proofs.equivalent(reg, summ, outs), Proof)
     assert isinstance(proofs.equivalent(reg, summ, outs), Proof)
     other = ir.resolve(spec, "summary", {"note2": F(10**27)})

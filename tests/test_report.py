@@ -7,8 +7,9 @@ from fractions import Fraction
 
 from earl.parser import load_spec
 from earl.solver import report
-from earl.solver.counterexamples import literal, non_default
-from earl.solver.ir import Pos
+from earl.ir.values import non_default
+from earl.solver.counterexamples import literal
+from earl.ir import Pos
 from earl.solver.transaction import complete
 from earl.solver.verify import verify
 

@@ -4,7 +4,8 @@ from fractions import Fraction as F
 
 import pytest
 
-from earl.solver import evaluate, ir
+from earl import ir
+from earl.solver import evaluate
 from earl.solver.smt import SmtEngine
 from earl.solver.transaction import complete
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 from fractions import Fraction as F
 
-from earl.solver import ir
+from earl import ir
 
 D = datetime.date
 BOOL, NUM, INT, DATE, CTRY = ir.Bool(), ir.Num(), ir.Num(integer=True), ir.Date(), ir.Country()
@@ -22,8 +22,30 @@ def num(x):
     return ir.Lit(F(x), NUM)
 
 
-def inp(p):
-    return ir.InputRef(p)
+# the types of the names the hand-built specs below declare (references carry their type)
+TYPES = {
+    "date": DATE, "destination": CTRY, "end_user.hq": CTRY, "activity": ir.Enum("Activity"),
+    "item.eccn": ir.Enum("Eccn", True), "item.tpp": NUM, "item.quantity": INT, "item.ops": NUM,
+    "direct": BOOL, "exceptions": ir.SetOf("Exception"), "license_required": BOOL,
+    "eccn": ir.Enum("Eccn", True), "lpp_ceiling": NUM, "note2": NUM, "total_tpp": NUM,
+    "model_controlled": BOOL, "hq_d5_macau": BOOL,
+}
+
+
+def inp(p, t=None):
+    return ir.InputRef(p, t or TYPES[p])
+
+
+def out(name, t=None):
+    return ir.OutcomeRef(name, t or TYPES[name])
+
+
+def par(name, t=None):
+    return ir.ParamRef(name, t or TYPES[name])
+
+
+def dref(name, t=None):
+    return ir.DefRef(name, t or TYPES[name])
 
 
 def cmp(op, a, b):
@@ -128,25 +150,25 @@ def diffusion_spec() -> ir.Spec:
     defs = {
         "total_tpp": ir.Arith("*", inp("item.tpp"), inp("item.quantity")),
         "model_controlled": cmp(">", inp("item.ops"), ir.MinMax("max", (num(F(25, 1) * 10 ** 24),
-                                                                           ir.Arith("*", num(F(1, 4)), ir.ParamRef("note2"))))),
+                                                                           ir.Arith("*", num(F(1, 4)), par("note2"))))),
         "hq_d5_macau": ir.Or((ir.InGroup(inp("end_user.hq"), "D5", inp("date")),
                               cmp("==", inp("end_user.hq"), lit("MO", CTRY)))),
     }
     rules = [
-        rule("classify_4e091", [ir.DefRef("model_controlled")], [setv("eccn", "4E091")]),
+        rule("classify_4e091", [dref("model_controlled")], [setv("eccn", "4E091")]),
         rule("classify_3a090", [cmp(">=", inp("item.tpp"), num(4800))], [setv("eccn", "3A090.a")]),
         rule("stated_eccn", [cmp("!=", inp("item.eccn"), lit(None, eccn_t))], [setv("eccn", "EAR99")],
              overrides=["classify_3a090"]),
-        rule("license", [ir.InSet(ir.OutcomeRef("eccn"), lit(frozenset({"4E091", "3A090.a"}), ir.SetOf("Eccn"))),
+        rule("license", [ir.InSet(out("eccn"), lit(frozenset({"4E091", "3A090.a"}), ir.SetOf("Eccn"))),
                          ir.Not(ir.InGroup(inp("destination"), "A5", inp("date")))],
              [setv("license_required", True)]),
-        rule("aia", [ir.OutcomeRef("license_required"), ir.InGroup(inp("destination"), "A5", inp("date"))],
+        rule("aia", [out("license_required"), ir.InGroup(inp("destination"), "A5", inp("date"))],
              [add("exceptions", "AIA")]),
-        rule("lpp", [cmp("==", ir.OutcomeRef("eccn"), lit("3A090.a", eccn_t)),
-                     cmp("<=", ir.DefRef("total_tpp"), ir.ParamRef("lpp_ceiling")),
+        rule("lpp", [cmp("==", out("eccn"), lit("3A090.a", eccn_t)),
+                     cmp("<=", dref("total_tpp"), par("lpp_ceiling")),
                      inp("direct")],
              [add("exceptions", "LPP")]),
-        rule("no_exc_d5", [ir.DefRef("hq_d5_macau")], [remove("exceptions", "LPP"), remove("exceptions", "AIA")],
+        rule("no_exc_d5", [dref("hq_d5_macau")], [remove("exceptions", "LPP"), remove("exceptions", "AIA")],
              overrides=["lpp", "aia"]),
     ]
     return base_spec(rules=rules, defs=defs)

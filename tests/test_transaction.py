@@ -8,8 +8,9 @@ from fractions import Fraction as F
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from earl.solver.transaction import (UNKNOWN, TransactionError, complete, format_fraction,
-                                     parse_json, parse_number, to_json)
+from earl.ir.values import UNKNOWN, format_fraction
+from earl.ir.values import parse_number
+from earl.solver.transaction import TransactionError, complete, parse_json, to_json
 from earl.testing import transactions
 
 from test_smt_specs import D, diffusion_spec

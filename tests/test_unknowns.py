@@ -3,8 +3,9 @@ from fractions import Fraction as F
 
 import pytest
 
-from earl.solver import ir
-from earl.solver.transaction import UNKNOWN, TransactionError
+from earl import ir
+from earl.ir.values import UNKNOWN
+from earl.solver.transaction import TransactionError
 from earl.solver.unknowns import Settled, Unsettled, settle
 
 from test_smt_specs import diffusion_spec

@@ -194,7 +194,7 @@ def test_counterexample_files_and_their_spec_example(tmp_path, brute):
     [ex] = spec.examples.values()
     assert ex.reading == "lenient" and ex.expect == {"exceptions": frozenset({"X"})}
     from earl.solver.evaluate import run as evaluate
-    from earl.solver.ir import resolve
+    from earl.ir import resolve
     trace = evaluate(resolve(spec, "lenient"), complete(spec, ex.given))
     assert trace.outcomes["exceptions"] == frozenset({"X"})
 
@@ -329,7 +329,7 @@ def test_committed_counterexamples_of_the_shipped_spec_still_reproduce():
     (counterexamples/) replay through the reference evaluator (no solver involved)."""
     from pathlib import Path
     from earl.solver.counterexamples import replay_stored
-    from earl.solver.ir import resolve
+    from earl.ir import resolve
     folder = Path(__file__).resolve().parent.parent / "counterexamples"
     if not any(folder.glob("*.json")):
         pytest.skip("no committed counterexamples")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-from earl.solver.ir import Bool, Enum, Implies, Not
+from earl.ir import Bool, Enum, Implies, Not
 from earl.solver.results import Instance, Proof, Unknown
 from earl.solver.transaction import complete
 from earl.solver.verify import Primitives

@@ -54,7 +54,7 @@ class Workbench:
         self._provisions = None
         self.env = Environment(loader=PackageLoader("earl.web", "templates"),
                                autoescape=select_autoescape(default=True, default_for_string=True))
-        from ..solver.explain import render_value
+        from ..ir.values import render_value
         self.env.filters["value"] = render_value
         self.env.filters["jv"] = json_value
         self.env.filters["fact"] = self.fact
@@ -64,7 +64,7 @@ class Workbench:
 
     def fact(self, value: Any, name: str) -> str:
         """A fact's JSON value as a reader wants it: a country input by name and code."""
-        from ..solver import ir
+        from .. import ir
         from .forms import country_label
         decl = self.spec.inputs.get(name)
         if decl is not None and isinstance(decl.type, ir.Country) and value in self.spec.countries:
@@ -96,7 +96,7 @@ class Workbench:
 
     def model(self, reading: str):
         """The reading's model, kept: the engines cache their compilations on it."""
-        from ..solver import ir
+        from .. import ir
         if reading not in self._models:
             self._models[reading] = ir.resolve(self.spec, reading)
         return self._models[reading]
@@ -120,7 +120,8 @@ class Workbench:
         """What `earl ask --json` prints for this transaction."""
         from ..solver import evaluate
         from ..solver.explain import determine, in_force, not_in_force
-        from ..solver.transaction import UNKNOWN, complete
+        from ..ir.values import UNKNOWN
+        from ..solver.transaction import complete
         model = self.model(reading)
         tx = complete(self.spec, given)
         outside = not_in_force(model, tx)
@@ -137,7 +138,8 @@ class Workbench:
     def readings_json(self, given: dict) -> dict:
         """What `earl ask --all-readings --json` prints."""
         from ..solver.explain import all_readings, all_readings_json
-        from ..solver.transaction import UNKNOWN, complete
+        from ..ir.values import UNKNOWN
+        from ..solver.transaction import complete
         unknown = [p for p, v in complete(self.spec, given).items() if v is UNKNOWN]
         if unknown:
             raise BadRequest(f"comparing readings needs every fact known; unknown: {', '.join(unknown)}")

@@ -12,9 +12,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..solver import ir
-from ..solver.explain import render_value
-from ..solver.transaction import UNKNOWN, nested_paths, value_to_json
+from .. import ir
+from ..ir.values import render_value
+from ..ir.values import UNKNOWN
+from ..solver.transaction import nested_paths, value_to_json
 
 UNKNOWN_MARK = "?"
 _CODE_IN_LABEL = re.compile(r"\(([A-Za-z]{2})\)\s*$")

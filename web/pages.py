@@ -28,7 +28,7 @@ def _pretty(obj) -> str:
 
 def _suggestions(wb: Workbench, outcomes: dict) -> list[str]:
     """Conditions a user may ask about: each outcome other than it is now (from the spec's types)."""
-    from ..solver import ir
+    from .. import ir
     out = []
     for name, decl in wb.spec.outcomes.items():
         t, now = decl.type, outcomes.get(name)
@@ -133,8 +133,9 @@ async def find(wb: Workbench, request: Request):
 
 async def dates(wb: Workbench, request: Request):
     from ..commands.groups import country_periods
-    from ..solver import ir
-    from ..solver.transaction import UNKNOWN, complete
+    from .. import ir
+    from ..ir.values import UNKNOWN
+    from ..solver.transaction import complete
     from ..solver.whatif import date_inputs, timeline
     given = wb.given(_tx_text(request))
     reading = wb.reading(request)
@@ -151,7 +152,7 @@ async def dates(wb: Workbench, request: Request):
 
 async def groups(wb: Workbench, request: Request):
     from ..commands.groups import country_periods, members_on, parse_country
-    from ..solver import ir
+    from .. import ir
     from ..solver.transaction import TransactionError, parse_value
     day_text = request.query_params.get("date", "")
     typed_country = request.query_params.get("country", "")

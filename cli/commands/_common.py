@@ -59,8 +59,9 @@ def fixed_params(prog: str, spec, items: tuple[str, ...]) -> dict[str, Any]:
 def parse_params(spec, items: tuple[str, ...]) -> dict[str, Any]:
     """--param NAME=VALUE values, each parsed with the parameter's type (exact numbers)."""
     import difflib
-    from ..solver import ir
-    from ..solver.transaction import UNKNOWN, TransactionError, parse_value
+    from .. import ir
+    from ..ir.values import UNKNOWN
+    from ..solver.transaction import TransactionError, parse_value
     out: dict[str, Any] = {}
     for item in items:
         if "=" not in item:

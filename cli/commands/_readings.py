@@ -17,7 +17,8 @@ def answer_under_readings(spec, records: Iterable, readings: tuple[str, ...], fi
     exit status."""
     from ..screening import Screener
     from ..solver.explain import all_readings, all_readings_json, all_readings_text
-    from ..solver.transaction import UNKNOWN, TransactionError, complete
+    from ..ir.values import UNKNOWN
+    from ..solver.transaction import TransactionError, complete
     reader = Screener(spec, readings[0] if readings else None, fixed, engine)
     status = 0
     for record in records:

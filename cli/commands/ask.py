@@ -79,7 +79,7 @@ def settle_json(model, settled: dict, unknown: tuple[str, ...], in_force: bool |
 
 
 def settle_text(model, settled: dict, unknown: tuple[str, ...]) -> str:
-    from ..solver.explain import render_value
+    from ..ir.values import render_value
     lines = [f"unknown facts: {', '.join(unknown)}"]
     done = [(n, s) for n, s in settled.items() if hasattr(s, "value")]
     todo = [(n, s) for n, s in settled.items() if not hasattr(s, "value")]
@@ -208,7 +208,7 @@ class Renderer:
         return buf.getvalue()
 
     def _text(self, answer) -> str:
-        from ..solver.explain import render_value
+        from ..ir.values import render_value
         head = "\n" if answer.n else ""
         if answer.line is not None:
             head += f"── transaction {answer.n + 1} (line {answer.line})" + \

@@ -179,7 +179,7 @@ def command(spec_dir, left, right, no_new, no_less, timeout, max_regions, as_jso
     """What changes between two readings, dates or versions of the spec — proved."""
     from ..parser import SpecError
     from ..solver.diff import DiffError, diff
-    from ..solver.proofs import EngineDisagreement
+    from ..solver.replay import EngineDisagreement
     with ExitStack() as stack:
         try:
             sides = [_side(parse_side(items, opt), spec_dir, stack, opt)

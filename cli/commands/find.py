@@ -41,8 +41,9 @@ EXIT_INTERNAL = 70
 @click.argument("condition")
 def command(spec_dir, reading, params, timeout, as_json, condition):
     """Find a minimal transaction on which CONDITION holds, or prove that none exists."""
-    from ..solver import ir
-    from ..solver.proofs import EngineDisagreement, satisfiable
+    from .. import ir
+    from ..solver.proofs import satisfiable
+    from ..solver.replay import EngineDisagreement
     from ..solver.results import Instance, Proof
 
     spec = open_spec("find", spec_dir, reading)
@@ -99,7 +100,7 @@ def _params_json(model, fixed) -> dict:
 def _found(model, condition: str, inst) -> dict:
     from ..solver import evaluate
     from ..solver.explain import determine
-    from ..solver.proofs import with_params
+    from ..solver.replay import fixed
     from ..solver.transaction import complete, to_json, value_to_json
     spec = model.spec
     tx = complete(spec, inst.transaction)
@@ -110,7 +111,7 @@ def _found(model, condition: str, inst) -> dict:
         if tx[path] != default:
             changed[path] = tx[path]
     params = {k: v for k, v in inst.params.items() if model.params.get(k) != v}
-    m = with_params(model, inst.params)
+    m = fixed(model, inst.params)
     det = determine(m, tx, evaluate.run(m, tx), engine=inst.engine or "smt")
     js = {
         "condition": condition, "reading": model.reading, "result": "found",
@@ -125,7 +126,7 @@ def _found(model, condition: str, inst) -> dict:
                 if n else "the defaults themselves")]
     lines.append(json.dumps(to_json(spec, changed), ensure_ascii=False, indent=2))
     if params:
-        from ..solver.explain import render_value
+        from ..ir.values import render_value
         lines.append("with parameters: " + ", ".join(f"{k} = {render_value(v)}" for k, v in params.items()))
     lines.append("")
     lines.append(det.text())

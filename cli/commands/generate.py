@@ -74,7 +74,7 @@ def _check(spec, path, fail):
 
 
 def _generate(spec, reading, out_dir, fmt, timeout, fail):
-    from ..solver.asp import EngineBug
+    from ..solver.replay import EngineDisagreement
     from ..solver.coverage import fixed_model
     from ..solver.generate import GenerateError, generate
     from ..solver import testset
@@ -84,7 +84,7 @@ def _generate(spec, reading, out_dir, fmt, timeout, fail):
         g = generate(model, timeout=timeout, log=lambda m: click.echo(m, err=True))
     except GenerateError as e:
         fail(str(e))
-    except EngineBug as e:
+    except EngineDisagreement as e:
         fail(f"internal error: {e}", EXIT_INTERNAL)
     c = g.counts()
     lines = [f"reading {model.reading}: {g.size} transactions "

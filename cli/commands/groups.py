@@ -47,7 +47,7 @@ def period_text(since, until) -> str:
 
 def parse_country(spec, text: str) -> str:
     """A country code from a code or a name; TransactionError (with a suggestion) otherwise."""
-    from ..solver import ir
+    from .. import ir
     from ..solver.transaction import parse_value
     return parse_value(spec, ir.Country(), text, "COUNTRY")
 
@@ -60,7 +60,7 @@ def parse_country(spec, text: str) -> str:
 @click.argument("country", required=False)
 def command(spec_dir, day, as_json, country):
     """Country-group membership by date: of COUNTRY, or of every group."""
-    from ..solver import ir
+    from .. import ir
     from ..solver.transaction import TransactionError, parse_value
     spec = open_spec("groups", spec_dir, None)
     try:

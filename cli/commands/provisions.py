@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import click
 
+from ..ir import walk
+
 
 @dataclass(frozen=True)
 class ProvisionRow:
@@ -28,27 +30,14 @@ class ProvisionRow:
 
 def _touched(spec, expr, defs_by_reading) -> tuple[set[str], set[str]]:
     """(outcomes, rules) an expression reads, through definitions under every reading."""
-    from ..solver.evaluate import expr_refs
-    outcomes: set[str] = set()
-    rules: set[str] = set()
-    for defs in defs_by_reading:
-        seen: set[str] = set()
-        stack = [expr]
-        while stack:
-            for kind, name in expr_refs(stack.pop()):
-                if kind == "out":
-                    outcomes.add(name)
-                elif kind in ("app", "fire"):
-                    rules.add(name)
-                elif kind == "def" and name not in seen and name in defs:
-                    seen.add(name)
-                    stack.append(defs[name])
-    return outcomes, rules
+    read = set().union(*(walk.reads(expr, defs) for defs in defs_by_reading))
+    return ({name for kind, name in read if kind == "out"},
+            {name for kind, name in read if kind in ("app", "fire")})
 
 
 def provision_rows(spec) -> tuple[list[ProvisionRow], list[str]]:
     """The rows, and problems met evaluating examples (as messages)."""
-    from ..solver import ir
+    from .. import ir
     from ..solver.evaluate import run
     from ..solver.transaction import complete
 

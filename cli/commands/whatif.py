@@ -27,7 +27,8 @@ def whatif_answer(model, condition: str, expr, given: dict, *, timeout_ms: int) 
     from ..solver import evaluate
     from ..solver.explain import determine
     from ..solver.results import Proof
-    from ..solver.transaction import UNKNOWN, TransactionError, complete, to_json, value_to_json
+    from ..ir.values import UNKNOWN
+    from ..solver.transaction import TransactionError, complete, to_json, value_to_json
     from ..solver.whatif import Nearest, nearest
     tx = complete(model.spec, given)
     unknown = [p for p, v in tx.items() if v is UNKNOWN]
@@ -91,8 +92,8 @@ def whatif_text(answer: dict) -> str:
 @click.argument("condition")
 def command(spec_dir, reading, params, timeout, as_json, file, condition):
     """The nearest transaction to FILE's on which CONDITION holds, or a proof that none does."""
-    from ..solver import ir
-    from ..solver.proofs import EngineDisagreement
+    from .. import ir
+    from ..solver.replay import EngineDisagreement
     from ..solver.transaction import TransactionError, parse_json
     spec = open_spec("whatif", spec_dir, reading)
     fixed = fixed_params("whatif", spec, params)

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from ..ir import DefRef, Expr, Model, OutcomeRef, Pos, NOWHERE, Rule
+from ...ir import DefRef, Expr, Model, OutcomeRef, Pos, NOWHERE, Rule
 from ..results import Instance, Proof, Result, Unknown
 
 KINDS = ("conflict", "gap", "dead", "shadowed", "vacuous")
@@ -167,7 +167,7 @@ def sample_domains(model: Model) -> dict[str, list]:
     import datetime
     from fractions import Fraction
     from ..countries import boundary_dates_of
-    from ..ir import Bool, Country, Date, Enum, Lit, Num
+    from ...ir import Bool, Country, Date, Enum, Lit, Num
     from ..minimize import numeric_thresholds
     spec = model.spec
     numbers = sorted({t + d for t in numeric_thresholds([model]) for d in (-1, 0, 1)} | {Fraction(0)})

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from itertools import combinations
 
-from ..ir import And, Or, RuleFires
+from ...ir import And, Or, RuleFires
 from . import Context, Finding, Instance, Unknown, cited, intended
 
 KIND = "conflict"

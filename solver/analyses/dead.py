@@ -12,7 +12,7 @@ Intended when the rule is marked `intended "dead"` (or, for "applies but never f
 """
 from __future__ import annotations
 
-from ..ir import Or, RuleApplies, RuleFires
+from ...ir import Or, RuleApplies, RuleFires
 from . import Context, Finding, Instance, Unknown, cited, intended
 
 KIND = "dead"

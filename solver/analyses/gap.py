@@ -16,7 +16,7 @@ fail the run) when a rule concluding O is marked `intended "gap"`.
 """
 from __future__ import annotations
 
-from ..ir import And, Bool, Cmp, Enum, Lit, Not, OutcomeRef
+from ...ir import And, Bool, Cmp, Enum, Lit, Not, OutcomeRef
 from . import Context, Finding, Instance, Unknown, cited, intended, outcomes_read
 
 KIND = "gap"
@@ -63,8 +63,8 @@ def run(ctx: Context) -> list[Finding]:
     findings = []
     for (o, b, v), rules in decided_under(model).items():
         otype = model.outcomes[o].type
-        query = And((Cmp("==", OutcomeRef(b), Lit(v, Bool())),
-                     Cmp("==", OutcomeRef(o), Lit(None, otype))))
+        query = And((Cmp("==", OutcomeRef(b, Bool()), Lit(v, Bool())),
+                     Cmp("==", OutcomeRef(o, otype), Lit(None, otype))))
         result = ctx.satisfiable(query)
         subject = f"{o} under {b} = {str(v).lower()}"
         first = model.rules[rules[0]]

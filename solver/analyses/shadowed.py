@@ -8,7 +8,7 @@ Intended when r is marked `intended "shadowed"`.
 """
 from __future__ import annotations
 
-from ..ir import Or, RuleApplies, RuleFires
+from ...ir import Or, RuleApplies, RuleFires
 from . import Context, Finding, Instance, Proof, Unknown, cited, intended
 
 KIND = "shadowed"

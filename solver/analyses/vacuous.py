@@ -9,7 +9,7 @@ that are not implications have no premise and are not checked.
 """
 from __future__ import annotations
 
-from ..ir import Implies
+from ...ir import Implies
 from . import Context, Finding, Instance, Unknown
 
 KIND = "vacuous"

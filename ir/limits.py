@@ -9,7 +9,7 @@ states the limits to users:
     >>> read_number("1" * 401)
     Traceback (most recent call last):
     ...
-    earl.solver.limits.NumberBeyondLimits: the number has 401 digits; at most 400 are read
+    earl.ir.limits.NumberBeyondLimits: the number has 401 digits; at most 400 are read
 
 Numbers are exact: a written number becomes a Fraction, never a float. The digit and exponent
 limits keep every value far below Python's int-conversion limit (4,300 digits) and keep exact
