@@ -145,9 +145,17 @@ class MinMaxExpr(Node):
     args: list["Expr"]
 
 
+@dataclass
+class RuleTest(Node):
+    """`applies(RULE)`: all of the rule's conditions hold; `fires(RULE)`: it applies and no rule
+    that overrides it fires."""
+    test: str  # "applies" or "fires"
+    rule: Ident
+
+
 Literal = Union[NumberLit, DateLit, BoolLit, StringLit, NoneLit, SetLit]
 Expr = Union[NumberLit, DateLit, BoolLit, StringLit, NoneLit, SetLit, Name, IfThenElse,
-             ImpliesExpr, BoolOp, NotExpr, Compare, Membership, ArithExpr, MinMaxExpr]
+             ImpliesExpr, BoolOp, NotExpr, Compare, Membership, ArithExpr, MinMaxExpr, RuleTest]
 LITERAL_TYPES = (NumberLit, DateLit, BoolLit, StringLit, NoneLit, SetLit)
 
 

@@ -9,7 +9,7 @@ from typing import Optional
 
 from .. import ir
 from . import ast
-from .check import COUNTRY_SET, Checked
+from .check import Checked
 
 
 class Lowerer:
@@ -61,6 +61,8 @@ class Lowerer:
             return ir.Arith(e.op, self.expr(e.left), self.expr(e.right))
         if isinstance(e, ast.MinMaxExpr):
             return ir.MinMax(e.op, tuple(self.expr(a) for a in e.args))
+        if isinstance(e, ast.RuleTest):
+            return (ir.RuleApplies if e.test == "applies" else ir.RuleFires)(e.rule.name)
         raise TypeError(f"cannot lower {type(e).__name__}")
 
     def value(self, e) -> ir.Value:

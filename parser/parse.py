@@ -406,6 +406,9 @@ class ToAst(Transformer_NonRecursive):
     def minmax(self, meta, ch):
         return ast.MinMaxExpr(self._p(meta), str(ch[0]), [self._ex(c) for c in ch[1:]])
 
+    def rule_test(self, meta, ch):
+        return ast.RuleTest(self._p(meta), str(ch[0]), self._ident(ch[1]))
+
     def name(self, meta, ch):
         return ast.Name(ch[0].pos, ch[0].name)
 
@@ -454,6 +457,7 @@ _TERMINAL_WORDS = {
     "ADD_OP": "'+' or '-'",
     "MUL_OP": "'*'",
     "MINMAX": "'max(' or 'min('",
+    "RULE_TEST": "'applies(' or 'fires('",
     "EXPECTATION": "'holds' or 'fails'",
     "DEFAULT_KW": "'default'",
     "FROM_KW": "'from'",
@@ -461,7 +465,7 @@ _TERMINAL_WORDS = {
     "OPTIONAL": "'?'",
     "$END": "the end of the file",
 }
-_EXPR_START = {"NAME", "NUMBER", "STRING", "DATE", "LPAR", "LBRACE", "MINMAX", "TRUE", "FALSE",
+_EXPR_START = {"NAME", "NUMBER", "STRING", "DATE", "LPAR", "LBRACE", "MINMAX", "RULE_TEST", "TRUE", "FALSE",
                "NONE", "NOT", "IF", "MINUS"}
 _LITERAL_START = {"NUMBER", "STRING", "DATE", "LBRACE", "TRUE", "FALSE", "NONE", "MINUS"}
 _DECL_TERMINALS = {kw.upper() for kw in DECL_KEYWORDS}
