@@ -13,7 +13,7 @@ notices), `dependencies` (no cycles, unused names) and `cycles`, over the shared
 from __future__ import annotations
 
 from ... import ir
-from .. import ast
+from .. import ast, decls
 from ..diagnostics import Reporter, did_you_mean
 from . import dependencies, domains, examples, rules, values
 from .checked import Checked
@@ -24,7 +24,7 @@ from .types import BUILTIN_TYPES, COUNTRY_SET, article
 __all__ = ["check", "check_condition", "Checked", "COUNTRY_SET"]
 
 
-def check(files: list[ast.File], reporter: Reporter) -> Checked:
+def check(files: list[decls.File], reporter: Reporter) -> Checked:
     scope = Scope()
     c = Checked(files, reporter, scope, ExprChecker(scope, reporter))
     decls = [d for f in files for d in f.decls]
@@ -95,14 +95,14 @@ def _declare(c: Checked) -> None:
     c.scope.rules.update({n: c.exists_under(r) for n, r in c.rules.items()})
 
 
-def _reserved(c: Checked, d: ast.Decl) -> None:
+def _reserved(c: Checked, d: decls.Decl) -> None:
     first = d.name.name.split(".")[0]
     if first in reserved_words():
         c.err(d.name, f"'{first}' is a reserved word of the language and cannot name {article(d.kind)}",
               length=len(first))
 
 
-def _metas(c: Checked, d: ast.Decl) -> None:
+def _metas(c: Checked, d: decls.Decl) -> None:
     seen: dict[str, ast.MetaClause] = {}
     for m in d.metas:
         if m.kind in ("cite", "doc") and m.kind in seen:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .. import ast
+from .. import ast, decls
 from ..diagnostics import Reporter, did_you_mean
 from .expressions import ExprChecker, Reader
 from .scope import Scope
@@ -14,22 +14,22 @@ from .scope import Scope
 
 @dataclass
 class Checked:
-    files: list[ast.File]
+    files: list[decls.File]
     r: Reporter
     scope: Scope
     ec: ExprChecker
-    readings: dict[str, ast.ReadingDecl] = field(default_factory=dict)
-    enums: dict[str, ast.EnumDecl] = field(default_factory=dict)
-    groups: dict[str, ast.GroupDecl] = field(default_factory=dict)
-    inputs: dict[str, ast.InputDecl] = field(default_factory=dict)
-    params: dict[str, ast.ParamDecl] = field(default_factory=dict)
-    defs: dict[str, ast.DefDecl] = field(default_factory=dict)
-    outcomes: dict[str, ast.OutcomeDecl] = field(default_factory=dict)
-    rules: dict[str, ast.RuleDecl] = field(default_factory=dict)
-    properties: dict[str, ast.PropertyDecl] = field(default_factory=dict)
-    examples: dict[str, ast.ExampleDecl] = field(default_factory=dict)
-    notices: dict[str, ast.NoticeDecl] = field(default_factory=dict)
-    in_force: Optional[ast.InForceDecl] = None
+    readings: dict[str, decls.ReadingDecl] = field(default_factory=dict)
+    enums: dict[str, decls.EnumDecl] = field(default_factory=dict)
+    groups: dict[str, decls.GroupDecl] = field(default_factory=dict)
+    inputs: dict[str, decls.InputDecl] = field(default_factory=dict)
+    params: dict[str, decls.ParamDecl] = field(default_factory=dict)
+    defs: dict[str, decls.DefDecl] = field(default_factory=dict)
+    outcomes: dict[str, decls.OutcomeDecl] = field(default_factory=dict)
+    rules: dict[str, decls.RuleDecl] = field(default_factory=dict)
+    properties: dict[str, decls.PropertyDecl] = field(default_factory=dict)
+    examples: dict[str, decls.ExampleDecl] = field(default_factory=dict)
+    notices: dict[str, decls.NoticeDecl] = field(default_factory=dict)
+    in_force: Optional[decls.InForceDecl] = None
     decl_types: dict[int, object] = field(default_factory=dict)  # id(decl) -> ir type of inputs/params/defs/outcomes
 
     @property

@@ -13,11 +13,11 @@ def children(e) -> list:
         return list(e.items)
     if isinstance(e, ast.IfThenElse):
         return [e.cond, e.then, e.orelse]
-    if isinstance(e, ast.ImpliesExpr):
+    if isinstance(e, ast.Implies):
         return [e.premise, e.conclusion]
     if isinstance(e, (ast.BoolOp, ast.Compare, ast.ArithExpr)):
         return [e.left, e.right]
-    if isinstance(e, ast.NotExpr):
+    if isinstance(e, ast.Negation):
         return [e.arg]
     if isinstance(e, ast.Membership):
         return [e.element, e.collection]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime
 
 from ...ir import Pos
-from .. import ast
+from .. import ast, decls
 from ..diagnostics import did_you_mean
 from .checked import Checked
 from .scope import COUNTRY_SOURCES, country_domain
@@ -40,7 +40,7 @@ def check_enums(c: Checked) -> None:
         c.scope.enums[e.name.name] = tuple(dict.fromkeys(m.value for m in e.members))
 
 
-def check_countries(c: Checked, decls: list[ast.CountriesDecl]) -> None:
+def check_countries(c: Checked, decls: list[decls.CountriesDecl]) -> None:
     if not decls:
         anchor = c.files[0].path if c.files else "<spec>"
         c.r.error(Pos(anchor, 1, 1), "no 'countries' declaration: the spec must declare its countries once",
@@ -69,7 +69,7 @@ def check_countries(c: Checked, decls: list[ast.CountriesDecl]) -> None:
 
 
 def check_groups(c: Checked) -> None:
-    deps: dict[str, list[ast.GroupRef]] = {}
+    deps: dict[str, list[decls.GroupName]] = {}
     for g in c.groups.values():
         if g.members is not None:
             spans: dict[str, list] = {}
@@ -89,7 +89,7 @@ def check_groups(c: Checked) -> None:
                         break
                 spans.setdefault(m.code, []).append((lo, hi, m))
         else:
-            refs: list[ast.GroupRef] = []
+            refs: list[decls.GroupName] = []
             _group_refs(g.definition, refs)
             for ref in refs:
                 if ref.name not in c.groups:
@@ -118,7 +118,7 @@ def check_groups(c: Checked) -> None:
 
 
 def _group_refs(g, out: list) -> None:
-    if isinstance(g, ast.GroupRef):
+    if isinstance(g, decls.GroupName):
         out.append(g)
     elif g is not None:
         _group_refs(g.left, out)

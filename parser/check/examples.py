@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Optional
 
 from ... import ir
-from .. import ast
+from .. import ast, decls
 from ..diagnostics import did_you_mean
 from .checked import Checked
 from .dependencies import names_in
@@ -16,7 +16,7 @@ def check_properties(c: Checked) -> None:
         c.reading_scope(p)
         c.check_expr(p.body, ir.Bool(), f"the body of property '{name}'",
                      Reader(f"property '{name}'", c.exists_under(p)))
-        default: Optional[ast.Expectation] = None
+        default: Optional[decls.Expectation] = None
         seen: set[str] = set()
         for x in p.expects:
             if not x.readings:
@@ -43,7 +43,7 @@ def check_examples(c: Checked) -> None:
         _bindings(c, ex.params, c.params, "parameter", name)
 
 
-def _bindings(c: Checked, bindings: list[ast.Binding], table: dict, what: str, example: str) -> None:
+def _bindings(c: Checked, bindings: list[decls.Binding], table: dict, what: str, example: str) -> None:
     seen: set[str] = set()
     for b in bindings:
         target = b.target.name

@@ -99,7 +99,7 @@ class ExprChecker:
                 b = self.check(e.orelse, expected, "the 'else' branch")
                 return expected if a is not None and b is not None else None
             return self._pair(e.then, e.orelse, e, "the branches of 'if'")
-        if isinstance(e, ast.ImpliesExpr):
+        if isinstance(e, ast.Implies):
             a = self.check(e.premise, ir.Bool(), "the premise of 'implies'")
             b = self.check(e.conclusion, ir.Bool(), "the conclusion of 'implies'")
             return ir.Bool() if a and b else None
@@ -107,7 +107,7 @@ class ExprChecker:
             a = self.check(e.left, ir.Bool(), f"the left operand of '{e.op}'")
             b = self.check(e.right, ir.Bool(), f"the right operand of '{e.op}'")
             return ir.Bool() if a and b else None
-        if isinstance(e, ast.NotExpr):
+        if isinstance(e, ast.Negation):
             return ir.Bool() if self.check(e.arg, ir.Bool(), "the operand of 'not'") else None
         if isinstance(e, ast.Compare):
             return self._compare(e)

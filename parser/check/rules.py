@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ... import ir
-from .. import ast
+from .. import ast, decls
 from ..diagnostics import did_you_mean
 from .checked import Checked
 from .cycles import cycles
@@ -38,13 +38,13 @@ def check_rules(c: Checked) -> None:
         for condition in rule.conditions:
             what = "an 'unless' condition" if condition.negated else "a condition"
             c.check_expr(condition.expr, ir.Bool(), what, reader)
-        slots: dict[tuple, ast.ConclusionAst] = {}
+        slots: dict[tuple, decls.ConclusionAst] = {}
         for conclusion in rule.conclusions:
             _conclusion(c, rule, conclusion, slots)
     _check_override_cycles(c)
 
 
-def _conclusion(ck: Checked, rule: ast.RuleDecl, c: ast.ConclusionAst, slots: dict) -> None:
+def _conclusion(ck: Checked, rule: decls.RuleDecl, c: decls.ConclusionAst, slots: dict) -> None:
     target = c.target.name
     d = ck.outcomes.get(target)
     if d is None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ... import ir
 from ...ir import Pos
-from .. import ast
+from .. import ast, decls
 from ..diagnostics import did_you_mean
 from .checked import Checked
 from .expressions import Reader
@@ -86,7 +86,7 @@ def check_params(c: Checked) -> None:
             continue
         c.ec.check_literal(d.default, t, f"the default of parameter '{name}'")
         _minimum(c, d, t, d.default)
-        seen: dict[str, ast.UnderClause] = {}
+        seen: dict[str, decls.UnderClause] = {}
         for u in d.unders:
             if c.reading_ref(u.reading) and u.reading.name in seen:
                 c.err(u.reading, f"parameter '{name}' already has a value under '{u.reading.name}'",
