@@ -18,7 +18,7 @@ def check_readings(c: Checked) -> None:
                   (ast.Ident(Pos(c.files[0].path, 1, 1), "") if c.files else None))
         if anchor is not None:
             c.err(anchor, "no default reading: exactly one reading must be marked 'default'",
-                     "write e.g. 'reading regulation default'")
+                  "write e.g. 'reading regulation default'")
         else:
             c.r.error(Pos("<spec>", 0, 0), "the spec is empty: no .earl files")
     for extra in defaults[1:]:
@@ -40,19 +40,19 @@ def check_enums(c: Checked) -> None:
         c.scope.enums[e.name.name] = tuple(dict.fromkeys(m.value for m in e.members))
 
 
-def check_countries(c: Checked, decls: list[decls.CountriesDecl]) -> None:
-    if not decls:
+def check_countries(c: Checked, declared: list[decls.CountriesDecl]) -> None:
+    if not declared:
         anchor = c.files[0].path if c.files else "<spec>"
         c.r.error(Pos(anchor, 1, 1), "no 'countries' declaration: the spec must declare its countries once",
-                     "write e.g. 'countries iso3166'")
+                  "write e.g. 'countries iso3166'")
         return
-    for extra in decls[1:]:
-        c.err(extra, f"a second 'countries' declaration: there is exactly one (the first is at {decls[0].pos})")
-    d = decls[0]
+    for extra in declared[1:]:
+        c.err(extra, f"a second 'countries' declaration: there is exactly one (the first is at {declared[0].pos})")
+    d = declared[0]
     if d.name.name not in COUNTRY_SOURCES:
         c.err(d.name, f"unknown country source '{d.name.name}'",
-                 did_you_mean(d.name.name, COUNTRY_SOURCES) or "the known source is 'iso3166'",
-                 len(d.name.name))
+              did_you_mean(d.name.name, COUNTRY_SOURCES) or "the known source is 'iso3166'",
+              len(d.name.name))
         base = {}
     else:
         base = country_domain(d.name.name, ())
@@ -76,7 +76,7 @@ def check_groups(c: Checked) -> None:
             for m in g.members:
                 if m.code not in c.scope.countries:
                     c.err(m, f"\"{m.code}\" is not a known country code",
-                             did_you_mean(m.code, c.scope.countries), len(m.code) + 2)
+                          did_you_mean(m.code, c.scope.countries), len(m.code) + 2)
                 if m.since is not None and m.until is not None and not m.since < m.until:
                     c.r.error(m.until_pos or m.pos, f"the membership of \"{m.code}\" ends (until {m.until}) "
                                                f"before it begins (from {m.since})", length=10)
@@ -94,7 +94,7 @@ def check_groups(c: Checked) -> None:
             for ref in refs:
                 if ref.name not in c.groups:
                     c.err(ref, f"undefined group '{ref.name}'", did_you_mean(ref.name, c.groups),
-                             len(ref.name))
+                          len(ref.name))
             deps[g.name.name] = [x for x in refs if x.name in c.groups]
     # cycles among defined groups
     state: dict[str, int] = {}

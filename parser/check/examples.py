@@ -22,12 +22,12 @@ def check_properties(c: Checked) -> None:
             if not x.readings:
                 if default is not None:
                     c.err(x, f"property '{name}' has two default expectations",
-                             "add 'under READING' to one of them")
+                          "add 'under READING' to one of them")
                 default = x
             for rd in x.readings:
                 if c.reading_ref(rd) and rd.name in seen:
                     c.err(rd, f"property '{name}' states two expectations under '{rd.name}'",
-                             length=len(rd.name))
+                          length=len(rd.name))
                 seen.add(rd.name)
 
 
@@ -35,7 +35,7 @@ def check_examples(c: Checked) -> None:
     for name, ex in c.examples.items():
         if len(ex.under) > 1:
             c.err(ex.under[1], f"example '{name}' names two readings; an example runs under one",
-                     length=len(ex.under[1].name))
+                  length=len(ex.under[1].name))
         for rd in ex.under:
             c.reading_ref(rd)
         _bindings(c, ex.given, c.inputs, "input", name)
@@ -62,7 +62,7 @@ def _bindings(c: Checked, bindings: list[decls.Binding], table: dict, what: str,
         low = getattr(d, "minimum", None)
         if low is not None and isinstance(b.value, ast.NumberLit) and b.value.value < low.value:
             c.err(b.value, f"the value of {what} '{target}', {b.value.text}, is below its minimum {low.text}",
-                     length=len(b.value.text))
+                  length=len(b.value.text))
 
 
 def check_in_force(c: Checked) -> None:
@@ -75,7 +75,7 @@ def check_in_force(c: Checked) -> None:
     for u in f.unders:
         if c.reading_ref(u.reading) and u.reading.name in seen:
             c.err(u.reading, f"'in_force' states two dates under '{u.reading.name}'",
-                     length=len(u.reading.name))
+                  length=len(u.reading.name))
         seen.add(u.reading.name)
 
 
@@ -90,7 +90,7 @@ def check_notices(c: Checked) -> None:
                 read = f"{kind}({ref})" if kind in ("applies", "fires") else f"{kind} '{ref}'"
                 c.err(node, f"notice '{name}' reads {read}: a notice's condition reads "
                                "outcomes only (it is shown with the answer, from the decided outcomes)",
-                         length=len(ref))
+                      length=len(ref))
         if not n.meta("doc").strip():
             c.err(n.name, f"notice '{name}' has no 'doc': the doc is the text the answer shows",
-                     length=len(name))
+                  length=len(name))

@@ -16,11 +16,11 @@ def check_rules(c: Checked) -> None:
     for name, rule in c.rules.items():
         if not rule.meta("cite").strip():
             c.err(rule.name, f"rule '{name}' has no 'cite': every rule cites the provision it transcribes",
-                     'add e.g. cite "Reg. 12(a)(3)"', len(name))
+                  'add e.g. cite "Reg. 12(a)(3)"', len(name))
         for o in rule.overrides:
             if o.name not in c.rules:
                 c.err(o, f"rule '{name}' overrides undefined rule '{o.name}'",
-                         did_you_mean(o.name, c.rules), len(o.name))
+                      did_you_mean(o.name, c.rules), len(o.name))
             elif o.name == name:
                 c.err(o, f"rule '{name}' overrides itself", length=len(name))
         c.reading_scope(rule)
@@ -28,12 +28,12 @@ def check_rules(c: Checked) -> None:
             if t.value not in INTENDED_KINDS:
                 c.err(t, f"unknown intended finding \"{t.value}\": one of "
                             + ", ".join(f'"{k}"' for k in INTENDED_KINDS),
-                         did_you_mean(t.value, INTENDED_KINDS), len(t.value) + 2)
+                      did_you_mean(t.value, INTENDED_KINDS), len(t.value) + 2)
         for src in rule.sources:
             if not src.name.value.strip():
                 c.err(src, f"rule '{name}': a '{src.kind}' source must say which "
                               + ("version of the text it is" if src.kind == "verbatim" else "source it is"),
-                         'e.g. source verbatim "15 CFR as of 2025-01-15" or source secondary "Wiley alert"')
+                      'e.g. source verbatim "15 CFR as of 2025-01-15" or source secondary "Wiley alert"')
         reader = Reader(f"rule '{name}'", c.exists_under(rule))
         for condition in rule.conditions:
             what = "an 'unless' condition" if condition.negated else "a condition"
@@ -59,7 +59,7 @@ def _conclusion(ck: Checked, rule: decls.RuleDecl, c: decls.ConclusionAst, slots
     if c.op == "=":
         if isinstance(t, ir.SetOf):
             ck.err(c, f"outcome '{target}' is a set: conclude members with '+=' or '-='",
-                     f"write e.g. {target} += \"...\"", len(target))
+                   f"write e.g. {target} += \"...\"", len(target))
             return
         ck.ec.check_literal(c.value, t, f"the value concluded for '{target}'")
         key = (target, None)

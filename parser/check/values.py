@@ -34,7 +34,7 @@ def check_inputs(c: Checked) -> None:
             other = c.inputs.get(e.path)
             if other is None:
                 c.err(e, f"the default of an input is a literal or another input, and '{e.path}' is not an input",
-                         did_you_mean(e.path, c.inputs), len(e.path))
+                      did_you_mean(e.path, c.inputs), len(e.path))
                 continue
             c.ec.refs[id(e)] = "input"
             ot = c.decl_types[id(other)]
@@ -60,7 +60,7 @@ def check_inputs(c: Checked) -> None:
             if nxt == start:
                 if start == min(seen):
                     c.err(edges[start], "circular input defaults: " + " -> ".join(seen + [start]),
-                             length=len(edges[start].path))
+                          length=len(edges[start].path))
                 break
             if nxt in seen:
                 break
@@ -76,7 +76,7 @@ def _minimum(c: Checked, d, t, default) -> None:
         return
     if isinstance(default, ast.NumberLit) and default.value < d.minimum.value:
         c.err(default, f"the default {default.text} is below the minimum {d.minimum.text}",
-                 length=len(default.text))
+              length=len(default.text))
 
 
 def check_params(c: Checked) -> None:
@@ -90,7 +90,7 @@ def check_params(c: Checked) -> None:
         for u in d.unders:
             if c.reading_ref(u.reading) and u.reading.name in seen:
                 c.err(u.reading, f"parameter '{name}' already has a value under '{u.reading.name}'",
-                         length=len(u.reading.name))
+                      length=len(u.reading.name))
             seen.setdefault(u.reading.name, u)
             c.ec.check_literal(u.value, t, f"the value of parameter '{name}' under {u.reading.name}")
             _minimum(c, d, t, u.value)
@@ -105,7 +105,7 @@ def check_defs(c: Checked) -> None:
         for u in d.unders:
             if c.reading_ref(u.reading) and u.reading.name in seen:
                 c.err(u.reading, f"definition '{name}' already has a body under '{u.reading.name}'",
-                         length=len(u.reading.name))
+                      length=len(u.reading.name))
             seen.add(u.reading.name)
             c.check_expr(u.value, t, f"the body of definition '{name}' under {u.reading.name}",
                          Reader(f"definition '{name}' under {u.reading.name}", frozenset({u.reading.name})))
@@ -119,7 +119,7 @@ def check_outcomes(c: Checked) -> None:
         if d.default is None:
             if not isinstance(t, ir.SetOf) and not (isinstance(t, ir.Enum) and t.optional):
                 c.err(d.name, f"outcome '{name}' needs a default (the value when no rule decides it)",
-                         f"write e.g. 'outcome {name} : {d.type} = ...'", len(name))
+                      f"write e.g. 'outcome {name} : {d.type} = ...'", len(name))
             continue
         if isinstance(t, ir.SetOf):
             if not (isinstance(d.default, ast.SetLit) and not d.default.items):
