@@ -12,9 +12,9 @@ from ..parse import get_parser
 COUNTRY_SOURCES = ("iso3166",)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=len(COUNTRY_SOURCES))
 def _source_countries(source: str) -> tuple[tuple[str, str], ...]:
-    import pycountry
+    import pycountry  # it reads its database when imported: only once a spec is checked
     if source == "iso3166":
         return tuple((c.alpha_2, getattr(c, "common_name", None) or c.name) for c in pycountry.countries)
     return ()
@@ -30,7 +30,7 @@ def country_domain(source: str, extras: Iterable[tuple[str, str]]) -> dict[str, 
 
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=1)
 def reserved_words() -> frozenset[str]:
     """The keywords of the grammar: a name spelt like one could not always be referred to."""
     words: set[str] = set()
