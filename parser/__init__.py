@@ -18,7 +18,10 @@ from pathlib import Path
 from typing import Optional, Union
 
 from .. import ir
+from .check import check, check_condition
 from .diagnostics import Diagnostic, Reporter, SpecError, render_all
+from .lower import Lowerer, lower
+from .parse import parse_text
 
 __all__ = ["load_spec", "load_spec_with_warnings", "load_spec_sources", "parse_expression", "SpecError", "Diagnostic",
            "render_all", "spec_files", "shipped_spec_dir"]
@@ -104,10 +107,6 @@ def _load_files(files, reporter: Reporter) -> Optional[ir.Spec]:
 
 
 def _load_files_inner(files, reporter: Reporter) -> Optional[ir.Spec]:
-    from . import check as check_mod
-    from .lower import lower
-    from .parse import parse_text
-
     trees = []
     for name, data in files:
         if isinstance(data, Exception):
@@ -123,7 +122,7 @@ def _load_files_inner(files, reporter: Reporter) -> Optional[ir.Spec]:
             trees.append(tree)
     if reporter.errors:
         return None
-    checked = check_mod.check(trees, reporter)
+    checked = check(trees, reporter)
     if reporter.errors:
         return None
     return lower(checked, tuple(name for name, _ in files))
@@ -161,21 +160,16 @@ def parse_expression(spec: ir.Spec, text: str) -> ir.Expr:
     """Parse and type-check one boolean expression in the context of `spec` (names are the spec's
     inputs, parameters, definitions and outcomes; `c in G` tests a country group on `date`).
     Raises `SpecError` with diagnostics located in the text (file name `<condition>`)."""
-    from .check import ExprChecker, Scope
-    from .lower import Lowerer
-    from .parse import parse_text
-
     reporter = Reporter()
     try:
         with _deep_recursion():
             tree = parse_text(text, CONDITION_FILE, reporter, start="expr")
             if tree is None or reporter.errors:
                 raise SpecError(reporter.sorted())
-            ec = ExprChecker(Scope.of_spec(spec), reporter)
-            ec.check(tree, ir.Bool(), "the condition")
+            checker = check_condition(spec, tree, reporter)
             if reporter.errors:
                 raise SpecError(reporter.sorted())
-            return Lowerer(ec.types, ec.refs).expr(tree)
+            return Lowerer(checker.types, checker.refs).expr(tree)
     except RecursionError:
         _too_deep(reporter, CONDITION_FILE)
         raise SpecError(reporter.sorted()) from None

@@ -1,21 +1,57 @@
-"""The syntax tree of an earl file: plain dataclasses, one per construct, each with its position.
+"""The syntax tree of earl expressions (declarations and their clauses: decls.py): one class per
+grammar rule, each node with its position.
 
-The parser (parse.py) builds these from lark's parse tree; the checker (check.py) reads them and
-the lowering (lower.py) turns them into the typed IR (earl.ir). Every node carries `pos`,
-the (file, line, column) where it starts, so that every diagnostic can point at the source.
+lark's `ast_utils.create_transformer` builds these straight from the parse tree (parse.py): a
+class stands for the rule or alias of earl.lark with the same name in snake_case (`IfThenElse` for
+`if_then_else`), and receives the rule's children in order (`AsList`: as one list). Every class
+is `WithMeta`: the parser hands it its `pos` (file, line, column where it starts) first, so that
+every diagnostic can point at the source. Subclasses name the variants of one construct
+(`Conjunction` and `Disjunction` are `BoolOp`s). The checker (check/) reads these and the lowering
+(lower.py) turns them into the typed IR (earl.ir).
 """
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Optional, Union
+from typing import ClassVar, Optional, Union
+
+from lark import Token
+from lark.ast_utils import AsList, Ast, WithMeta
 
 from ..ir import Pos
+from ..ir.limits import NumberBeyondLimits, NumberError, read_number
+
+
+class BadLiteral(Exception):
+    """A literal the grammar accepts but the language does not (2025-13-45, 1__0, two 'from')."""
+
+    def __init__(self, pos: Pos, message: str, length: int = 1, hint: str = ""):
+        super().__init__(message)
+        self.pos, self.message, self.length, self.hint = pos, message, length, hint
+
+
+def unescape(token_text: str) -> str:
+    """The value of a STRING token: strip quotes, resolve `\\"` and `\\\\` (other escapes kept)."""
+    body = token_text[1:-1]
+    return re.sub(r'\\(.)', lambda m: m.group(1) if m.group(1) in '"\\' else m.group(0), body)
+
+
+def token_pos(file: str, tok: Token) -> Pos:
+    return Pos(file, tok.line or 0, tok.column or 0)
+
+
+def read_date(file: str, tok: Token) -> tuple[datetime.date, Pos]:
+    pos = token_pos(file, tok)
+    try:
+        return datetime.date.fromisoformat(str(tok)), pos
+    except ValueError:
+        raise BadLiteral(pos, f"'{tok}' is not a valid date", len(tok)) from None
 
 
 @dataclass
-class Node:
+class Node(Ast, WithMeta):
     pos: Pos
 
 
@@ -26,17 +62,53 @@ class Ident(Node):
     """A name as written (a declaration's name, a reading or rule named in a clause, a path)."""
     name: str
 
+    @classmethod
+    def of(cls, file: str, tok: Token) -> "Ident":
+        return cls(token_pos(file, tok), str(tok))
+
+
+class Path(Ident, AsList):
+    """`item.tpp`: names joined by dots."""
+
+    def __init__(self, pos: Pos, tokens: list):
+        super().__init__(pos, ".".join(str(t) for t in tokens))
+
 
 @dataclass
-class Text(Node):
+class Text(Node, AsList):
     """A string (adjacent strings already concatenated, escapes resolved)."""
     value: str
+
+    def __init__(self, pos: Pos, tokens: list):
+        self.pos, self.value = pos, "".join(unescape(str(t)) for t in tokens)
+
+
+class Title(Text):
+    """The title string of a declaration."""
+
+    def __init__(self, pos: Pos, text: list):
+        self.pos, self.value = pos, text[0].value
 
 
 @dataclass
 class MetaClause(Node):
-    kind: str  # "cite", "quote" or "doc"
     text: str
+    kind: ClassVar[str]  # "cite", "quote" or "doc"
+
+    def __init__(self, pos: Pos, text: Text):
+        self.pos, self.text = pos, text.value
+
+
+class Cite(MetaClause):
+    kind = "cite"
+
+
+class Quote(MetaClause):
+    kind = "quote"
+
+
+class Doc(MetaClause):
+    kind = "doc"
 
 
 @dataclass
@@ -52,17 +124,46 @@ class TypeRef(Node):
         return self.name + ("?" if self.optional else "")
 
 
+class Type(TypeRef):
+    def __init__(self, pos: Pos, name: Token, optional: Optional[Token] = None):
+        super().__init__(pos, str(name), optional=optional is not None)
+
+
+class SetType(TypeRef):
+    def __init__(self, pos: Pos, name: Token):
+        super().__init__(pos, str(name), is_set=True)
+
+
 # --------------------------------------------------------------------------- expressions
 
 @dataclass
 class NumberLit(Node):
     value: Fraction
     text: str = ""
+    SIGN: ClassVar[int] = 1
+
+    def __init__(self, pos: Pos, tok: Token):
+        at = token_pos(pos.file, tok)
+        try:
+            value = read_number(str(tok))
+        except NumberBeyondLimits as e:
+            raise BadLiteral(at, str(e), min(len(tok), 80)) from None
+        except NumberError:
+            raise BadLiteral(at, f"malformed number '{tok}'", len(tok),
+                             "underscores go between digits, e.g. 1_000_000") from None
+        self.pos, self.value, self.text = pos, self.SIGN * value, ("-" if self.SIGN < 0 else "") + str(tok)
+
+
+class NegativeNumberLit(NumberLit):
+    SIGN = -1
 
 
 @dataclass
 class DateLit(Node):
     value: datetime.date
+
+    def __init__(self, pos: Pos, tok: Token):
+        self.value, self.pos = read_date(pos.file, tok)
 
 
 @dataclass
@@ -70,9 +171,22 @@ class BoolLit(Node):
     value: bool
 
 
+class TrueLit(BoolLit):
+    def __init__(self, pos: Pos):
+        super().__init__(pos, True)
+
+
+class FalseLit(BoolLit):
+    def __init__(self, pos: Pos):
+        super().__init__(pos, False)
+
+
 @dataclass
 class StringLit(Node):
     value: str
+
+    def __init__(self, pos: Pos, tok: Token):
+        self.pos, self.value = pos, unescape(str(tok))
 
 
 @dataclass
@@ -81,14 +195,20 @@ class NoneLit(Node):
 
 
 @dataclass
-class SetLit(Node):
+class SetLit(Node, AsList):
     items: list["Expr"]
+
+    def __init__(self, pos: Pos, items: list):
+        self.pos, self.items = pos, [i for i in items if i is not None]
 
 
 @dataclass
 class Name(Node):
     """A reference: `item.tpp` (an input), `lpp_ceiling` (input, param, def, outcome or group)."""
     path: str
+
+    def __init__(self, pos: Pos, path: Ident):
+        self.pos, self.path = pos, path.name
 
 
 @dataclass
@@ -99,264 +219,85 @@ class IfThenElse(Node):
 
 
 @dataclass
-class ImpliesExpr(Node):
+class Implies(Node):
     premise: "Expr"
     conclusion: "Expr"
 
 
 @dataclass
 class BoolOp(Node):
-    op: str  # "and" or "or"
     left: "Expr"
     right: "Expr"
+    op: ClassVar[str]  # "and" or "or"
+
+
+class Conjunction(BoolOp):
+    op = "and"
+
+
+class Disjunction(BoolOp):
+    op = "or"
 
 
 @dataclass
-class NotExpr(Node):
+class Negation(Node):
     arg: "Expr"
 
 
 @dataclass
-class Compare(Node):
-    op: str  # one of ==, !=, <, <=, >, >=
+class BinaryOp(Node):
+    """An operator written between its operands; `op_pos` is where the operator stands."""
     left: "Expr"
+    op: str
     right: "Expr"
-    op_pos: Optional[Pos] = None
+    op_pos: Pos = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.op_pos = token_pos(self.pos.file, self.op) if isinstance(self.op, Token) else self.pos
+        self.op = str(self.op)
+
+
+class Compare(BinaryOp):
+    """`==`, `!=`, `<`, `<=`, `>`, `>=`."""
+
+
+class ArithExpr(BinaryOp):
+    """`+`, `-`, `*`."""
 
 
 @dataclass
 class Membership(Node):
     element: "Expr"
     collection: "Expr"
-    negated: bool = False  # `not in`
+    negated: ClassVar[bool] = False
+
+
+class NonMembership(Membership):
+    """`not in`"""
+    negated = True
 
 
 @dataclass
-class ArithExpr(Node):
-    op: str  # "+", "-", "*"
-    left: "Expr"
-    right: "Expr"
-    op_pos: Optional[Pos] = None
-
-
-@dataclass
-class MinMaxExpr(Node):
+class MinMaxExpr(Node, AsList):
     op: str  # "min" or "max"
     args: list["Expr"]
+
+    def __init__(self, pos: Pos, children: list):
+        self.pos, self.op, self.args = pos, str(children[0]), children[1:]
+
+
+@dataclass
+class RuleTest(Node):
+    """`applies(RULE)`: all of the rule's conditions hold; `fires(RULE)`: it applies and no rule
+    that overrides it fires."""
+    test: str  # "applies" or "fires"
+    rule: Ident
+
+    def __init__(self, pos: Pos, test: Token, rule: Token):
+        self.pos, self.test, self.rule = pos, str(test), Ident.of(pos.file, rule)
 
 
 Literal = Union[NumberLit, DateLit, BoolLit, StringLit, NoneLit, SetLit]
 Expr = Union[NumberLit, DateLit, BoolLit, StringLit, NoneLit, SetLit, Name, IfThenElse,
-             ImpliesExpr, BoolOp, NotExpr, Compare, Membership, ArithExpr, MinMaxExpr]
+             Implies, BoolOp, Negation, Compare, Membership, ArithExpr, MinMaxExpr, RuleTest]
 LITERAL_TYPES = (NumberLit, DateLit, BoolLit, StringLit, NoneLit, SetLit)
-
-
-# --------------------------------------------------------------------------- declarations
-
-@dataclass
-class Decl(Node):
-    name: Ident
-    metas: list[MetaClause] = field(default_factory=list)
-
-    def meta(self, kind: str) -> str:
-        return "".join(m.text for m in self.metas if m.kind == kind)
-
-    kind = "declaration"
-
-
-@dataclass
-class ReadingDecl(Decl):
-    is_default: bool = False
-    kind = "reading"
-
-
-@dataclass
-class EnumDecl(Decl):
-    title: Optional[Text] = None
-    members: list[Text] = field(default_factory=list)
-    kind = "enum"
-
-
-@dataclass
-class ExtraCountry(Node):
-    code: str
-    name: str
-
-
-@dataclass
-class CountriesDecl(Decl):
-    """`countries SOURCE plus { "CODE" "Name" ... }`; `name` is the source (e.g. iso3166)."""
-    extras: list[ExtraCountry] = field(default_factory=list)
-    kind = "countries"
-
-
-@dataclass
-class MemberEntry(Node):
-    code: str
-    since: Optional[datetime.date] = None
-    until: Optional[datetime.date] = None
-    since_pos: Optional[Pos] = None
-    until_pos: Optional[Pos] = None
-
-
-@dataclass
-class GroupRef(Node):
-    name: str
-
-
-@dataclass
-class GroupUnionExpr(Node):
-    left: "GroupExprAst"
-    right: "GroupExprAst"
-
-
-@dataclass
-class GroupDiffExpr(Node):
-    left: "GroupExprAst"
-    right: "GroupExprAst"
-
-
-GroupExprAst = Union[GroupRef, GroupUnionExpr, GroupDiffExpr]
-
-
-@dataclass
-class GroupDecl(Decl):
-    title: Optional[Text] = None
-    members: Optional[list[MemberEntry]] = None     # a listed group
-    definition: Optional[GroupExprAst] = None       # a defined group
-    kind = "group"
-
-
-@dataclass
-class InputDecl(Decl):
-    """`name.name` is the input's dotted path."""
-    type: Optional[TypeRef] = None
-    default: Optional[Expr] = None
-    minimum: Optional[NumberLit] = None
-    kind = "input"
-
-
-@dataclass
-class UnderClause(Node):
-    reading: Ident
-    value: Expr
-
-
-@dataclass
-class ParamDecl(Decl):
-    type: Optional[TypeRef] = None
-    default: Optional[Expr] = None
-    minimum: Optional[NumberLit] = None
-    unders: list[UnderClause] = field(default_factory=list)
-    kind = "param"
-
-
-@dataclass
-class DefDecl(Decl):
-    type: Optional[TypeRef] = None
-    body: Optional[Expr] = None
-    unders: list[UnderClause] = field(default_factory=list)
-    kind = "def"
-
-
-@dataclass
-class OutcomeDecl(Decl):
-    type: Optional[TypeRef] = None
-    default: Optional[Expr] = None
-    kind = "outcome"
-
-
-@dataclass
-class ConditionAst(Node):
-    expr: Expr
-    label: Optional[str] = None
-    negated: bool = False  # an `unless`
-
-
-@dataclass
-class ConclusionAst(Node):
-    target: Ident
-    op: str  # "=", "+=", "-="
-    value: Expr
-
-
-@dataclass
-class SourceClause(Node):
-    """`source verbatim "15 CFR as of 2025-01-16"` / `source secondary "Wiley"`: where the
-    provision's text comes from."""
-    kind: str  # "verbatim", "secondary" or "assumption"
-    name: Text
-
-
-@dataclass
-class RuleDecl(Decl):
-    title: Optional[Text] = None
-    overrides: list[Ident] = field(default_factory=list)
-    only_under: list[Ident] = field(default_factory=list)
-    except_under: list[Ident] = field(default_factory=list)
-    intended: list[Text] = field(default_factory=list)
-    sources: list[SourceClause] = field(default_factory=list)
-    when_kind: str = "none"  # "none", "single", "labelled", "unless"
-    conditions: list[ConditionAst] = field(default_factory=list)
-    conclusions: list[ConclusionAst] = field(default_factory=list)
-    kind = "rule"
-
-
-@dataclass
-class Expectation(Node):
-    result: str  # "holds" or "fails"
-    readings: list[Ident] = field(default_factory=list)
-
-
-@dataclass
-class PropertyDecl(Decl):
-    title: Optional[Text] = None
-    expects: list[Expectation] = field(default_factory=list)
-    only_under: list[Ident] = field(default_factory=list)
-    except_under: list[Ident] = field(default_factory=list)
-    body: Optional[Expr] = None
-    kind = "property"
-
-
-@dataclass
-class Binding(Node):
-    target: Ident
-    value: Expr
-
-
-@dataclass
-class ExampleDecl(Decl):
-    title: Optional[Text] = None
-    given: list[Binding] = field(default_factory=list)
-    expect: list[Binding] = field(default_factory=list)
-    under: list[Ident] = field(default_factory=list)
-    params: list[Binding] = field(default_factory=list)
-    kind = "example"
-
-
-@dataclass
-class InForceUnder(Node):
-    reading: Ident
-    since: datetime.date
-
-
-@dataclass
-class InForceDecl(Decl):
-    """`in_force from DATE [under READING from DATE]*`: the first date the spec applies."""
-    since: Optional[datetime.date] = None
-    unders: list[InForceUnder] = field(default_factory=list)
-    kind = "in_force"
-
-
-@dataclass
-class NoticeDecl(Decl):
-    """`notice NAME "title" doc "..." when EXPR`: a text shown with every answer where EXPR holds."""
-    title: Optional[Text] = None
-    condition: Optional[Expr] = None
-    kind = "notice"
-
-
-@dataclass
-class File(Node):
-    path: str
-    decls: list[Decl] = field(default_factory=list)

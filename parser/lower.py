@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Optional
 
 from .. import ir
-from . import ast
-from .check import COUNTRY_SET, Checked
+from . import ast, decls
+from .check import Checked
 
 
 class Lowerer:
@@ -34,7 +34,7 @@ class Lowerer:
             raise ValueError(f"{e.pos}: name '{e.path}' of kind {kind} in value position")
         if isinstance(e, ast.IfThenElse):
             return ir.Ite(self.expr(e.cond), self.expr(e.then), self.expr(e.orelse))
-        if isinstance(e, ast.ImpliesExpr):
+        if isinstance(e, ast.Implies):
             return ir.Implies(self.expr(e.premise), self.expr(e.conclusion))
         if isinstance(e, ast.BoolOp):
             cls = ir.And if e.op == "and" else ir.Or
@@ -46,7 +46,7 @@ class Lowerer:
                 else:
                     args.append(lowered)
             return cls(tuple(args))
-        if isinstance(e, ast.NotExpr):
+        if isinstance(e, ast.Negation):
             return ir.Not(self.expr(e.arg))
         if isinstance(e, ast.Compare):
             return ir.Cmp(e.op, self.expr(e.left), self.expr(e.right))
@@ -61,6 +61,8 @@ class Lowerer:
             return ir.Arith(e.op, self.expr(e.left), self.expr(e.right))
         if isinstance(e, ast.MinMaxExpr):
             return ir.MinMax(e.op, tuple(self.expr(a) for a in e.args))
+        if isinstance(e, ast.RuleTest):
+            return (ir.RuleApplies if e.test == "applies" else ir.RuleFires)(e.rule.name)
         raise TypeError(f"cannot lower {type(e).__name__}")
 
     def value(self, e) -> ir.Value:
@@ -76,7 +78,7 @@ class Lowerer:
     def lit(self, e) -> ir.Lit:
         return ir.Lit(self.value(e), self.types[id(e)])
 
-    def conditions(self, rule: ast.RuleDecl) -> tuple[ir.Condition, ...]:
+    def conditions(self, rule: decls.RuleDecl) -> tuple[ir.Condition, ...]:
         out: list[ir.Condition] = []
         for c in rule.conditions:
             if rule.when_kind == "single" and not c.negated and c.label is None:
@@ -96,18 +98,18 @@ def _conjuncts(e) -> list:
 
 
 def group_expr(g) -> ir.GroupExpr:
-    if isinstance(g, ast.GroupRef):
+    if isinstance(g, decls.GroupName):
         return ir.GroupName(g.name)
-    if isinstance(g, ast.GroupUnionExpr):
+    if isinstance(g, decls.GroupUnion):
         parts: list[ir.GroupExpr] = []
         for side in (g.left, g.right):
             low = group_expr(side)
-            if isinstance(side, ast.GroupUnionExpr) and isinstance(low, ir.GroupUnion):
+            if isinstance(side, decls.GroupUnion) and isinstance(low, ir.GroupUnion):
                 parts.extend(low.groups)
             else:
                 parts.append(low)
         return ir.GroupUnion(tuple(parts))
-    if isinstance(g, ast.GroupDiffExpr):
+    if isinstance(g, decls.GroupDiff):
         return ir.GroupDiff(group_expr(g.left), group_expr(g.right))
     raise TypeError(type(g).__name__)
 
@@ -227,5 +229,5 @@ def _min(n: Optional[ast.NumberLit]):
     return n.value if n is not None else None
 
 
-def _quote(d: ast.Decl) -> str:
+def _quote(d: decls.Decl) -> str:
     return "\n".join(m.text for m in d.metas if m.kind == "quote")

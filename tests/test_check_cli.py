@@ -85,3 +85,15 @@ def test_help_lists_every_command_and_no_helper_module():
     for name in ("ask", "check", "find", "generate", "provisions", "verify"):
         assert f"  {name} " in r.output
     assert "unavailable" not in r.output
+
+
+def test_check_names_the_rule_a_new_reading_would_lose(tmp_path):
+    """A rule 'only under' the default reading is refused with the `except under` to write instead."""
+    (tmp_path / "domains.earl").write_text((OK / "domains.earl").read_text())
+    rules = (OK / "rules.earl").read_text()
+    assert "  except under guidance\n" in rules
+    (tmp_path / "rules.earl").write_text(rules.replace("  except under guidance\n", "  only under statute\n"))
+    r = run("check", str(tmp_path))
+    assert r.exit_code == 2, r.output
+    assert "error: rule 'small' is 'only under' the default reading 'statute'" in r.output
+    assert "hint: write `except under guidance`" in r.output and "Traceback" not in r.output

@@ -7,13 +7,16 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from lark import Transformer, ast_utils
 
 from earl.parser import SpecError, load_spec, parse_expression
-from earl.parser import ast
+from earl.parser import ast, decls, tables
 from earl.parser.diagnostics import Reporter
-from earl.parser.parse import parse_text, unescape
+from earl.parser.ast import unescape
+from earl.parser.parse import parse_text
 from earl.ir.values import parse_number
 from earl import ir
+from earl.ir import Pos
 
 OK = Path(__file__).parent / "specs" / "ok"
 DOC = Path(__file__).parent.parent / "docs" / "language.md"
@@ -78,6 +81,42 @@ def test_every_node_has_a_position():
         elif isinstance(node, (list, tuple)):
             stack.extend(node)
     assert seen > 200
+
+
+def test_every_grammar_rule_builds_its_class():
+    """Each rule or alias that is not inlined (`?rule`) names its class of ast.py (ast_utils)."""
+    built = ast_utils.create_transformer(decls, ast_utils.create_transformer(ast, Transformer()))
+    names = {str(r.alias or r.origin.name) for r in tables.build().rules}
+    inlined = {str(r.origin.name) for r in tables.build().rules if r.options.expand1}
+    assert sorted(n for n in names - inlined - {"start"} if not n.startswith("_") and not hasattr(built, n)) == []
+
+
+def test_positions_of_nodes_built_from_rules_and_tokens():
+    f = parse_one('def d : bool = not (x >= -2) and applies(some_rule)\n')
+    body = f.decls[0].body
+    assert isinstance(body, ast.Conjunction) and body.op == "and"
+    negation, test = body.left, body.right
+    assert isinstance(negation, ast.Negation) and negation.pos == Pos("x.earl", 1, 16)
+    compare = negation.arg
+    assert isinstance(compare, ast.Compare) and compare.op == ">=" and type(compare.op) is str
+    assert compare.op_pos == Pos("x.earl", 1, 23) and compare.left.pos == Pos("x.earl", 1, 21)
+    assert isinstance(compare.right, ast.NegativeNumberLit) and compare.right.value == -2
+    assert compare.right.pos == Pos("x.earl", 1, 26) and compare.right.text == "-2"
+    assert isinstance(test, ast.RuleTest) and test.test == "applies" and test.pos == Pos("x.earl", 1, 34)
+    assert test.rule == ast.Ident(Pos("x.earl", 1, 42), "some_rule")
+
+
+def test_clauses_in_any_order_land_in_their_fields():
+    f = parse_one('rule r "T" doc "d" only under a overrides o1, o2 cite "c" except under b\n'
+                  '  source secondary "S" intended "dead"\n  when x "X" unless y then o = true, s += "m"\n')
+    r = f.decls[0]
+    assert (r.title.value, r.meta("doc"), r.meta("cite")) == ("T", "d", "c")
+    assert [o.name for o in r.overrides] == ["o1", "o2"] and r.overrides[1].pos == Pos("x.earl", 1, 47)
+    assert [x.name for x in r.only_under] == ["a"] and [x.name for x in r.except_under] == ["b"]
+    assert [(s.kind, s.name.value) for s in r.sources] == [("secondary", "S")]
+    assert [t.value for t in r.intended] == ["dead"] and r.when_kind == "labelled"
+    assert [(c.label, c.negated) for c in r.conditions] == [("X", False), (None, True)]
+    assert [(c.target.name, c.op) for c in r.conclusions] == [("o", "="), ("s", "+=")]
 
 
 def test_dates_and_negative_numbers():

@@ -511,3 +511,81 @@ def test_only_and_except_under_together(tmp_path):
 def test_property_except_under_unknown_reading(tmp_path):
     expect_error(tmp_path, 'property p "P" except under nowhere always o\n', "nowhere",
                  "undefined reading 'nowhere'")
+
+
+# ------------------------------------------------------------------------- applies(R) / fires(R)
+
+RULES = ('rule a "A" cite "x" when n > 1 then o = true\n'
+         'rule b "B" cite "x" overrides a when n > 2 then o = false\n')
+
+
+def test_a_rule_test_names_a_rule(tmp_path):
+    expect_error(tmp_path, RULES + 'rule c "C" cite "x" when applies(aa) then s += "red"\n', "aa)",
+                 "undefined rule 'aa'", hint="did you mean 'a'?")
+
+
+def test_a_rule_test_is_a_bool(tmp_path):
+    expect_error(tmp_path, RULES + "def d : number = fires(a)\n", "fires(a)",
+                 "the body of definition 'd' should be a number, but it is a bool")
+
+
+def test_a_rule_test_in_a_cycle_is_refused_where_it_stands(tmp_path):
+    expect_error(tmp_path, 'rule a "A" cite "x" when not fires(a) then o = true\n', "fires(a)",
+                 "circular dependency: rule a -> rule a")
+    expect_error(tmp_path, RULES + 'def d : bool = o\n'
+                                   'rule c "C" cite "x" when d then s += "red"\n'
+                                   'rule e "E" cite "x" when applies(c) then o = true\n', "applies(c)",
+                 "circular dependency: rule e -> applies c -> def d -> outcome o -> rule e")
+
+
+def test_applies_does_not_wait_for_the_rules_that_override(tmp_path):
+    # the 740.2(a)(9)(ii) pattern: b defeats a, c lifts b for the cases where a's conditions hold
+    carve_out = 'rule c "C" cite "x" overrides b when {}(a) then o = true\n'
+    load_spec_text(tmp_path, BASE + RULES + carve_out.format("applies"))
+    expect_error(tmp_path, RULES + carve_out.format("fires"), "fires(a)",
+                 "circular dependency: rule c -> rule a -> rule b -> rule c")
+
+
+def test_a_rule_test_needs_the_rule_under_every_reading_of_its_reader(tmp_path):
+    limited = 'rule b "B" cite "x" except under alt when n > 2 then o = false\n'
+    expect_error(tmp_path, limited + 'rule c "C" cite "x" when applies(b) then s += "red"\n', "b)",
+                 "rule 'c' reads applies(b), but rule 'b' does not exist under alt",
+                 hint="name only rules that exist wherever the reader does (limit the reader with "
+                      "'except under alt', or the rule's 'except under' / 'only under')")
+    expect_error(tmp_path, limited + "def d : bool = fires(b)\nproperty p \"P\" always d\n", "b)",
+                 "definition 'd' reads fires(b), but rule 'b' does not exist under alt")
+    load_spec_text(tmp_path, BASE + limited + 'rule c "C" cite "x" except under alt when applies(b) then s += "red"\n'
+                   "def d : bool = fires(b)\n  under alt = false\nproperty p \"P\" except under alt always d\n")
+
+
+def test_a_notice_reads_outcomes_not_rule_tests(tmp_path):
+    expect_error(tmp_path, RULES + 'notice t "T" doc "d" when applies(a)\n', "applies(a)",
+                 "notice 't' reads applies(a): a notice's condition reads outcomes only")
+
+
+def test_a_condition_names_only_rules_of_every_reading(tmp_path):
+    spec = load_spec_text(tmp_path, BASE + RULES + 'rule c "C" cite "x" only under alt when n > 3 then s += "red"\n'
+                          'property p "P" always applies(b) implies fires(b) and not fires(a)\n')
+    assert parse_expression(spec, "fires(b) or applies(a)") is not None
+    with pytest.raises(SpecError) as ei:
+        parse_expression(spec, "applies(c)")
+    assert "the condition reads applies(c), but rule 'c' does not exist under r" in ei.value.render()
+
+
+def load_spec_text(tmp_path, text: str):
+    f = tmp_path / "ok.earl"
+    f.write_text(text)
+    return load_spec(f)
+
+
+# ------------------------------------------------------------------------- readings as deltas
+
+def test_only_under_may_not_name_the_default_reading(tmp_path):
+    expect_error(tmp_path, 'rule a "A" cite "x" only under r when n > 1 then o = true\n', "r when",
+                 "rule 'a' is 'only under' the default reading 'r': a reading added later would silently lose it",
+                 hint="write `except under alt`")
+    expect_error(tmp_path, 'property p "P" only under alt, r always o\n', "r always",
+                 "property 'p' is 'only under' the default reading 'r'",
+                 hint="drop 'only under': it lists every reading")
+    load_spec_text(tmp_path, BASE + 'rule a "A" cite "x" only under alt when n > 1 then o = true\n'
+                   'rule b "B" cite "x" except under alt when n > 2 then s += "red"\n')

@@ -21,7 +21,8 @@ LOCATED = re.compile(r":\d+:\d+: (error|warning): ")
 TOKEN = re.compile(r'\s+|[A-Za-z_][A-Za-z0-9_.]*|\d[\d_.eE%-]*|"(?:[^"\\\n]|\\.)*"|#[^\n]*|.', re.S)
 INTERESTING = list('"{}()[],.:=+-*<>!?%#\\\n ') + ["and", "or", "not", "in", "when", "unless", "then",
                                                    "none", "true", "2025-13-45", "1__0", "4E091",
-                                                   "rule", "def", "reading", "\t", "é", "\x00"]
+                                                   "rule", "def", "reading", "\t", "é", "\x00",
+                                                   "applies(", "fires(", "only under", "except under"]
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
