@@ -43,18 +43,24 @@ class Program:
     def __init__(self, *options: str):
         self.ctl = clingo.Control(["--warn=none", *options])
         self.parts = 0
+        # each external's symbol, built once: assigning is per determination (the hot path)
+        self._externals: dict[Predicate, clingo.Symbol] = {}
 
     def add(self, statements: Iterable[Statement]) -> None:
         """Ground `statements` as a new part (rules already grounded see the new facts only
         through externals)."""
+        statements = list(statements)
         name = f"p{self.parts}"
         self.parts += 1
+        self._externals.update((s.atom, symbol(s.atom)) for s in statements
+                               if isinstance(s, External))
         self.ctl.add(name, [], render_program(statements))
         self.ctl.ground([(name, [])])
 
-    def assign(self, atoms: Iterable[Predicate], value: bool) -> None:
-        for a in atoms:
-            self.ctl.assign_external(symbol(a), value)
+    def assign(self, externals: Iterable[Predicate], value: bool) -> None:
+        """Assign externals of the program `value`."""
+        for a in externals:
+            self.ctl.assign_external(self._externals[a], value)
 
     def only_answer(self) -> list[clingo.Symbol]:
         """The shown symbols of the program's one answer set (AspError if it has another
