@@ -1,6 +1,7 @@
 """The clingo backend: no quantity reaches clingo, agreement with the reference evaluator, and
 exhaustive search (proofs, replayed minimal instances)."""
 import datetime
+import doctest
 import random
 from fractions import Fraction as F
 
@@ -11,7 +12,7 @@ from earl import ir
 from earl.solver import evaluate
 from earl.solver.asp import AspEngine
 from earl.solver.replay import EngineDisagreement
-from earl.solver.asp import concretise, engine as asp_engine
+from earl.solver.asp import concretise, engine as asp_engine, polynomial, program, schema
 from earl.solver.asp.numeric import abstraction, abstraction_for
 from earl.solver.asp.schema import SMALL, Facts, Inp, Rule, Tx, render, render_program
 from earl.solver.asp.search import Search
@@ -254,3 +255,20 @@ def test_kept_search_program_answers_as_a_program_of_its_own():
             if isinstance(found, Instance):
                 assert bool(evaluate.eval_expr(m, found.transaction, expr)) is want
     assert kept.claims == len(set(claims))
+
+
+# --------------------------------------------------------------------------- the typed layer
+
+@pytest.mark.parametrize("module", [schema, program, polynomial])
+def test_docstring_examples(module):
+    assert doctest.testmod(module).failed == 0
+
+
+def test_answer_sets_are_read_back_by_type():
+    ctl = clingo.Control(["--warn=none"])
+    ctl.add("base", [], render_program([Rule(Inp(0, 3, 1)), Rule(Tx(0)), Rule(Tx(1))]))
+    ctl.ground([("base", [])])
+    with ctl.solve(yield_=True) as handle:
+        symbols = next(iter(handle)).symbols(atoms=True)
+    assert set(schema.read(symbols, Tx)) == {Tx(0), Tx(1)}
+    assert list(schema.read(symbols, Inp)) == [Inp(0, 3, 1)]
