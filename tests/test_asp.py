@@ -251,6 +251,7 @@ def test_kept_search_program_answers_as_a_program_of_its_own():
             alone = Search(m, abstraction(m)).query(expr, want, 10.0)
             assert (got.best.symbols is None) == (alone.best.symbols is None), (expr, want)
             assert got.best.unsatisfiable == alone.best.unsatisfiable, (expr, want)
+            assert got.best.cost == alone.best.cost, (expr, want)      # the same optimum
             found = AspEngine().satisfiable(m, expr) if want else AspEngine().valid(m, expr)
             if isinstance(found, Instance):
                 assert bool(evaluate.eval_expr(m, found.transaction, expr)) is want

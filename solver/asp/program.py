@@ -30,9 +30,10 @@ OPTIMISE = ("--opt-strategy=usc", "--opt-mode=opt")
 
 @dataclass(frozen=True)
 class Best:
-    """The last (best) answer set an optimisation found: its shown symbols (None: none found),
-    whether the search finished, and whether it proved there is none."""
+    """The last (best) answer set an optimisation found: its shown symbols and cost (None: none
+    found), whether the search finished, and whether it proved there is none."""
     symbols: list[clingo.Symbol] | None
+    cost: list[int] | None
     finished: bool
     unsatisfiable: bool
 
@@ -79,13 +80,14 @@ class Program:
         best: list = []
 
         def on_model(m: clingo.Model):
-            best[:] = [list(m.symbols(shown=True))]
+            best[:] = [list(m.symbols(shown=True)), m.cost]
         with self.ctl.solve(on_model=on_model, async_=True) as handle:
             finished = handle.wait(max(0.0, deadline - time.monotonic()))
             if not finished:
                 handle.cancel()
             result = handle.get()
-        return Best(best[0] if best else None, finished, finished and result.unsatisfiable)
+        symbols, cost = best if best else (None, None)
+        return Best(symbols, cost, finished, finished and result.unsatisfiable)
 
 
 # --------------------------------------------------------------------------- determinations
