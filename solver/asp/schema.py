@@ -2,7 +2,7 @@
 built from instances of these classes and read back by type (in the manner of clorm).
 
 A predicate is a frozen dataclass whose fields are its arguments in order; a field holds a small
-non-negative integer when the atom is ground, or a logic variable (`Var`, `Succ`) in a rule.
+non-negative integer when the atom is ground, or a logic variable (`Var`) in a rule.
 `render` is the one place a program becomes text, and it refuses any integer outside
 [0, SMALL): the programs carry ids, indexes, truth values and weights, never a quantity of the
 spec (those are decided outside clingo, see numeric.py), so clingo's 32-bit integers cannot
@@ -38,13 +38,7 @@ class Var:
     name: str
 
 
-@dataclass(frozen=True)
-class Succ:
-    """`X+1` (to step through a rule's conditions)."""
-    var: Var
-
-
-Term = Union[int, Var, Succ]
+Term = Union[int, Var]
 
 T, V, W, R, R2, S, I, N, E, C, K, J, G = (Var(x) for x in "T V W R R2 S I N E C K J G".split())
 ANY = Var("_")
@@ -265,8 +259,6 @@ Statement = Union[Rule, Choice, Minimize, Show, Facts, External]
 def _term(t: Term) -> str:
     if isinstance(t, Var):
         return t.name
-    if isinstance(t, Succ):
-        return f"{t.var.name}+1"
     return str(small(t))
 
 
