@@ -29,16 +29,16 @@ import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-import clingo
 import z3
 
 from .. import ir
 from ..ir.values import non_default
 from . import coverage, proofs
+from .asp import program as asp_program
 from .replay import EngineDisagreement
 from .countries import CountryClasses
 from .coverage import Goal
-from ..ir import InputRef, Model, Value
+from ..ir import Model, Value
 from .results import Instance, Proof
 from .smt import CompileError, Compiler, VarPool
 from .transaction import complete
@@ -235,35 +235,6 @@ def _grow(zs: _Z3, m: z3.ModelRef, built: set[int], try_: list[int], open_: set[
     return m
 
 
-# --------------------------------------------------------------------------- 2. exact cover
-
-def _cover(pool: list[_Candidate], need: set[int], weights: list[int], timeout: float):
-    """The fewest candidates meeting every goal of `need` (then the least total weight):
-    (chosen indices, proved optimal)."""
-    lines = []
-    for c, cand in enumerate(pool):
-        lines.append(f"cand({c},{weights[c]}).")
-        lines += [f"meets({c},{g})." for g in sorted(cand.met & need)]
-    lines += [f"need({g})." for g in sorted(need)]
-    lines.append("{ pick(C) : cand(C,_) }.")
-    lines.append(":- need(G), not pick(C) : meets(C,G).")
-    lines.append("#minimize { 1@2,C : pick(C) }.")
-    lines.append("#minimize { W@1,C : pick(C), cand(C,W) }.")
-    ctl = clingo.Control(["--warn=none", "--opt-strategy=usc", "--opt-mode=opt"])
-    ctl.add("base", [], "\n".join(lines))
-    ctl.ground([("base", [])])
-    best: list = []
-
-    def on_model(mo: clingo.Model):
-        best[:] = [[s.arguments[0].number for s in mo.symbols(shown=True) if s.name == "pick"]]
-    with ctl.solve(on_model=on_model, async_=True) as h:
-        finished = h.wait(max(0.01, timeout))
-        if not finished:
-            h.cancel()
-        h.get()
-    return (sorted(best[0]) if best else None), finished
-
-
 # --------------------------------------------------------------------------- 3. lower bound
 
 def _family(g: Goal):
@@ -388,8 +359,9 @@ def generate(model: Model, *, timeout: float = 60.0, step_timeout: float = 2.0,
         c.given = _shrink(model, c.given, keep)
         met = set(coverage.met_goals(model, complete(model.spec, c.given), gs))
         c.met = frozenset(k for k, g in enumerate(gs) if g.id in met)
-    chosen, pool_optimal = _cover(pool, need, [len(c.given) for c in pool],
-                                  max(1.0, min(timeout / 4, deadline - time.monotonic())))
+    chosen, pool_optimal = asp_program.cover([c.met for c in pool], need,
+                                             [len(c.given) for c in pool],
+                                             max(1.0, min(timeout / 4, deadline - time.monotonic())))
     if chosen is None:
         chosen, pool_optimal = list(range(len(pool))), False
     times["cover"] = time.monotonic() - t3

@@ -1,6 +1,7 @@
 """The clingo backend: no quantity reaches clingo, agreement with the reference evaluator, and
 exhaustive search (proofs, replayed minimal instances)."""
 import datetime
+import doctest
 import random
 from fractions import Fraction as F
 
@@ -11,8 +12,10 @@ from earl import ir
 from earl.solver import evaluate
 from earl.solver.asp import AspEngine
 from earl.solver.replay import EngineDisagreement
-from earl.solver.asp_program import SMALL, Facts, Int, render_program
-from earl.solver.numeric import abstraction
+from earl.solver.asp import concretise, engine as asp_engine, polynomial, program, schema
+from earl.solver.asp.numeric import abstraction, abstraction_for
+from earl.solver.asp.schema import SMALL, Facts, Inp, Rule, Tx, render, render_program
+from earl.solver.asp.search import Search
 from earl.solver.results import Instance, Proof
 from earl.solver.transaction import complete
 from test_smt_specs import (COUNTRIES, CTRY, add, base_spec, cmp, diffusion_spec, dref, inp, lit, num, out, par, remove, rule, setv)
@@ -60,34 +63,29 @@ def test_no_quantity_reaches_clingo(engine):
     m = ir.resolve(spec)
     txs = boundary_txs(spec)
     program = engine.batch_program(m, txs)
-    comp = engine.compiler(m)
-    # every integer term of every statement is a small id (the typed layer enforces it) ...
-    bound = max(len(abstraction(m).atoms), len(comp.classes), comp._nodes, len(m.rules),
-                len(comp.slot_ids), len(comp._values), len(txs)) + 1
+    # every integer of the program is a small id (rendering refuses any other) ...
     text = render_program(program)
     ctl = clingo.Control(["--warn=none"])
     ctl.add("base", [], text)
     ctl.ground([("base", [])])
     numbers = [a.number for s in ctl.symbolic_atoms for a in s.symbol.arguments
                if a.type == clingo.SymbolType.Number]
-    assert numbers and max(numbers) <= bound and min(numbers) >= 0
-    assert bound < 1000
+    assert numbers and max(numbers) < 1000 and min(numbers) >= 0
     # ... and no constant of the spec appears in the program text
     for big in ("26900000", "4800", "25000000000000000000000000", "100000000000000000000000000"):
         assert big not in text
     with pytest.raises(ValueError):
-        Int(10 ** 26)
+        render(Rule(Tx(10 ** 26)))
     with pytest.raises(ValueError):
-        Facts("atom", ((0, SMALL),))
+        render(Facts(Inp, ((0, 1, SMALL),)))
 
 
 def test_search_program_carries_no_quantity(engine):
     m = ir.resolve(diffusion_spec())
-    _comp, program = engine.search_program(m, cmp("<=", inp("item.ops"), num(10 ** 26)), want=False)
-    text = render_program(program)
-    ctl = clingo.Control(["--warn=none"])
-    ctl.add("base", [], text)
-    ctl.ground([("base", [])])
+    claim = cmp("<=", inp("item.ops"), num(10 ** 26))
+    search = Search(m, abstraction_for(m, claim))   # the claim's own atoms: a program of its own
+    search.query(claim, False, 10.0)
+    ctl = search.program.ctl
     assert max(a.number for s in ctl.symbolic_atoms for a in s.symbol.arguments
                if a.type == clingo.SymbolType.Number) < 2000
 
@@ -215,13 +213,13 @@ def test_country_equality_and_dated_membership_search(engine):
 
 def test_a_non_replaying_instance_is_an_engine_bug(engine, monkeypatch):
     m = ir.resolve(diffusion_spec())
-    real = AspEngine._concretise
+    real = concretise.instance
 
-    def broken(self, comp, symbols, *args):
-        inst = real(self, comp, symbols, *args)
+    def broken(*args):
+        inst = real(*args)
         tx = dict(inst.transaction, **{"item.ops": F(0)})
         return Instance(tx, inst.params, engine="asp")
-    monkeypatch.setattr(AspEngine, "_concretise", broken)
+    monkeypatch.setattr(concretise, "instance", broken)
     with pytest.raises(EngineDisagreement):
         engine.valid(m, cmp("<=", inp("item.ops"), num(10 ** 26)))
 
@@ -229,34 +227,18 @@ def test_a_non_replaying_instance_is_an_engine_bug(engine, monkeypatch):
 # --------------------------------------------------------------------------- ground-once programs
 
 def test_kept_determination_program_agrees_with_one_program_per_batch(monkeypatch):
-    import earl.solver.asp as asp
     spec = diffusion_spec()
     m = ir.resolve(spec)
     txs = random_txs(spec, 60, seed=7) + boundary_txs(spec)
     kept = AspEngine()
     one_by_one = [kept.run(m, tx) for tx in txs]          # externals switched per transaction
-    monkeypatch.setattr(asp, "KEPT_RUN_MAX", 0)
+    monkeypatch.setattr(asp_engine, "KEPT_RUN_MAX", 0)
     assert one_by_one == AspEngine().run_batch(m, txs) == evaluate.run_batch(m, txs)
-
-
-def _fresh(engine, m, expr, want):
-    """The answer of a program of its own (the path a claim with new numeric atoms takes)."""
-    comp, program = engine.search_program(m, expr, want)
-    ctl = clingo.Control(["--warn=none", "--opt-strategy=usc", "--opt-mode=opt"])
-    ctl.add("base", [], render_program(program))
-    ctl.ground([("base", [])])
-    best, cost = [], []
-
-    def on_model(x):
-        best[:] = [list(x.symbols(shown=True))]
-        cost[:] = [x.cost]
-    res = ctl.solve(on_model=on_model)
-    return engine._answer(comp, m, expr, want, best, True, res), cost
 
 
 def test_kept_search_program_answers_as_a_program_of_its_own():
     m = ir.resolve(conflict_spec())
-    kept = AspEngine()
+    kept = Search(m, abstraction(m))
     claims = [ir.RuleFires("e"),
               cmp("==", inp("end_user.hq"), inp("destination")),       # a claim-only pair
               cmp("==", inp("activity"), lit("export", ir.Enum("Activity"))),
@@ -265,11 +247,29 @@ def test_kept_search_program_answers_as_a_program_of_its_own():
               cmp("==", inp("end_user.hq"), inp("destination"))]      # asked again
     for expr in claims:
         for want in (True, False):
-            got = kept._search(m, expr, want=want, timeout_ms=10_000)
-            ref, _cost = _fresh(AspEngine(), m, expr, want)
-            assert type(got) is type(ref), (expr, want)
-            if isinstance(got, Instance):
-                assert bool(evaluate.eval_expr(m, got.transaction, expr)) is want
-    # inputs and pairs only other claims read are not guessed
-    base = kept.search_base(m)
-    assert base._claims and len(base._goals) == 2 * len(set(claims))
+            got = kept.query(expr, want, 10.0)
+            alone = Search(m, abstraction(m)).query(expr, want, 10.0)
+            assert (got.best.symbols is None) == (alone.best.symbols is None), (expr, want)
+            assert got.best.unsatisfiable == alone.best.unsatisfiable, (expr, want)
+            assert got.best.cost == alone.best.cost, (expr, want)      # the same optimum
+            found = AspEngine().satisfiable(m, expr) if want else AspEngine().valid(m, expr)
+            if isinstance(found, Instance):
+                assert bool(evaluate.eval_expr(m, found.transaction, expr)) is want
+    assert kept.claims == len(set(claims))
+
+
+# --------------------------------------------------------------------------- the typed layer
+
+@pytest.mark.parametrize("module", [schema, program, polynomial])
+def test_docstring_examples(module):
+    assert doctest.testmod(module).failed == 0
+
+
+def test_answer_sets_are_read_back_by_type():
+    ctl = clingo.Control(["--warn=none"])
+    ctl.add("base", [], render_program([Rule(Inp(0, 3, 1)), Rule(Tx(0)), Rule(Tx(1))]))
+    ctl.ground([("base", [])])
+    with ctl.solve(yield_=True) as handle:
+        symbols = next(iter(handle)).symbols(atoms=True)
+    assert set(schema.read(symbols, Tx)) == {Tx(0), Tx(1)}
+    assert list(schema.read(symbols, Inp)) == [Inp(0, 3, 1)]

@@ -1,6 +1,7 @@
 """earl generate: coverage goals, minimality, the pytest module it writes, and --check."""
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import subprocess
@@ -9,10 +10,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings, strategies as st
 
 from earl.commands.generate import command
 from earl.parser import load_spec
 from earl.solver import coverage, evaluate, testset
+from earl.solver.asp.program import cover
 from earl.solver.generate import generate
 from earl.solver.transaction import complete
 
@@ -223,3 +226,20 @@ def test_formats_and_check_detects_a_spec_change(toy, tmp_path):
 def test_check_of_a_folder_without_a_set(tmp_path):
     r = CliRunner().invoke(command, ["--spec", str(TOY), "--check", str(tmp_path)])
     assert r.exit_code == 2 and "no testset.json" in r.output
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.frozensets(st.integers(0, 7), min_size=1, max_size=4),
+                          st.integers(0, 5)), min_size=1, max_size=7))
+def test_the_set_cover_is_optimal(candidates):
+    """generate's exact cover (clingo): fewest candidates meeting every needed goal, then the
+    least total weight — checked against every subset."""
+    sets = [s for s, _w in candidates]
+    weights = [w for _s, w in candidates]
+    need = set().union(*sets)
+    chosen, optimal = cover(sets, need, weights, 10.0)
+    assert optimal and set().union(*(sets[c] for c in chosen)) >= need
+    best = min((len(sub), sum(weights[c] for c in sub))
+               for k in range(1, len(sets) + 1) for sub in itertools.combinations(range(len(sets)), k)
+               if set().union(*(sets[c] for c in sub)) >= need)
+    assert (len(chosen), sum(weights[c] for c in chosen)) == best

@@ -6,8 +6,9 @@ from fractions import Fraction as F
 import pytest
 
 from earl import ir
-from earl.solver import evaluate, numeric
-from earl.solver.numeric import AtomLit, NumericError, abstraction, to_number
+from earl.solver import evaluate
+from earl.solver.asp.numeric import AtomLit, NumericError, abstraction
+from earl.solver.asp.polynomial import decider, to_number
 from earl.solver.transaction import complete
 from test_smt_specs import (NUM, base_spec, cmp, diffusion_spec, dref, inp, num, par, rule, setv)
 
@@ -152,7 +153,7 @@ def test_components_split_by_shared_variables_and_witnesses_realise_combinations
             vals.update(combo.witness)
             truth = a.decide_values(vals)
             assert tuple(truth[i] for i in c.atoms) == combo.values[:len(c.atoms)]
-            aux = tuple(numeric._decider(a.aux_atoms[x])(vals) for x in c.aux)
+            aux = tuple(decider(a.aux_atoms[x])(vals) for x in c.aux)
             assert aux == combo.values[len(c.atoms):]
     # brute force over a grid confirms no feasible combination is missing (ops vs note2)
     ops_comp = next(c for c in comps if "input:item.ops" in c.vars)
@@ -182,11 +183,11 @@ def test_free_atoms_are_guessed_not_enumerated_and_their_variable_found_afterwar
                 got = a.free_value(free, truth, vals)
                 brute = [p for p in grid if (a.variables[free.var].minimum is None
                                              or p >= a.variables[free.var].minimum)
-                         and numeric._decider(a.atoms[free.atom])({**vals, free.var: p}) == truth]
+                         and decider(a.atoms[free.atom])({**vals, free.var: p}) == truth]
                 if got is None:
                     assert not brute
                 else:
-                    assert numeric._decider(a.atoms[free.atom])({**vals, free.var: got}) == truth
+                    assert decider(a.atoms[free.atom])({**vals, free.var: got}) == truth
                 # the search's condition (the smallest value) agrees with what is reachable
                 if isinstance(free.reach, bool) or free.reach is None or truth == free.always:
                     continue
@@ -198,7 +199,7 @@ def test_free_atoms_are_guessed_not_enumerated_and_their_variable_found_afterwar
 def test_dated_groups_register_date_atoms():
     m = ir.resolve(diffusion_spec())
     a = abstraction(m)
-    days = a.group_dates("D5")
+    days = m.spec.group_tables["D5"].breaks
     assert days == (datetime.date(2024, 3, 14), datetime.date(2026, 2, 3))
     for day in days:
         before = a.date_before(inp("date"), day)
