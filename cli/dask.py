@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .answers import answer_json
 from .screening import FIELDS, Record, Screener, _params_of, _spec_of
 from . import ir
 
@@ -49,7 +50,6 @@ def _screener(settings: tuple) -> Screener:
 
 
 def _answers(items, settings: tuple) -> list[dict]:
-    from .commands.ask import answer_json
     screener = _screener(settings)
     out = []
     for n, tx in enumerate(items):
@@ -85,7 +85,6 @@ def _json_value(v: Any) -> Any:
 
 def _frame(part, settings: tuple, columns: list[str]):
     import pandas as pd
-    from .commands.ask import answer_json
     screener = _screener(settings)
     fields = settings[3]
     inputs = [c for c in part.columns if c in screener.spec.inputs]

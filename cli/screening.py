@@ -29,16 +29,20 @@ import re
 from collections import deque
 from itertools import repeat
 from operator import is_
-from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from . import ir
-from .solver.explain import determine, in_force, not_in_force
+from .answers import Answer, answer_json
+from .commands._common import parse_params
 from .ir.values import UNKNOWN
+from .parser import load_spec
+from .solver.evaluate import compile_model, compile_outcomes
+from .solver.examples import load_engine
+from .solver.explain import determine, in_force, not_in_force
 from .solver.transaction import (TransactionError, _input_tree, _json_path, loads_json, read_jsonl,
-                                 _suggest, complete, parse_json, parse_value)
+                                 _suggest, complete, parse_json, parse_value, value_to_json)
 
-__all__ = ["FIELDS", "Answer", "Record", "Screener", "screen", "json_records", "csv_records",
+__all__ = ["FIELDS", "Record", "Screener", "screen", "json_records", "csv_records",
            "answer_in_order", "growing_chunks", "dumps"]
 
 FIELDS = ("outcomes", "explanation")
@@ -318,23 +322,6 @@ class TransactionReader:
         return out
 
 
-@dataclass
-class Answer:
-    """What screening one record gives: a determination (full, or outcomes and conflicts only),
-    the settled/unsettled outcomes of a transaction with unknown facts, or an error."""
-    n: int
-    line: int | None
-    key: Any = None
-    error: TransactionError | None = None
-    failure: str | None = None          # an engine or analysis failed (exit 70)
-    outcomes: dict | None = None        # shared (memoised by the evaluator): never changed
-    conflicts: tuple = ()
-    determination: Any = None
-    settled: dict | None = None
-    unknown: tuple[str, ...] = ()
-    in_force: bool | None = True        # False: dated before the spec is in force (outcomes None)
-
-
 def outcome_names(model: ir.Model, fields: str | Iterable[str]) -> tuple[str, ...] | None:
     """The outcomes `fields` names ("eccn,license_required" or a sequence), or None for
     "outcomes" / "explanation"; ValueError for anything else."""
@@ -361,7 +348,6 @@ class Screener:
 
     def __init__(self, spec: ir.Spec, reading: str | None = None, params: dict | None = None,
                  engine: str = "eval", fields: str | Iterable[str] = "explanation"):
-        from .commands.ask import load_engine
         self.spec = spec
         self.model = ir.resolve(spec, reading, params or {})
         self.names = outcome_names(self.model, fields)
@@ -371,10 +357,8 @@ class Screener:
         self.fast = None
         self.pick = None
         if engine == "eval" and self.names:
-            from .solver.evaluate import compile_outcomes
             self.pick = compile_outcomes(self.model, self.names)
         elif engine == "eval" and self.fields == "outcomes":
-            from .solver.evaluate import compile_model
             self.fast = compile_model(self.model).outcomes
 
     def given(self, record: Record) -> dict[str, Any]:
@@ -437,6 +421,8 @@ class Screener:
         return a
 
     def _settle(self, a: Answer, given: dict[str, Any]) -> Answer:
+        # z3 is loaded only when a transaction has unknown facts: screening known facts never
+        # pays for it
         from .solver.unknowns import settle
         try:
             a.settled = settle(self.model, given)
@@ -524,7 +510,6 @@ def growing_chunks(records: Iterable[Record], largest: int = 512) -> Iterator[li
 def _spec_of(spec) -> ir.Spec:
     if isinstance(spec, ir.Spec):
         return spec
-    from .parser import load_spec
     return load_spec(spec)
 
 
@@ -532,8 +517,6 @@ def _params_of(spec: ir.Spec, params: dict | None) -> dict:
     """Parameter values given as a dict (name -> value, read as `--param NAME=VALUE` reads it)."""
     if not params:
         return {}
-    from .commands._common import parse_params
-    from .solver.transaction import value_to_json
     return parse_params(spec, tuple(f"{name}={value_to_json(v) if not isinstance(v, str) else v}"
                                     for name, v in params.items()))
 
@@ -550,7 +533,6 @@ def screen(transactions: Iterable[Any], spec=None, reading: str | None = None,
     parameter values by name. A transaction that cannot be read gives {"error": message,
     "path": JSON path} (and the others go on); a conflict adds "conflicts".
     """
-    from .commands.ask import answer_json
     the_spec = _spec_of(spec)
     screener = Screener(the_spec, reading, _params_of(the_spec, params), engine, fields)
     for n, tx in enumerate(transactions):

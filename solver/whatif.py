@@ -21,10 +21,12 @@ from typing import Any
 import z3
 
 from .. import ir
+from .countries import CountryClasses
 from .evaluate import eval_expr, run
-from .proofs import _bool, _query_for, satisfiable
+from .proofs import satisfiable
 from .replay import EngineDisagreement, fixed
 from .results import Instance, Proof, Unknown
+from .smt import Compiler, VarPool
 
 __all__ = ["Nearest", "DateChange", "Timeline", "nearest", "timeline", "date_inputs"]
 
@@ -57,16 +59,15 @@ class Timeline:
 
 
 def _optimizer(model: ir.Model, goal: ir.Expr, timeout_ms: int):
-    """A z3 Optimize holding the model's tracked semantics and `goal`, and the variable pool."""
-    query = _query_for([model], relax=False)
-    term = _bool(query.comps[0], goal)
-    query.load_new()
+    """A z3 Optimize holding the model's semantics and `goal`, and the variable pool. Every
+    country is a value of its own, so a country the answer changes is a real one."""
+    cc = CountryClasses.joint(model).refined(model.spec.countries)
+    comp = Compiler(model, VarPool(model.spec, cc))
     opt = z3.Optimize()
     opt.set("timeout", max(1, int(timeout_ms)))
-    opt.add(*query.solver.assertions())
-    opt.add(*query.relied_on(term))
-    opt.add(term)
-    return opt, query.pool
+    opt.add(comp.expr(goal, ir.Bool()))
+    opt.add(*comp.pool.domain)
+    return opt, comp.pool
 
 
 def _keeps(pool, path: str, value) -> z3.BoolRef:

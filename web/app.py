@@ -128,7 +128,7 @@ class Workbench:
         if outside is not None:
             return outside.to_json()
         if any(v is UNKNOWN for v in tx.values()):
-            from ..commands.ask import settle_json
+            from ..answers import settle_json
             from ..solver.unknowns import settle
             unknown = tuple(p for p, v in given.items() if v is UNKNOWN)
             return settle_json(model, settle(model, given, timeout_ms=self.timeout_ms), unknown,
