@@ -31,7 +31,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .screening import FIELDS, Record, Screener, _params_of, _spec_of
+from .answers import answer_json
+from .screening import FIELDS, Record, Screener, params_of, spec_of
+from .solver.transaction import did_you_mean
 from . import ir
 
 __all__ = ["screen"]
@@ -44,12 +46,11 @@ def _screener(settings: tuple) -> Screener:
     s = _SCREENERS.get(settings)
     if s is None:
         spec_dir, reading, params, fields, engine = settings
-        s = _SCREENERS[settings] = Screener(_spec_of(spec_dir), reading, dict(params), engine, fields)
+        s = _SCREENERS[settings] = Screener(spec_of(spec_dir), reading, dict(params), engine, fields)
     return s
 
 
 def _answers(items, settings: tuple) -> list[dict]:
-    from .commands.ask import answer_json
     screener = _screener(settings)
     out = []
     for n, tx in enumerate(items):
@@ -85,7 +86,6 @@ def _json_value(v: Any) -> Any:
 
 def _frame(part, settings: tuple, columns: list[str]):
     import pandas as pd
-    from .commands.ask import answer_json
     screener = _screener(settings)
     fields = settings[3]
     inputs = [c for c in part.columns if c in screener.spec.inputs]
@@ -114,8 +114,8 @@ def screen(collection, spec: str | None = None, reading: str | None = None, fiel
         raise TypeError("spec: the spec's folder (a path the workers can read), or None for the shipped spec")
     if fields not in FIELDS:
         raise ValueError(f"fields must be one of {', '.join(FIELDS)}, not {fields!r}")
-    the_spec = _spec_of(spec)
-    fixed = _params_of(the_spec, params)
+    the_spec = spec_of(spec)
+    fixed = params_of(the_spec, params)
     model = ir.resolve(the_spec, reading, fixed)  # a wrong reading fails here, not on the workers
     settings = (spec, reading, tuple(sorted(fixed.items())), fields, engine)
     import dask.bag
@@ -124,10 +124,9 @@ def screen(collection, spec: str | None = None, reading: str | None = None, fiel
     import dask.dataframe as dd
     if not isinstance(collection, dd.DataFrame):
         raise TypeError(f"earl.dask.screen takes a dask Bag or DataFrame, not {type(collection).__name__}")
-    from .solver.transaction import _suggest
     stray = [c for c in collection.columns if c not in the_spec.inputs and c != "id"]
     if stray:
-        raise ValueError(f"column {stray[0]!r} is not an input{_suggest(str(stray[0]), the_spec.inputs)}")
+        raise ValueError(f"column {stray[0]!r} is not an input{did_you_mean(str(stray[0]), the_spec.inputs)}")
     import pandas as pd
     columns = list(model.outcomes) + ["unsettled", "error"] + (["explanation"] if fields == "explanation" else [])
     meta = pd.DataFrame({c: pd.Series(dtype=object)

@@ -13,9 +13,9 @@ read yields {"error": ..., "path": ...} and the others go on.
 The pieces `earl ask` streams with:
 - `json_records` / `csv_records` read a byte stream record by record (JSON Lines split on "\\n"
   only, one JSON document, or CSV with dotted input paths as the header);
-- `Screener` answers one record: a fast reader in front of `parse_json`/`complete` (values
-  memoised per input, and the reference reader whenever anything is unusual, so its errors and
-  answers are the reference's), and, when no explanation is wanted, the evaluator's outcomes-only
+- `Screener` answers one record: the memoising `TransactionReader` in front of `parse_json`/
+  `complete` (solver/transaction.py: the reference reader whenever anything is unusual, so its
+  errors and answers are the reference's), and, when no explanation is wanted, the evaluator's outcomes-only
   path (`run_outcomes`: no Trace, no determination);
 - `answer_in_order` runs the answers in worker processes, each compiling the model once, with a
   bounded number of chunks in flight, and gives them back in input order.
@@ -29,23 +29,27 @@ import re
 from collections import deque
 from itertools import repeat
 from operator import is_
-from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from . import ir
-from .solver.explain import determine, in_force, not_in_force
+from .answers import Answer, answer_json
+from .commands._common import parse_params
 from .ir.values import UNKNOWN
-from .solver.transaction import (TransactionError, _input_tree, _json_path, loads_json, read_jsonl,
-                                 _suggest, complete, parse_json, parse_value)
+from .parser import load_spec
+from .solver.evaluate import compile_model, compile_outcomes
+from .solver.examples import load_engine
+from .solver.explain import determine, in_force, not_in_force
+from .solver.transaction import (TransactionError, TransactionReader, Unusual, did_you_mean, loads_json,
+                                 parse_json, read_jsonl, value_to_json)
 
-__all__ = ["FIELDS", "Answer", "Record", "Screener", "screen", "json_records", "csv_records",
-           "answer_in_order", "growing_chunks", "dumps"]
+__all__ = ["FIELDS", "Record", "Screener", "screen", "json_records", "csv_records",
+           "answer_in_order", "growing_chunks", "dumps", "spec_of", "params_of"]
 
 FIELDS = ("outcomes", "explanation")
 
 try:  # optional (the `fast` extra): several times faster than json. It reads fractional and
     # exponent numbers, and integers beyond 64 bits, as floats: a transaction where the fast reader
-    # meets a float is read again by the exact reader (TransactionReader.value)
+    # meets a float is read again by the exact reader (solver.transaction.TransactionReader.value)
     import orjson
 except ImportError:  # pragma: no cover - without it the standard json module does everything
     orjson = None
@@ -159,7 +163,7 @@ def csv_records(spec: ir.Spec, stream) -> Iterator[Record]:
         elif name == KEY_COLUMN or _GENERATED_COLUMNS.fullmatch(name):
             columns.append(None)
         else:
-            raise InputError(f"line 1: column {name!r} is not an input{_suggest(name, spec.inputs)}")
+            raise InputError(f"line 1: column {name!r} is not an input{did_you_mean(name, spec.inputs)}")
     key_at = [h.strip() for h in header].index(KEY_COLUMN) if KEY_COLUMN in (h.strip() for h in header) else None
     start = reader.line_num + 1
     n = 0
@@ -192,149 +196,6 @@ def _cell_value(typ: ir.Type, cell: str) -> Any:
 
 # --------------------------------------------------------------------------- one answer
 
-class _Unusual(Exception):
-    """The fast reader leaves this transaction to the reference reader."""
-
-
-class TransactionReader:
-    """`complete(spec, parse_json(spec, obj))`, faster: each input's values are memoised (a
-    nightly order book repeats its countries, kinds and flags), completion is one dict merge
-    planned once, and anything the fast walk does not expect (dotted keys, a field that is not
-    an input, a value that is not right) goes to `parse_json` itself, for its answer or error."""
-
-    _CACHE_LIMIT = 1 << 12   # values memoised per input (bounded: memory stays flat)
-
-    def __init__(self, spec: ir.Spec):
-        self.spec = spec
-        self.tree = _input_tree(spec)
-        self.values: dict[str, dict] = {path: {} for path in spec.inputs}
-        self.defaults, self.copied = self._completion_plan()
-
-    def _completion_plan(self) -> tuple[dict[str, Any], list[tuple[str, str]]] | tuple[None, None]:
-        """(the literal defaults of every input, [(input, the input its default names)] with
-        every named input before those naming it); (None, None) on a cycle (`complete` then
-        reports it)."""
-        copied: list[tuple[str, str]] = []
-        done: set[str] = set()
-        busy: set[str] = set()
-
-        def visit(path: str) -> bool:
-            if path in done:
-                return True
-            if path in busy:
-                return False
-            busy.add(path)
-            default = self.spec.inputs[path].default
-            if isinstance(default, ir.InputRef):
-                if not visit(default.path):
-                    return False
-                copied.append((path, default.path))
-            done.add(path)
-            return True
-        if not all(visit(p) for p in self.spec.inputs):
-            return None, None
-        return {p: getattr(d.default, "value", None) for p, d in self.spec.inputs.items()}, copied
-
-    def value(self, path: str, v: Any) -> Any:
-        """parse_value of input `path`'s JSON value, memoised (per value and its type: 1 is not
-        true). A float is _Unusual: the exact reader reads its text again."""
-        if v.__class__ is float:
-            raise _Unusual
-        cache = self.values[path]
-        try:
-            hit = cache.get(v)
-        except TypeError:  # a list (a set input): not memoised
-            hit = None
-            cache = None
-        if hit is not None and hit[0] is v.__class__:
-            return hit[1]
-        decl = self.spec.inputs[path]
-        out = parse_value(self.spec, decl.type, v, _json_path(path), minimum=decl.minimum)
-        if cache is not None:
-            if len(cache) >= self._CACHE_LIMIT:
-                cache.clear()
-            cache[v] = (v.__class__, out)
-        return out
-
-    def _walk(self, obj: dict, tree: dict, out: dict) -> None:
-        values = self.values
-        for key, v in obj.items():
-            node = tree.get(key)
-            if node.__class__ is str:
-                try:
-                    hit = values[node].get(v)
-                except TypeError:
-                    hit = None
-                if hit is not None and hit[0] is v.__class__:
-                    out[node] = hit[1]
-                else:
-                    out[node] = self.value(node, v)
-            elif node is None or v.__class__ is not dict:
-                raise _Unusual
-            else:
-                self._walk(v, node, out)
-
-    def fast(self, obj: Any) -> dict[str, Any]:
-        """The inputs given in a parsed JSON transaction; _Unusual when parse_json must decide."""
-        if obj.__class__ is not dict:
-            raise _Unusual
-        out: dict[str, Any] = {}
-        self._walk(obj, self.tree, out)
-        return out
-
-    def given(self, obj: Any, line: int | None) -> dict[str, Any]:
-        """The inputs given in a parsed JSON transaction (as parse_json reads them)."""
-        try:
-            return self.fast(obj)
-        except (_Unusual, TransactionError):
-            return parse_json(self.spec, obj, line=line)
-
-    def given_flat(self, values: dict[str, Any], line: int | None) -> dict[str, Any]:
-        """The inputs given as JSON values by input path (a table's row)."""
-        try:
-            for path in values:
-                if path not in self.spec.inputs:
-                    raise TransactionError(_json_path(path), "no such input" + _suggest(path, self.spec.inputs))
-            return {p: self.value(p, v) for p, v in values.items()}
-        except TransactionError as e:
-            e.line = line
-            e.args = (str(e),)
-            raise
-
-    def given_row(self, cells: dict[str, str], line: int | None) -> dict[str, Any]:
-        """The inputs given in a CSV row (cells by input path)."""
-        if "$row" in cells:
-            raise TransactionError("$", cells["$row"], line)
-        return self.given_flat({p: _cell_value(self.spec.inputs[p].type, c) for p, c in cells.items()}, line)
-
-    def complete(self, given: dict[str, Any]) -> dict[str, Any]:
-        """complete(spec, given) for the inputs `given` holds (paths of the spec's inputs)."""
-        if self.defaults is None:
-            return complete(self.spec, given)
-        out = {**self.defaults, **given}  # the spec's input order: given keys are all in defaults
-        for path, src in self.copied:
-            if path not in given:
-                out[path] = out[src]
-        return out
-
-
-@dataclass
-class Answer:
-    """What screening one record gives: a determination (full, or outcomes and conflicts only),
-    the settled/unsettled outcomes of a transaction with unknown facts, or an error."""
-    n: int
-    line: int | None
-    key: Any = None
-    error: TransactionError | None = None
-    failure: str | None = None          # an engine or analysis failed (exit 70)
-    outcomes: dict | None = None        # shared (memoised by the evaluator): never changed
-    conflicts: tuple = ()
-    determination: Any = None
-    settled: dict | None = None
-    unknown: tuple[str, ...] = ()
-    in_force: bool | None = True        # False: dated before the spec is in force (outcomes None)
-
-
 def outcome_names(model: ir.Model, fields: str | Iterable[str]) -> tuple[str, ...] | None:
     """The outcomes `fields` names ("eccn,license_required" or a sequence), or None for
     "outcomes" / "explanation"; ValueError for anything else."""
@@ -346,7 +207,7 @@ def outcome_names(model: ir.Model, fields: str | Iterable[str]) -> tuple[str, ..
     for name in names:
         if name not in model.outcomes:
             raise ValueError(f"fields: {name!r} is neither {' nor '.join(FIELDS)} nor an outcome"
-                             f"{_suggest(name, model.outcomes)}; outcomes: {', '.join(model.outcomes)}")
+                             f"{did_you_mean(name, model.outcomes)}; outcomes: {', '.join(model.outcomes)}")
     if not names:
         raise ValueError(f"fields: {' or '.join(FIELDS)}, or outcome names separated by commas")
     return names
@@ -361,7 +222,6 @@ class Screener:
 
     def __init__(self, spec: ir.Spec, reading: str | None = None, params: dict | None = None,
                  engine: str = "eval", fields: str | Iterable[str] = "explanation"):
-        from .commands.ask import load_engine
         self.spec = spec
         self.model = ir.resolve(spec, reading, params or {})
         self.names = outcome_names(self.model, fields)
@@ -371,15 +231,17 @@ class Screener:
         self.fast = None
         self.pick = None
         if engine == "eval" and self.names:
-            from .solver.evaluate import compile_outcomes
             self.pick = compile_outcomes(self.model, self.names)
         elif engine == "eval" and self.fields == "outcomes":
-            from .solver.evaluate import compile_model
             self.fast = compile_model(self.model).outcomes
 
     def given(self, record: Record) -> dict[str, Any]:
         if record.kind == "row":
-            return self.reader.given_row(record.payload, record.line)
+            cells = record.payload
+            if "$row" in cells:
+                raise TransactionError("$", cells["$row"], record.line)
+            return self.reader.given_flat({p: _cell_value(self.spec.inputs[p].type, c) for p, c in cells.items()},
+                                          record.line)
         if record.kind == "flat":
             return self.reader.given_flat(record.payload, record.line)
         if record.kind == "object":
@@ -389,7 +251,7 @@ class Screener:
         if orjson is not None and not long_digits.search(text):
             try:
                 return self.reader.fast(orjson.loads(record.payload))
-            except (orjson.JSONDecodeError, _Unusual, TransactionError):
+            except (orjson.JSONDecodeError, Unusual, TransactionError):
                 pass
         try:  # exact numbers (a float above, or no orjson)
             obj = loads_json(record.payload)
@@ -437,6 +299,8 @@ class Screener:
         return a
 
     def _settle(self, a: Answer, given: dict[str, Any]) -> Answer:
+        # z3 is loaded only when a transaction has unknown facts: screening known facts never
+        # pays for it
         from .solver.unknowns import settle
         try:
             a.settled = settle(self.model, given)
@@ -521,19 +385,17 @@ def growing_chunks(records: Iterable[Record], largest: int = 512) -> Iterator[li
 
 # --------------------------------------------------------------------------- the Python API
 
-def _spec_of(spec) -> ir.Spec:
+def spec_of(spec) -> ir.Spec:
+    """A spec folder (None: the shipped spec) loaded, or a loaded Spec as it is."""
     if isinstance(spec, ir.Spec):
         return spec
-    from .parser import load_spec
     return load_spec(spec)
 
 
-def _params_of(spec: ir.Spec, params: dict | None) -> dict:
+def params_of(spec: ir.Spec, params: dict | None) -> dict:
     """Parameter values given as a dict (name -> value, read as `--param NAME=VALUE` reads it)."""
     if not params:
         return {}
-    from .commands._common import parse_params
-    from .solver.transaction import value_to_json
     return parse_params(spec, tuple(f"{name}={value_to_json(v) if not isinstance(v, str) else v}"
                                     for name, v in params.items()))
 
@@ -550,9 +412,8 @@ def screen(transactions: Iterable[Any], spec=None, reading: str | None = None,
     parameter values by name. A transaction that cannot be read gives {"error": message,
     "path": JSON path} (and the others go on); a conflict adds "conflicts".
     """
-    from .commands.ask import answer_json
-    the_spec = _spec_of(spec)
-    screener = Screener(the_spec, reading, _params_of(the_spec, params), engine, fields)
+    the_spec = spec_of(spec)
+    screener = Screener(the_spec, reading, params_of(the_spec, params), engine, fields)
     for n, tx in enumerate(transactions):
         kind = "json" if isinstance(tx, (str, bytes, bytearray)) else "object"
         yield answer_json(screener.answer(Record(n, None, kind, tx)), screener.model)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import random
 from fractions import Fraction
 from typing import Any
 
@@ -35,6 +36,7 @@ from hypothesis import strategies as st
 
 from . import ir
 from .ir import walk
+from .solver.counterexamples import literal
 from .solver.evaluate import EvalError, compile_expr
 from .solver.transaction import complete as complete_tx
 
@@ -59,17 +61,14 @@ def _all_exprs(spec: ir.Spec):
         yield o.default
 
 
-def _sub(expr):
+def _sub(expr: ir.Expr):
+    """Every node of `expr`, each node's children last to first: the order the boundary targets
+    (and so the transactions drawn from a seed) have always come in."""
     stack = [expr]
     while stack:
         e = stack.pop()
         yield e
-        for name in getattr(e, "__dataclass_fields__", {}):
-            v = getattr(e, name)
-            if isinstance(v, tuple):
-                stack.extend(x for x in v if hasattr(x, "__dataclass_fields__"))
-            elif hasattr(v, "__dataclass_fields__") and not isinstance(v, ir.Type.__args__):
-                stack.append(v)
+        stack.extend(e.children())
 
 
 def _lits(spec: ir.Spec) -> list[Any]:
@@ -293,7 +292,6 @@ def random_transactions(spec: ir.Spec, n: int, *, seed: int = 0) -> list[dict[st
     """`n` complete transactions drawn with Python's `random` from the same pools as
     `transactions` (boundaries, group representatives, dates around changes, boundary solving),
     without hypothesis: for benchmarks and large differential runs (100,000 transactions)."""
-    import random
     rnd = random.Random(seed)
     special, known, outside = country_pool(spec)
     country_lists = [x for x in (special, known, outside) if x] or [sorted(spec.countries)]
@@ -369,7 +367,6 @@ class _ConditionMaker:
     `random` (for large runs) draw from the same space."""
 
     def __init__(self, spec: ir.Spec):
-        from .solver.counterexamples import literal
         self.literal = literal
         self.spec = spec
         by_type: dict[type, list[tuple[str, ir.Type]]] = {}
@@ -468,7 +465,6 @@ def conditions(spec: ir.Spec, *, depth: int = 3) -> st.SearchStrategy[str]:
 def random_conditions(spec: ir.Spec, n: int, *, seed: int = 0, depth: int = 3) -> list[str]:
     """`n` conditions from the same space as `conditions`, drawn with Python's `random` (for
     large runs such as the findfuzz benchmark)."""
-    import random
     rnd = random.Random(seed)
     maker = _ConditionMaker(spec)
     return [maker.condition(rnd.choice, depth) for _ in range(n)]

@@ -12,14 +12,14 @@ For a Model (one reading, every parameter fixed at the reading's value) the goal
   the MC/DC pair: only condition i changes truth value among R's conditions, and R's
   applicability flips with it;
 - ``threshold``: every boundary is shown to decide an outcome. Per boundary mutant of the spec
-  (solver/mutate.py: a number one unit of its precision up or down, a date one day, `<`<->`<=`,
+  (solver/mutation.py: a number one unit of its precision up or down, a date one day, `<`<->`<=`,
   `==`<->`!=`, a group membership's start or end one day) that changes the model, one goal: a
   transaction on which the mutant decides some outcome differently. For `L <= c` these are the
   point `L = c` (against `<`, and `c` one unit down) and the point one unit across (against
   `c` one unit up), each with the rule's other conditions holding — a point where the
   comparison is met but decides nothing does not count. A boundary no outcome can observe is
   proved infeasible (z3 proves the mutant equivalent under the reading).
-- ``mutant``: every other semantic mutant of solver/mutate.py (a condition dropped or negated,
+- ``mutant``: every other semantic mutant of solver/mutation.py (a condition dropped or negated,
   `in`<->`not in`, `and`<->`or`, a rule removed, a conclusion changed, an `overrides` removed, a
   country-group member removed) that changes the model is told apart: one goal per mutant, met
   by a transaction on which the mutant decides some outcome differently — for a removed member,
@@ -34,17 +34,16 @@ is searched for with `proofs.equivalent` on the pair of models.
 """
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Iterable
 
 from .. import ir
 from ..ir import And, Bool, Cmp, Enum, InSet, Lit, Model, Not, OutcomeRef, RuleApplies, RuleFires, SetOf
-from ..ir.values import decimal_places, format_fraction
+from ..ir.values import render_value
+from .evaluate import _Interp, run as run_model
+from .mutation import mutants, same_model
 
-__all__ = ["Goal", "goals", "fixed_model", "meets", "meets_all", "met_goals", "step_of",
-           "BOUNDARY_OPERATORS"]
+__all__ = ["Goal", "goals", "fixed_model", "meets", "meets_all", "met_goals", "BOUNDARY_OPERATORS"]
 
 KINDS = ("outcome", "fires", "applies", "mcdc", "threshold", "mutant")
 
@@ -71,20 +70,6 @@ def fixed_model(spec: ir.Spec, reading: str | None = None) -> Model:
     return ir.resolve(spec, reading, values)
 
 
-# --------------------------------------------------------------------------- values as literals
-
-def _render(v) -> str:
-    if v is None:
-        return "none"
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, datetime.date):
-        return v.isoformat()
-    if isinstance(v, Fraction):
-        return str(format_fraction(v))
-    return str(v)
-
-
 def _outcome_goals(model: Model) -> list[Goal]:
     out = []
     for name, decl in model.outcomes.items():
@@ -92,14 +77,14 @@ def _outcome_goals(model: Model) -> list[Goal]:
         if isinstance(t, Bool):
             for v in (True, False):
                 e = OutcomeRef(name, t) if v else Not(OutcomeRef(name, t))
-                out.append(Goal(f"outcome:{name}={_render(v)}", "outcome",
-                                f"{name} is {_render(v)}", e))
+                out.append(Goal(f"outcome:{name}={render_value(v)}", "outcome",
+                                f"{name} is {render_value(v)}", e))
         elif isinstance(t, Enum):
             members = list(model.spec.enums[t.name].members) + ([None] if t.optional else [])
             for m in members:
                 e = Cmp("==", OutcomeRef(name, t), Lit(m, t))
-                out.append(Goal(f"outcome:{name}={_render(m)}", "outcome",
-                                f"{name} is {_render(m)}", e))
+                out.append(Goal(f"outcome:{name}={render_value(m)}", "outcome",
+                                f"{name} is {render_value(m)}", e))
         elif isinstance(t, SetOf):
             for m in model.spec.enums[t.enum].members:
                 inside = InSet(Lit(m, Enum(t.enum)), OutcomeRef(name, t))
@@ -131,27 +116,16 @@ def _rule_goals(model: Model) -> list[Goal]:
 
 # --------------------------------------------------------------------------- boundaries
 
-def step_of(c: Fraction, integral: bool) -> Fraction:
-    """The step around threshold `c`: 1 for a whole number (or an all-integer form), else the
-    smallest decimal step of `c` (1/q when its decimal expansion does not terminate)."""
-    c = Fraction(c)
-    if c.denominator == 1 or integral:
-        return Fraction(1)
-    places = decimal_places(c)
-    return Fraction(1, c.denominator) if places is None else Fraction(1, 10 ** places)
-
-
-# the mutation operators (solver/mutate.py) whose mutants move a boundary
+# the mutation operators (solver/mutation.py) whose mutants move a boundary
 BOUNDARY_OPERATORS = ("threshold", "boundary", "equality", "move date")
 
 
 def _mutant_goals(model: Model) -> list[Goal]:
-    """One goal per mutant (solver/mutate.py) that changes this model: a transaction on which
+    """One goal per mutant (solver/mutation.py) that changes this model: a transaction on which
     the mutant decides some outcome differently. A boundary mutant (one threshold moved by a unit,
     a date by a day, `<` turned into `<=`, `==` into `!=`) gives a ``threshold`` goal, which sits
     where the comparison decides an outcome with the rule's other conditions holding; any other
     mutant a ``mutant`` goal. A mutant no transaction tells apart is proved infeasible."""
-    from .mutate import mutants, same_model
     spec = model.spec
     out: list[Goal] = []
     ids: set[str] = set()
@@ -209,7 +183,6 @@ def _judge(model: Model, tx: dict):
     """Whether the complete transaction `tx` meets a goal, decided by the reference evaluator's
     interpreter (one memoised run of the transaction for all the goals; a mutant goal compares
     the outcomes of one run of each model)."""
-    from .evaluate import _Interp, run as run_model
     interp = _Interp(model, tx)
     outcomes: list = []
 

@@ -21,10 +21,12 @@ from typing import Any
 import z3
 
 from .. import ir
+from .countries import CountryClasses
 from .evaluate import eval_expr, run
-from .proofs import _bool, _query_for, satisfiable
+from .proofs import satisfiable
 from .replay import EngineDisagreement, fixed
 from .results import Instance, Proof, Unknown
+from .smt import Compiler, VarPool, constant_names
 
 __all__ = ["Nearest", "DateChange", "Timeline", "nearest", "timeline", "date_inputs"]
 
@@ -57,16 +59,40 @@ class Timeline:
 
 
 def _optimizer(model: ir.Model, goal: ir.Expr, timeout_ms: int):
-    """A z3 Optimize holding the model's tracked semantics and `goal`, and the variable pool."""
-    query = _query_for([model], relax=False)
-    term = _bool(query.comps[0], goal)
-    query.load_new()
+    """A z3 Optimize holding the model's semantics and `goal`, and the variable pool.
+
+    The problem is stated as proofs.py states a satisfiability query (every country a value of
+    its own, so a changed country is a real one; each provision's axioms under its tracking
+    literal, those the goal relies on asserted), so among equally near transactions z3 keeps
+    picking the one `earl whatif` has always shown."""
+    cc = CountryClasses.joint(model).refined(model.spec.countries)
+    comp = Compiler(model, VarPool(model.spec, cc), tracked=True)
+    for name in model.free_params:
+        comp.expr(model.spec.param_ref(name))
+    term = comp.expr(goal, ir.Bool())
     opt = z3.Optimize()
     opt.set("timeout", max(1, int(timeout_ms)))
-    opt.add(*query.solver.assertions())
-    opt.add(*query.relied_on(term))
+    opt.add(*comp.pool.domain)
+    for t in comp.tracks.values():
+        opt.add(*(z3.Implies(t.literal, ax) for ax in t.axioms))
+    opt.add(*_relied_on(comp, term))
     opt.add(term)
-    return opt, query.pool
+    return opt, comp.pool
+
+
+def _relied_on(comp: Compiler, term: z3.BoolRef) -> list[z3.BoolRef]:
+    """The tracking literals of the provisions `term` relies on, directly or through other
+    provisions' axioms, in the order the provisions were compiled."""
+    def labels(terms) -> set[str]:
+        return {comp.track_const[n] for n in constant_names(terms) if n in comp.track_const}
+    todo = list(labels([term]))
+    seen = set(todo)
+    while todo:
+        for label in labels(comp.tracks[todo.pop()].axioms):
+            if label not in seen:
+                seen.add(label)
+                todo.append(label)
+    return [t.literal for label, t in comp.tracks.items() if label in seen]
 
 
 def _keeps(pool, path: str, value) -> z3.BoolRef:

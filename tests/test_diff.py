@@ -15,7 +15,8 @@ from hypothesis import given, settings, strategies as st
 
 from earl.commands.diff import UsageProblem, command, parse_side
 from earl.parser import load_spec
-from earl.solver.diff import LEFT, RIGHT, Side, diff
+from earl.solver.diff.product import LEFT, RIGHT, Side
+from earl.solver.diff.regions import diff
 from earl.solver.evaluate import eval_expr, run
 from earl.solver.transaction import complete
 
@@ -222,7 +223,7 @@ rule flag "Declared tier matches"
     spec = load_spec_sources({"toy.earl": (TOY / "toy.earl").read_text() + extra})
     result = diff(Side(spec, "strict", params={"ceiling": Fraction(200)}), Side(spec, "lenient"))
     assert result.complete and result.cross_check == "clingo agrees"
-    from earl.solver.diff import render_condition
+    from earl.solver.diff.render import render_condition
     conditions = sorted(render_condition(r.condition) for r in result.regions)
     # a watched destination is also where a licence is required (a field both sides share)
     assert conditions == ['license_required and item.declared == "watch"',

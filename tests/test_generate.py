@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from hypothesis import given, settings, strategies as st
 
 from earl.commands.generate import command
 from earl.parser import load_spec
-from earl.solver import coverage, evaluate, testset
+from earl.solver import coverage, evaluate, mutation, testset
 from earl.solver.asp.program import cover
 from earl.solver.generate import generate
 from earl.solver.transaction import complete
@@ -51,7 +52,7 @@ def test_goals_are_derived_from_the_spec(toy):
             "threshold:WATCH:DE from 2030-01-01 -> 2029-12-31"} <= ids
     # `under guidance` bodies and values are not boundaries of the statute reading
     assert not any("guidance" in i for i in ids)
-    assert coverage.step_of(coverage.Fraction(148, 25), False) == coverage.Fraction(1, 100)
+    assert mutation.step_of(Fraction(148, 25), False) == Fraction(1, 100)
 
 
 def test_infeasible_goals_are_proved_and_the_rest_met(toy):

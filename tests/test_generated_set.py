@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from earl.commands.generate import command
 from earl.parser import load_spec
-from earl.solver import coverage, mutate, proofs, testset
+from earl.solver import coverage, mutation, proofs, testset
 from earl.ir import Num
 from earl.solver.results import Proof
 from earl.solver.transaction import complete, parse_json
@@ -101,7 +101,7 @@ def test_every_mutant_is_killed_by_the_set(stored):
     status = {g["id"]: g["status"] for g in report["goals"]}
     assert {gid for gid in observable if status[gid] != "met"} == \
         {gid for gid in observable if status[gid] == "infeasible"}
-    killed = sum(1 for m in mutate.mutants(spec) if testset.changes(m.spec, head["reading"], cases))
+    killed = sum(1 for m in mutation.mutants(spec) if testset.changes(m.spec, head["reading"], cases))
     assert killed == sum(1 for gid in observable if status[gid] == "met")
     assert killed >= 500
 

@@ -15,7 +15,7 @@ from hypothesis import given, settings, strategies as st
 from earl.cli import main
 from earl.parser import load_spec
 from earl import ir
-from earl.solver import mutate
+from earl.solver import mutate, mutation
 from earl.solver.evaluate import run as run_model
 from earl.solver.explain import determine
 from earl.solver.transaction import complete, parse_json
@@ -41,7 +41,7 @@ def _texts(score, status):
 
 
 def test_every_operator_applies_once_per_site(toy):
-    kinds = Counter(m.mutation.operator for m in mutate.mutants(toy))
+    kinds = Counter(m.mutation.operator for m in mutation.mutants(toy))
     # 3 conditions: each dropped and negated; `in BANNED` negated is the negated condition, so
     # no separate membership mutant; two `>` and two thresholds (each up and down)
     assert kinds == {"drop condition": 3, "negate condition": 3, "boundary": 2, "threshold": 4,
@@ -137,7 +137,7 @@ def test_cli_refuses_an_unknown_reading_and_a_non_testset(tmp_path):
     assert r.exit_code == 2 and "testset.json" in r.output and "Traceback" not in r.output
 
 
-OK_MUTANTS = mutate.mutants(load_spec(OK))
+OK_MUTANTS = mutation.mutants(load_spec(OK))
 
 
 @settings(max_examples=40, deadline=None)

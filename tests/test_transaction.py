@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from earl.ir.values import UNKNOWN, format_fraction
 from earl.ir.values import parse_number
-from earl.solver.transaction import TransactionError, complete, parse_json, to_json
+from earl.solver.transaction import TransactionError, TransactionReader, complete, loads_json, parse_json, to_json
 from earl.testing import transactions
 
 from test_smt_specs import D, diffusion_spec
@@ -159,3 +159,27 @@ def test_random_and_mutated_json_only_raise_transaction_error(obj):
         return
     assert set(got) <= set(SPEC.inputs)
     complete(SPEC, got)
+
+
+READER = TransactionReader(SPEC)     # one reader for every draw: its memo must never change an answer
+
+
+def _read(read, obj):
+    try:
+        return read(obj)
+    except TransactionError as e:
+        return ("error", e.path, e.message)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.one_of(json_values, mutated(), transactions(SPEC, complete=False).map(lambda tx: to_json(SPEC, tx))))
+def test_the_memoising_reader_reads_as_parse_json(obj):
+    if isinstance(obj, str):
+        try:
+            obj = loads_json(obj)
+        except TransactionError:
+            return
+    assert _read(lambda o: READER.given(o, None), obj) == _read(lambda o: parse_json(SPEC, o), obj)
+    given_ = _read(lambda o: READER.given(o, None), obj)
+    if isinstance(given_, dict) and all(v is not UNKNOWN for v in given_.values()):
+        assert READER.complete(given_) == complete(SPEC, given_)

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import ir
-from ..ir.values import render_value
-from ..ir.values import UNKNOWN
-from ..solver.transaction import nested_paths, value_to_json
+from ..ir.values import UNKNOWN, format_fraction, render_value
+from ..solver.transaction import nested_paths
 
 UNKNOWN_MARK = "?"
 _CODE_IN_LABEL = re.compile(r"\(([A-Za-z]{2})\)\s*$")
@@ -58,14 +57,15 @@ def country_label(spec: ir.Spec, code: str) -> str:
 
 
 def _shown(spec: ir.Spec, t: ir.Type, v: Any) -> str:
+    """A value as a form field holds it: what a user would type (numbers without thousands
+    separators), a country by name and code."""
     if v is UNKNOWN:
         return UNKNOWN_MARK
     if isinstance(t, ir.Country):
         return country_label(spec, v)
-    if isinstance(t, ir.Enum) and v is None:
-        return "none"
-    j = value_to_json(v)
-    return "true" if j is True else "false" if j is False else str(j)
+    if isinstance(t, ir.Num):
+        return str(format_fraction(v))
+    return render_value(v)
 
 
 def form_fields(spec: ir.Spec, given: dict[str, Any]) -> list[tuple[str, list[Field]]]:

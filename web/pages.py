@@ -3,14 +3,21 @@ the Workbench) and renders a template. A transaction travels between pages as JS
 query parameter, so every answer is a link that can be bookmarked or printed."""
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
 
-from .app import BadRequest, Workbench, read_body, tx_link
+from .. import ir
+from ..commands.groups import country_periods, members_on, parse_country
+from ..ir.values import UNKNOWN
+from ..solver.explain import render_conclusion, render_expr
+from ..solver.transaction import TransactionError, complete, parse_json, parse_value, to_json
+from ..solver.whatif import date_inputs, timeline
 from .forms import country_label, country_text, form_fields, given_from_form
+from .workbench import BadRequest, Workbench, read_body, tx_link
 
 
 def _tx_text(request: Request) -> str:
@@ -18,7 +25,6 @@ def _tx_text(request: Request) -> str:
 
 
 def _canonical(wb: Workbench, given: dict) -> dict:
-    from ..solver.transaction import to_json
     return to_json(wb.spec, given)
 
 
@@ -28,7 +34,6 @@ def _pretty(obj) -> str:
 
 def _suggestions(wb: Workbench, outcomes: dict) -> list[str]:
     """Conditions a user may ask about: each outcome other than it is now (from the spec's types)."""
-    from .. import ir
     out = []
     for name, decl in wb.spec.outcomes.items():
         t, now = decl.type, outcomes.get(name)
@@ -55,7 +60,6 @@ async def ask_submit(wb: Workbench, request: Request):
     reading = form.get("reading") or wb.spec.default_reading
     if reading not in wb.spec.readings:
         raise BadRequest(f"no reading named {reading!r}; readings: {', '.join(wb.spec.readings)}")
-    from ..solver.transaction import TransactionError, parse_json
     if form.get("mode") == "json":
         raw, tx_json = form.get("json") or "{}", form.get("json") or "{}"
     else:
@@ -73,7 +77,6 @@ async def ask_submit(wb: Workbench, request: Request):
 
 def _refill(sections, form):
     """The sections with what the user typed (so a mistake is fixed, not retyped)."""
-    import dataclasses
     return [(name, [dataclasses.replace(f, value=(form.get(f.name) or "").strip()) for f in fields])
             for name, fields in sections]
 
@@ -116,7 +119,6 @@ async def whatif(wb: Workbench, request: Request):
 
 def _find_examples(wb: Workbench) -> list[tuple[str, str]]:
     """(condition, what it asks): a counterexample to each property of the spec."""
-    from ..solver.explain import render_expr
     return [(f"not ({render_expr(p.body)})", f"a transaction breaking “{p.title}” [{p.cite}]")
             for p in wb.spec.properties.values()]
 
@@ -132,11 +134,6 @@ async def find(wb: Workbench, request: Request):
 # ---------------------------------------------------------------------------- Dates / groups
 
 async def dates(wb: Workbench, request: Request):
-    from ..commands.groups import country_periods
-    from .. import ir
-    from ..ir.values import UNKNOWN
-    from ..solver.transaction import complete
-    from ..solver.whatif import date_inputs, timeline
     given = wb.given(_tx_text(request))
     reading = wb.reading(request)
     tx = complete(wb.spec, given)
@@ -151,9 +148,6 @@ async def dates(wb: Workbench, request: Request):
 
 
 async def groups(wb: Workbench, request: Request):
-    from ..commands.groups import country_periods, members_on, parse_country
-    from .. import ir
-    from ..solver.transaction import TransactionError, parse_value
     day_text = request.query_params.get("date", "")
     typed_country = request.query_params.get("country", "")
     try:
@@ -181,7 +175,6 @@ async def memo(wb: Workbench, request: Request):
 
 
 async def rule(wb: Workbench, request: Request):
-    from ..solver.explain import render_conclusion, render_expr
     rows, problems = await wb.solve(wb.provisions)
     by_file: dict[str, list] = {}
     for row in rows:

@@ -7,6 +7,11 @@ from typing import Iterable
 
 import click
 
+from ..ir.values import UNKNOWN
+from ..screening import Screener
+from ..solver.explain import all_readings, all_readings_json, all_readings_text
+from ..solver.transaction import TransactionError, complete
+
 EXIT_INPUT = 2
 EXIT_INTERNAL = 70
 
@@ -15,10 +20,6 @@ def answer_under_readings(spec, records: Iterable, readings: tuple[str, ...], fi
                           as_json: bool) -> int:
     """Print each record (earl.screening.Record) answered under `readings` (all when empty); the
     exit status."""
-    from ..screening import Screener
-    from ..solver.explain import all_readings, all_readings_json, all_readings_text
-    from ..ir.values import UNKNOWN
-    from ..solver.transaction import TransactionError, complete
     reader = Screener(spec, readings[0] if readings else None, fixed, engine)
     status = 0
     for record in records:

@@ -31,11 +31,14 @@ import io
 import os
 import sys
 from dataclasses import dataclass
-from typing import Any
 
 import click
 
+from ..answers import answer_json, outcomes_json
+from ..screening import (InputError, Screener, answer_in_order, csv_records, dumps, growing_chunks,
+                         json_records)
 from ._common import UsageProblem, fixed_params, open_spec
+from ._readings import answer_under_readings
 
 EXIT_CONFLICT = 1
 EXIT_INPUT = 2
@@ -65,19 +68,6 @@ def load_engine(name: str):
 
 # --------------------------------------------------------------------------- renderings
 
-def settle_json(model, settled: dict, unknown: tuple[str, ...], in_force: bool | None) -> dict:
-    from ..solver.transaction import value_to_json
-    out: dict[str, Any] = {"reading": model.reading, "in_force": in_force, "unknown_facts": list(unknown),
-                           "settled": {}, "unsettled": {}}
-    for name, s in settled.items():
-        if hasattr(s, "value"):
-            out["settled"][name] = value_to_json(s.value)
-        else:
-            out["unsettled"][name] = {"depends_on": list(s.depends_on),
-                                      "exact": bool(getattr(s, "exact", True))}
-    return out
-
-
 def settle_text(model, settled: dict, unknown: tuple[str, ...]) -> str:
     from ..ir.values import render_value
     lines = [f"unknown facts: {', '.join(unknown)}"]
@@ -91,39 +81,6 @@ def settle_text(model, settled: dict, unknown: tuple[str, ...]) -> str:
         approx = "" if getattr(s, "exact", True) else " (the solver ran out of time: possibly incomplete)"
         lines.append(f"unsettled: {n} turns on {deps}{approx}")
     return "\n".join(lines)
-
-
-def outcomes_json(outcomes: dict, reading: str, in_force: bool | None = True) -> dict:
-    """The outcomes of a determination by name, the reading and whether the spec is in force on
-    the transaction's date (`--fields outcomes`)."""
-    from ..solver.transaction import value_to_json
-    return {**{k: value_to_json(v) for k, v in outcomes.items()}, "reading": reading, "in_force": in_force}
-
-
-def conflicts_json(conflicts) -> list[dict]:
-    return [{"outcome": o, "slot": s, "rules": list(rs)} for o, s, rs in conflicts]
-
-
-def answer_json(answer, model) -> dict:
-    """One answer (earl.screening.Answer) as the JSON object `--format json` prints: the
-    determination (fields "explanation") or its outcomes; unknown facts settled; or an error."""
-    if answer.error is not None:
-        out: dict[str, Any] = {"error": answer.error.message, "path": answer.error.path}
-    elif answer.failure is not None:
-        out = {"error": answer.failure}
-    elif answer.settled is not None:
-        out = settle_json(model, answer.settled, answer.unknown, answer.in_force)
-    elif answer.determination is not None:
-        out = answer.determination.to_json()
-    else:
-        out = outcomes_json(answer.outcomes, model.reading, answer.in_force)
-        if answer.conflicts:
-            out["conflicts"] = conflicts_json(answer.conflicts)
-    if answer.line is not None:
-        out["line"] = answer.line
-    if answer.key is not None:
-        out["id"] = answer.key
-    return out
 
 
 def answer_messages(answer) -> tuple[int, list[str]]:
@@ -172,7 +129,6 @@ class Renderer:
         return self._text(answer)
 
     def _json(self, answer) -> str:
-        from ..screening import dumps
         outcomes = answer.outcomes
         if outcomes is None or answer.conflicts or self.names or answer.in_force is not True:
             return dumps(answer_json(answer, self.model)) + "\n"
@@ -246,7 +202,6 @@ class ChunkAnswerer:
     (and the model compiled) once, when it is made: once per worker process."""
 
     def __init__(self, settings: Settings, spec=None):
-        from ..screening import Screener
         if spec is None:
             from ..parser import load_spec
             spec = load_spec(settings.spec_dir)
@@ -301,7 +256,6 @@ def _available_cpus() -> int:
 @click.argument("file", type=click.File("rb"))
 def command(spec_dir, readings, every_reading, params, engine, fmt, as_json, fields, input_format, jobs, file):
     """Determine the transactions in FILE (one JSON object, JSON Lines or CSV; `-` = stdin)."""
-    from ..screening import InputError, answer_in_order, csv_records, growing_chunks, json_records
 
     def fail(msg: str, code: int = EXIT_INPUT):
         click.echo(f"earl ask: {msg}", err=True)
@@ -333,7 +287,6 @@ def command(spec_dir, readings, every_reading, params, engine, fmt, as_json, fie
     if every_reading or len(readings) > 1:
         if fmt == "csv":
             fail("answers under several readings are written as text or JSON, not CSV")
-        from ._readings import answer_under_readings
         sys.exit(answer_under_readings(spec, itertools.chain([first], records),
                                        () if every_reading else readings, fixed, engine, fmt == "json"))
     rich_width = None

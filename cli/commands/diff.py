@@ -137,7 +137,7 @@ def git_spec(rev_path: str, default_dir: Path, stack: ExitStack) -> Path:
 
 def _side(keys: SideKeys, spec_dir, stack: ExitStack, option: str):
     from ..parser import load_spec, shipped_spec_dir
-    from ..solver.diff import Side
+    from ..solver.diff.product import Side
     default_dir = Path(spec_dir) if spec_dir else Path(shipped_spec_dir())
     where = keys.spec
     if where is None:
@@ -178,7 +178,8 @@ def _side(keys: SideKeys, spec_dir, stack: ExitStack, option: str):
 def command(spec_dir, left, right, no_new, no_less, timeout, max_regions, as_json):
     """What changes between two readings, dates or versions of the spec — proved."""
     from ..parser import SpecError
-    from ..solver.diff import DiffError, diff
+    from ..solver.diff.product import DiffError
+    from ..solver.diff.regions import diff
     from ..solver.replay import EngineDisagreement
     with ExitStack() as stack:
         try:
@@ -193,7 +194,7 @@ def command(spec_dir, left, right, no_new, no_less, timeout, max_regions, as_jso
             fail("diff", str(e))
         except EngineDisagreement as e:
             fail("diff", f"internal error: {e}", EXIT_INTERNAL)
-    from ..solver.diff import exit_status, to_json, to_text
+    from ..solver.diff.render import exit_status, to_json, to_text
     if as_json:
         click.echo(json.dumps(to_json(result), ensure_ascii=False, indent=2))
     else:

@@ -1,6 +1,6 @@
 """`earl mutate [SPEC] [--json] [--jobs N] [--testset DIR] [--reading NAME ...] [--timeout S]`
 
-Mutation adequacy of the spec's own checks: every semantic mutant of the spec (solver/mutate.py:
+Mutation adequacy of the spec's own checks: every semantic mutant of the spec (solver/mutation.py:
 thresholds one unit up and down, `<`/`<=`, `==`/`!=`, `in`/`not in`, `and`/`or`, conditions
 dropped and negated, rules removed, conclusions changed, `overrides` removed, country-group
 members removed, membership dates moved by a day) is run against the spec's examples (reference
