@@ -369,7 +369,7 @@ class _ConditionMaker:
     `random` (for large runs) draw from the same space."""
 
     def __init__(self, spec: ir.Spec):
-        from .solver.counterexamples import literal
+        from .solver.verify.counterexamples import literal
         self.literal = literal
         self.spec = spec
         by_type: dict[type, list[tuple[str, ir.Type]]] = {}

@@ -376,7 +376,7 @@ def _property_kill(spec: ir.Spec, readings: Sequence[str], timeout_ms: int) -> s
     mutation changes; under the others the mutant is the original)."""
     from . import proofs
     from .results import Unknown
-    from .verify import expectation
+    from .verify.results import expectation
     for reading in readings:
         model = ir.resolve(spec, reading)
         for prop in spec.properties.values():
@@ -405,7 +405,7 @@ def _samples(original: ir.Spec, reading: str) -> tuple[list[dict], list[dict]]:
     spec is in force: before, no outcome is determined and the proofs do not look. Memoised per
     worker."""
     import random
-    from .analyses import sample_domains
+    from .verify.analyses.context import sample_domains
     from .evaluate import run_batch
     from .explain import in_force
     from .transaction import complete

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 
 from earl.commands.generate import command
 from earl.parser import load_spec
-from earl.solver import coverage, evaluate, testset
+from earl.present import testset
+from earl.solver import coverage, evaluate
 from earl.solver.generate import generate
 from earl.solver.transaction import complete
 

@@ -104,7 +104,7 @@ class Workbench:
     def provisions(self):
         """`earl provisions`' rows and problems, computed once (every example is evaluated)."""
         if self._provisions is None:
-            from ..commands.provisions import provision_rows
+            from ..solver.provisions import provision_rows
             self._provisions = provision_rows(self.spec)
         return self._provisions
 
@@ -156,21 +156,11 @@ class Workbench:
 
     def find_json(self, condition: str, reading: str) -> dict:
         """What `earl find --json` prints."""
-        from ..commands.find import _found
-        from ..solver.proofs import satisfiable
-        from ..solver.results import Instance, Proof
+        from ..present.find import answer_json
+        from ..solver.find import find
         expr = self.condition(condition)
         model = self.model(reading)
-        result = satisfiable(model, expr, timeout_ms=self.timeout_ms)
-        if isinstance(result, Instance):
-            return _found(model, condition, result)["json"]
-        if isinstance(result, Proof):
-            return {"condition": condition, "reading": model.reading, "result": "none", "proved": True,
-                    "params": {}, "relies_on": [{"rule": r, "title": model.rules[r].title,
-                                                  "cite": model.rules[r].cite}
-                                                 for r in result.core if r in model.rules]}
-        return {"condition": condition, "reading": model.reading, "result": "unknown",
-                "reason": result.reason}
+        return answer_json(model, condition, find(model, expr, timeout_ms=self.timeout_ms), {})
 
     # ------------------------------------------------------------------ rendering
     def page(self, name: str, status: int = 200, **context) -> HTMLResponse:
