@@ -138,3 +138,11 @@ def test_gap_pairs_come_from_the_rules_conditions(prims):
     ctx = ctx_for("gap", prims)
     pairs = decided_under(ctx.model)
     assert set(pairs) == {("policy", "license_required", True)}
+
+
+def test_analyses_are_listed_once_in_run_order():
+    import doctest
+    from earl.solver.verify import analyses
+    assert doctest.testmod(analyses).failed == 0
+    assert analyses.names() == tuple(a.KIND for a in analyses.ANALYSES)
+    assert len(set(analyses.names())) == len(analyses.ANALYSES)

@@ -49,7 +49,7 @@ class Finding:
 class Context:
     """One reading: its model, the primitives, a query memo and the traces of witnesses seen."""
     model: Model
-    primitives: object            # verify.Primitives (duck-typed: satisfiable, implies, trace)
+    primitives: object            # primitives.Primitives (duck-typed: satisfiable, implies, trace)
     timeout_ms: int
     fired_seen: set[str] = field(default_factory=set)
     applied_seen: set[str] = field(default_factory=set)
