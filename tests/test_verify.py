@@ -15,6 +15,7 @@ import earl.solver.verify.primitives as primitives_mod
 import earl.solver.verify.run as verify_mod
 from earl.solver.verify.results import expectation
 from earl.commands.verify import command
+from earl.ir import Implies
 from earl.parser import load_spec
 from earl.solver.results import Instance, Proof, Unknown
 from earl.solver.transaction import complete
@@ -506,3 +507,37 @@ def test_json_and_junit_are_written_whatever_the_spec(tmp_path_factory, data):
         assert doc["diagnostics"] and all(d["file"] for d in doc["diagnostics"])
         assert sum(c.find("failure") is not None for c in cases) == \
             sum(d["severity"] == "error" for d in doc["diagnostics"]) > 0
+
+
+class RecordingProver:
+    """A prover (backend.Prover's valid, satisfiable, implies) answering by brute force, and
+    remembering what it was asked."""
+
+    def __init__(self, name):
+        self.name, self.asked, self.brute = name, [], BruteForce()
+
+    def valid(self, model, claim, *, timeout_ms, minimize=True):
+        self.asked.append("valid")
+        return self.brute._search(model, claim, False, self.name)
+
+    def satisfiable(self, model, expr, *, timeout_ms, minimize=True):
+        self.asked.append("satisfiable")
+        return self.brute._search(model, expr, True, self.name)
+
+    def implies(self, model, premise, conclusion, *, timeout_ms):
+        self.asked.append("implies")
+        return self.brute._search(model, Implies(premise, conclusion), False, self.name)
+
+
+def test_primitives_ask_the_provers_they_are_given():
+    """`Primitives(prover, second_opinion)`: every proof and search of the run goes to the
+    provers given (none to z3 or clingo), the second one proving each property once more."""
+    spec = load_spec(str(DEFECTS / "clean"))
+    first, second = RecordingProver("first"), RecordingProver("second")
+    result = verify_mod.verify(spec, readings=[spec.default_reading], example_engines=(),
+                               primitives=primitives_mod.Primitives(first, second))
+    assert result.exit_code == 0
+    assert second.asked == ["valid"] * len(result.properties)
+    assert first.asked.count("valid") == len(result.properties) and "satisfiable" in first.asked
+    assert {p.z3.engine for p in result.properties} == {"first"}
+    assert {p.clingo.engine for p in result.properties} == {"second"}
