@@ -23,7 +23,7 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     t0 = time.perf_counter()
     from earl.parser import load_spec
-    from earl.solver import verify as verify_mod
+    from earl.solver.verify import run as verify_mod
     spec = load_spec(a.spec_dir)
     cut = None
     if a.countries:

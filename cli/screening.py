@@ -182,7 +182,7 @@ def csv_records(spec: ir.Spec, stream) -> Iterator[Record]:
 
 
 def _cell_value(typ: ir.Type, cell: str) -> Any:
-    """A CSV cell as the JSON value it writes (testset._cell's inverse): "" is null, sets are
+    """A CSV cell as the JSON value it writes (present.testset.cell's inverse): "" is null, sets are
     ";"-separated, booleans true/false."""
     text = cell.strip()
     if not text:

@@ -36,7 +36,7 @@ from hypothesis import strategies as st
 
 from . import ir
 from .ir import walk
-from .solver.counterexamples import literal
+from .solver.verify.counterexamples import literal
 from .solver.evaluate import EvalError, compile_expr
 from .solver.transaction import complete as complete_tx
 

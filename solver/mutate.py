@@ -26,7 +26,7 @@ from typing import Callable, Iterable, Sequence
 from .. import ir
 from ..ir.values import non_default, render_value
 from . import proofs
-from .analyses import sample_domains
+from .verify.analyses.context import sample_domains
 from .coverage import fixed_model
 from .evaluate import run as run_model, run_batch
 from .explain import in_force
@@ -35,7 +35,7 @@ from .replay import EngineDisagreement
 from .results import Instance, Proof, Unknown
 from .testset import changes
 from .transaction import complete, to_json
-from .verify import expectation
+from .verify.results import expectation
 
 __all__ = ["Verdict", "Score", "run"]
 

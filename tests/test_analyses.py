@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from earl.parser import load_spec
-from earl.solver.analyses import Context, conflict, dead, gap, shadowed, vacuous
+from earl.solver.verify.analyses import conflict, dead, gap, shadowed, vacuous
+from earl.solver.verify.analyses.context import Context
 from earl.ir import resolve
 from earl.solver.results import Instance
 
@@ -18,7 +19,7 @@ def _real():
         from earl.solver import proofs  # noqa: F401
     except ImportError:
         pytest.skip("z3 proof primitives not available")
-    from earl.solver.verify import Primitives
+    from earl.solver.verify.primitives import Primitives
     return Primitives()
 
 
@@ -120,7 +121,7 @@ def test_exploration_spares_queries_and_keeps_dead_rules_dead():
 
 
 def test_gap_polarity_of_conditions():
-    from earl.solver.analyses.gap import polarity
+    from earl.solver.verify.analyses.gap import polarity
     from earl.ir import Bool, Cmp, Lit, Not, OutcomeRef
     b = OutcomeRef("b", Bool())
     assert polarity(b, "b") is True
@@ -133,7 +134,15 @@ def test_gap_polarity_of_conditions():
 def test_gap_pairs_come_from_the_rules_conditions(prims):
     """Only (policy, license_required = true) is checked: both policy rules read
     license_required positively; no other optional outcome is decided under a boolean one."""
-    from earl.solver.analyses.gap import decided_under
+    from earl.solver.verify.analyses.gap import decided_under
     ctx = ctx_for("gap", prims)
     pairs = decided_under(ctx.model)
     assert set(pairs) == {("policy", "license_required", True)}
+
+
+def test_analyses_are_listed_once_in_run_order():
+    import doctest
+    from earl.solver.verify import analyses
+    assert doctest.testmod(analyses).failed == 0
+    assert analyses.names() == tuple(a.KIND for a in analyses.ANALYSES)
+    assert len(set(analyses.names())) == len(analyses.ANALYSES)

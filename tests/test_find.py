@@ -100,3 +100,9 @@ def test_shipped_spec_finds_the_country_asked_for():
             head, _, tail = path.partition(".")
             tx = out["complete_transaction"]
             assert (tx[head][tail] if tail else tx[head]) == code, (condition, tx)
+
+
+def test_find_answers_as_the_module_docstring_shows():
+    import doctest
+    from earl.solver import find
+    assert doctest.testmod(find).failed == 0

@@ -15,7 +15,8 @@ from hypothesis import given, settings, strategies as st
 
 from earl.commands.generate import command
 from earl.parser import load_spec
-from earl.solver import coverage, evaluate, mutation, testset
+from earl.present import testset
+from earl.solver import coverage, evaluate, mutation
 from earl.solver.asp.program import cover
 from earl.solver.generate import generate
 from earl.solver.transaction import complete

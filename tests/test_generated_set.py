@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from earl.commands.generate import command
 from earl.parser import load_spec
+from earl.present.testset import REPORT
 from earl.solver import coverage, mutation, proofs, testset
 from earl.ir import Num
 from earl.solver.results import Proof
@@ -23,7 +24,7 @@ GENERATED = Path(__file__).parent / "generated"
 def stored():
     spec = load_spec(None)
     head, cases = testset.load(str(GENERATED))
-    report = json.loads((GENERATED / testset.REPORT).read_text(encoding="utf-8"))
+    report = json.loads((GENERATED / REPORT).read_text(encoding="utf-8"))
     model = coverage.fixed_model(spec, head["reading"])
     txs = [complete(spec, parse_json(spec, c["transaction"])) for c in cases]
     return spec, model, head, cases, report, txs

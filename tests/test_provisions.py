@@ -5,7 +5,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from earl.commands.provisions import command, provision_rows
+from earl.commands.provisions import command
+from earl.solver.provisions import provision_rows
 from earl.parser import load_spec
 
 OK = Path(__file__).parent / "specs" / "ok"

@@ -6,12 +6,12 @@ import xml.etree.ElementTree as ET
 from fractions import Fraction
 
 from earl.parser import load_spec
-from earl.solver import report
+from earl.present import console, report
 from earl.ir.values import non_default
-from earl.solver.counterexamples import literal
+from earl.solver.verify.counterexamples import literal
 from earl.ir import Pos
 from earl.solver.transaction import complete
-from earl.solver.verify import verify
+from earl.solver.verify.run import verify
 
 from test_verify_support import DEFECTS, BruteForce
 
@@ -57,8 +57,24 @@ def test_human_summary_line(capsys):
     from rich.console import Console
     spec = load_spec(str(DEFECTS / "clean"))
     result = verify(spec, primitives=BruteForce(), spec_dir="clean")
-    report.human(result, spec, Console(highlight=False, soft_wrap=True, color_system=None))
+    console.human(result, spec, Console(highlight=False, soft_wrap=True, color_system=None))
     out = capsys.readouterr().out
     last = out.strip().splitlines()[-1]
     assert last.startswith("OK: 4 property checks (2 reading(s)): 3 proved, 1 failed as expected")
     assert "✓ embargoed_denied" in out
+
+
+def _analysis_cases(result, spec, reading):
+    suite = ET.fromstring(report.junit_xml(result, spec)).find(f"testsuite[@name='analyses.{reading}']")
+    return [c.get("name") for c in suite.findall("testcase")]
+
+
+def test_junit_analysis_cases_are_the_analyses_run():
+    from earl.solver.verify.analyses import names
+    spec = load_spec(str(DEFECTS / "dead"))
+    everything = verify(spec, primitives=BruteForce(), spec_dir="dead")
+    reading = everything.readings[0]
+    assert _analysis_cases(everything, spec, reading) == list(names())
+    only_dead = verify(spec, primitives=BruteForce(), spec_dir="dead", analyses=("dead",))
+    assert _analysis_cases(only_dead, spec, reading) == ["dead"]
+    assert {f.kind for f in only_dead.findings} == {"dead"}

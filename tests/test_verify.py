@@ -11,8 +11,11 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-import earl.solver.verify as verify_mod
+import earl.solver.verify.primitives as primitives_mod
+import earl.solver.verify.run as verify_mod
+from earl.solver.verify.results import expectation
 from earl.commands.verify import command
+from earl.ir import Implies
 from earl.parser import load_spec
 from earl.solver.results import Instance, Proof, Unknown
 from earl.solver.transaction import complete
@@ -22,13 +25,13 @@ from test_verify_support import DEFECTS, BruteForce
 
 def run(args, prims=None, monkeypatch=None, env=None):
     if prims is not None:
-        monkeypatch.setattr(verify_mod, "Primitives", prims)
+        monkeypatch.setattr(primitives_mod, "Primitives", prims)
     return CliRunner().invoke(command, [str(a) for a in args], env=env or {"GITHUB_ACTIONS": ""})
 
 
 @pytest.fixture
 def brute(monkeypatch):
-    monkeypatch.setattr(verify_mod, "Primitives", BruteForce)
+    monkeypatch.setattr(primitives_mod, "Primitives", BruteForce)
 
 
 # --------------------------------------------------------------------------- real engines
@@ -294,7 +297,7 @@ def test_junit_errors_and_skips(tmp_path, monkeypatch):
 
 
 def test_github_annotations(monkeypatch):
-    monkeypatch.setattr(verify_mod, "Primitives", BruteForce)
+    monkeypatch.setattr(primitives_mod, "Primitives", BruteForce)
     r = run([DEFECTS / "conflict", "--no-counterexamples"], env={"GITHUB_ACTIONS": "true"})
     lines = [l for l in r.output.splitlines() if l.startswith("::")]
     assert lines and all(l.startswith("::error file=") for l in lines)
@@ -314,7 +317,7 @@ def test_github_annotations_for_spec_errors(tmp_path, brute):
 
 
 def test_parallel_readings_match_sequential():
-    from earl.solver.report import to_json
+    from earl.present.report import to_json
     spec = load_spec(str(DEFECTS / "conflict"))
     a = verify_mod.verify(spec, primitives=BruteForce(), jobs=1)
     b = verify_mod.verify(spec, primitives=BruteForce(), jobs=2)
@@ -328,22 +331,22 @@ def test_committed_counterexamples_of_the_shipped_spec_still_reproduce():
     """The regression cases `verify` wrote for the shipped spec's documented findings
     (counterexamples/) replay through the reference evaluator (no solver involved)."""
     from pathlib import Path
-    from earl.solver.counterexamples import replay_stored
+    from earl.solver.verify.counterexamples import replay_stored
     from earl.ir import resolve
     folder = Path(__file__).resolve().parent.parent / "counterexamples"
     if not any(folder.glob("*.json")):
         pytest.skip("no committed counterexamples")
     spec = load_spec(None)
     models = {r: resolve(spec, r) for r in spec.readings}
-    results = replay_stored(spec, models, verify_mod.Primitives(), folder)
+    results = replay_stored(spec, models, primitives_mod.Primitives(), folder)
     assert results and [s for s in results if s.status == "fail"] == []
     for s in results:
         data = json.loads(Path(s.file).read_text())
-        assert data["expected"] == verify_mod.expectation(spec.properties[s.property], s.reading)
+        assert data["expected"] == expectation(spec.properties[s.property], s.reading)
 
 
 def test_json_stays_parseable_under_github_actions(monkeypatch):
-    monkeypatch.setattr(verify_mod, "Primitives", BruteForce)
+    monkeypatch.setattr(primitives_mod, "Primitives", BruteForce)
     r = CliRunner().invoke(command, [str(DEFECTS / "conflict"), "--no-counterexamples", "--json"],
                            env={"GITHUB_ACTIONS": "true"})
     assert json.loads(r.stdout)["exit_code"] == 1
@@ -489,13 +492,13 @@ def test_json_and_junit_are_written_whatever_the_spec(tmp_path_factory, data):
     folder = tmp_path_factory.mktemp("damaged")
     (folder / "rules.earl").write_text(SPEC_TEXT[:start] + insert + SPEC_TEXT[start + cut:])
     junit = folder / "j.xml"
-    original = verify_mod.Primitives
-    verify_mod.Primitives = BruteForce
+    original = primitives_mod.Primitives
+    primitives_mod.Primitives = BruteForce
     try:
         r = CliRunner().invoke(command, [str(folder), "--no-counterexamples", "--json", "--junit",
                                          str(junit)], env={"GITHUB_ACTIONS": ""})
     finally:
-        verify_mod.Primitives = original
+        primitives_mod.Primitives = original
     assert r.exit_code in (0, 1, 2, 3) and "Traceback" not in r.output
     doc = json.loads(r.stdout)
     assert doc["exit_code"] == r.exit_code
@@ -504,3 +507,37 @@ def test_json_and_junit_are_written_whatever_the_spec(tmp_path_factory, data):
         assert doc["diagnostics"] and all(d["file"] for d in doc["diagnostics"])
         assert sum(c.find("failure") is not None for c in cases) == \
             sum(d["severity"] == "error" for d in doc["diagnostics"]) > 0
+
+
+class RecordingProver:
+    """A prover (backend.Prover's valid, satisfiable, implies) answering by brute force, and
+    remembering what it was asked."""
+
+    def __init__(self, name):
+        self.name, self.asked, self.brute = name, [], BruteForce()
+
+    def valid(self, model, claim, *, timeout_ms, minimize=True):
+        self.asked.append("valid")
+        return self.brute._search(model, claim, False, self.name)
+
+    def satisfiable(self, model, expr, *, timeout_ms, minimize=True):
+        self.asked.append("satisfiable")
+        return self.brute._search(model, expr, True, self.name)
+
+    def implies(self, model, premise, conclusion, *, timeout_ms):
+        self.asked.append("implies")
+        return self.brute._search(model, Implies(premise, conclusion), False, self.name)
+
+
+def test_primitives_ask_the_provers_they_are_given():
+    """`Primitives(prover, second_opinion)`: every proof and search of the run goes to the
+    provers given (none to z3 or clingo), the second one proving each property once more."""
+    spec = load_spec(str(DEFECTS / "clean"))
+    first, second = RecordingProver("first"), RecordingProver("second")
+    result = verify_mod.verify(spec, readings=[spec.default_reading], example_engines=(),
+                               primitives=primitives_mod.Primitives(first, second))
+    assert result.exit_code == 0
+    assert second.asked == ["valid"] * len(result.properties)
+    assert first.asked.count("valid") == len(result.properties) and "satisfiable" in first.asked
+    assert {p.z3.engine for p in result.properties} == {"first"}
+    assert {p.clingo.engine for p in result.properties} == {"second"}

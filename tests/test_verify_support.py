@@ -14,7 +14,7 @@ from pathlib import Path
 from earl.ir import Bool, Enum, Implies, Not
 from earl.solver.results import Instance, Proof, Unknown
 from earl.solver.transaction import complete
-from earl.solver.verify import Primitives
+from earl.solver.verify.primitives import Primitives
 
 DEFECTS = Path(__file__).parent / "specs" / "defects"
 

@@ -14,16 +14,15 @@ from starlette.responses import HTMLResponse
 
 from .. import ir
 from ..answers import settle_json
-from ..commands.find import _found
 from ..commands.groups import period_text
-from ..commands.provisions import provision_rows
 from ..commands.whatif import whatif_answer
 from ..ir.values import UNKNOWN, render_value
 from ..parser import SpecError, parse_expression
+from ..present.find import answer_json
 from ..solver import evaluate
+from ..solver.find import find
+from ..solver.provisions import provision_rows
 from ..solver.explain import all_readings, all_readings_json, determine, in_force, not_in_force
-from ..solver.proofs import satisfiable
-from ..solver.results import Instance, Proof
 from ..solver.transaction import TransactionError, complete, parse_json
 from .forms import country_label
 
@@ -139,16 +138,7 @@ class Workbench:
         """What `earl find --json` prints."""
         expr = self.condition(condition)
         model = self.model(reading)
-        result = satisfiable(model, expr, timeout_ms=self.timeout_ms)
-        if isinstance(result, Instance):
-            return _found(model, condition, result)["json"]
-        if isinstance(result, Proof):
-            return {"condition": condition, "reading": model.reading, "result": "none", "proved": True,
-                    "params": {}, "relies_on": [{"rule": r, "title": model.rules[r].title,
-                                                  "cite": model.rules[r].cite}
-                                                 for r in result.core if r in model.rules]}
-        return {"condition": condition, "reading": model.reading, "result": "unknown",
-                "reason": result.reason}
+        return answer_json(model, condition, find(model, expr, timeout_ms=self.timeout_ms), {})
 
     # ------------------------------------------------------------------ rendering
     def page(self, name: str, status: int = 200, **context) -> HTMLResponse:

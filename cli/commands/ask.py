@@ -145,13 +145,13 @@ class Renderer:
         return hit[1] + tail + "}\n"
 
     def _csv(self, answer) -> str:
-        from ..solver.testset import _cell
+        from ..present.testset import cell
         obj = answer_json(answer, self.model)
         values = obj.get("settled", obj)
         unsettled = "; ".join(f"{o} ({', '.join(u['depends_on'])})"
                               for o, u in obj.get("unsettled", {}).items())
         row = [answer.line if answer.line is not None else ""] + ([answer.key] if self.keyed else [])
-        row += [_cell(values.get(o)) for o in self.outcomes] + [unsettled]
+        row += [cell(values.get(o)) for o in self.outcomes] + [unsettled]
         if self.fields == "explanation":
             row.append("; ".join(f"{e['provision']} [{e['cite']}]" for e in obj.get("explanation", [])))
         return self._row(row)

@@ -14,22 +14,6 @@ from pathlib import Path
 import click
 
 
-def summary(spec) -> str:
-    counts = [(len(spec.files), "file"), (len(spec.readings), "reading"), (len(spec.enums), "enum"),
-              (len(spec.groups), "group"), (len(spec.inputs), "input"), (len(spec.params), "param"),
-              (len(spec.defs), "def"), (len(spec.outcomes), "outcome"), (len(spec.rules), "rule"),
-              (len(spec.properties), "property"), (len(spec.examples), "example")]
-    words = []
-    for n, word in counts:
-        plural = word[:-1] + "ies" if word.endswith("y") else word + "s"
-        words.append(f"{n} {word if n == 1 else plural}")
-    return ", ".join(words)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 @click.command("check")
 @click.argument("spec_dir", required=False, type=click.Path(path_type=Path))
 @click.option("-q", "--quiet", is_flag=True, help="Do not print warnings.")
@@ -39,6 +23,7 @@ def command(spec_dir, quiet):
     warning with its file:line:column, then a one-line summary. Examples are type-checked, not
     run: `earl test` runs them."""
     from ..parser import SpecError, load_spec_with_warnings
+    from ..present.text import plural, spec_summary
 
     label = str(spec_dir) if spec_dir is not None else "the shipped spec"
     try:
@@ -49,8 +34,8 @@ def command(spec_dir, quiet):
             click.echo("\n".join(d.render() for d in shown), err=True)
         n_err = len(e.errors)
         n_warn = len(e.diagnostics) - n_err
-        click.echo(f"{label}: {_plural(n_err, 'error')}, {_plural(n_warn, 'warning')}", err=True)
+        click.echo(f"{label}: {plural(n_err, 'error')}, {plural(n_warn, 'warning')}", err=True)
         raise SystemExit(2)
     if warnings and not quiet:
         click.echo("\n".join(d.render() for d in warnings), err=True)
-    click.echo(f"{label}: ok: {summary(spec)}" + (f" ({_plural(len(warnings), 'warning')})" if warnings else ""))
+    click.echo(f"{label}: ok: {spec_summary(spec)}" + (f" ({plural(len(warnings), 'warning')})" if warnings else ""))

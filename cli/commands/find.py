@@ -42,9 +42,9 @@ EXIT_INTERNAL = 70
 def command(spec_dir, reading, params, timeout, as_json, condition):
     """Find a minimal transaction on which CONDITION holds, or prove that none exists."""
     from .. import ir
-    from ..solver.proofs import satisfiable
+    from ..present.find import answer_json, answer_text
+    from ..solver.find import find
     from ..solver.replay import EngineDisagreement
-    from ..solver.results import Instance, Proof
 
     spec = open_spec("find", spec_dir, reading)
     fixed = fixed_params("find", spec, params)
@@ -52,82 +52,14 @@ def command(spec_dir, reading, params, timeout, as_json, condition):
     model = ir.resolve(spec, reading, fixed)
 
     try:
-        result = satisfiable(model, expr, timeout_ms=max(1, int(timeout * 1000)))
+        answer = find(model, expr, timeout_ms=max(1, int(timeout * 1000)))
     except EngineDisagreement as e:
         fail("find", f"internal error: {e}", EXIT_INTERNAL)
     except ValueError as e:
         fail("find", str(e))
 
-    if isinstance(result, Instance):
-        out = _found(model, condition, result)
-        if as_json:
-            click.echo(json.dumps(out["json"], ensure_ascii=False, indent=2))
-        else:
-            click.echo(out["text"])
-        sys.exit(0)
-    if isinstance(result, Proof):
-        relies = [(r, model.rules[r].title, model.rules[r].cite) for r in result.core if r in model.rules]
-        if as_json:
-            click.echo(json.dumps({
-                "condition": condition, "reading": model.reading, "result": "none",
-                "proved": True, "params": _params_json(model, fixed),
-                "relies_on": [{"rule": r, "title": t, "cite": c} for r, t, c in relies],
-            }, ensure_ascii=False, indent=2))
-        else:
-            lines = [f"No transaction satisfies {condition} — proved (reading {model.reading})."]
-            if relies:
-                lines.append("relies on:")
-                lines += [f"  {r}: {t} [{c}]" for r, t, c in relies]
-            else:
-                lines.append("relies on no provision: the condition is impossible by itself "
-                             "(or by the definitions and domains it uses)")
-            click.echo("\n".join(lines))
-        sys.exit(0)
     if as_json:
-        click.echo(json.dumps({"condition": condition, "reading": model.reading, "result": "unknown",
-                               "reason": result.reason}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(answer_json(model, condition, answer, fixed), ensure_ascii=False, indent=2))
     else:
-        click.echo(f"Unknown: the solver gave no answer for {condition} ({result.reason}). "
-                   "Nothing is proved; try a longer --timeout.")
-    sys.exit(EXIT_UNKNOWN)
-
-
-def _params_json(model, fixed) -> dict:
-    from ..solver.transaction import value_to_json
-    return {k: value_to_json(v) for k, v in fixed.items()}
-
-
-def _found(model, condition: str, inst) -> dict:
-    from ..solver import evaluate
-    from ..solver.explain import determine
-    from ..solver.replay import fixed
-    from ..solver.transaction import complete, to_json, value_to_json
-    spec = model.spec
-    tx = complete(spec, inst.transaction)
-    changed = {}
-    for path, decl in spec.inputs.items():
-        d = decl.default
-        default = tx[d.path] if hasattr(d, "path") else d.value
-        if tx[path] != default:
-            changed[path] = tx[path]
-    params = {k: v for k, v in inst.params.items() if model.params.get(k) != v}
-    m = fixed(model, inst.params)
-    det = determine(m, tx, evaluate.run(m, tx), engine=inst.engine or "smt")
-    js = {
-        "condition": condition, "reading": model.reading, "result": "found",
-        "transaction": to_json(spec, changed),
-        "params": {k: value_to_json(v) for k, v in params.items()},
-        "complete_transaction": to_json(spec, tx),
-        "determination": det.to_json(),
-    }
-    n = len(changed)
-    lines = [f"Found a transaction (reading {model.reading}): "
-             + (f"{n} input{'s' if n != 1 else ''} differ{'s' if n == 1 else ''} from the defaults"
-                if n else "the defaults themselves")]
-    lines.append(json.dumps(to_json(spec, changed), ensure_ascii=False, indent=2))
-    if params:
-        from ..ir.values import render_value
-        lines.append("with parameters: " + ", ".join(f"{k} = {render_value(v)}" for k, v in params.items()))
-    lines.append("")
-    lines.append(det.text())
-    return {"json": js, "text": "\n".join(lines)}
+        click.echo(answer_text(model, condition, answer))
+    sys.exit(0 if answer.found is not None or answer.proved else EXIT_UNKNOWN)

@@ -55,29 +55,22 @@ def command(spec_dir, reading, out_dir, fmt, timeout, check_dir):
 
 
 def _check(spec, path, fail):
+    from ..present.text import set_changes
     from ..solver.testset import StoredSetError, check
     try:
         reading, n, changes = check(spec, path)
     except StoredSetError as e:
         fail(str(e))
-    if not changes:
-        click.echo(f"{n} cases checked under reading {reading}: no expectation changed")
-        sys.exit(0)
-    cases = sorted({c.case for c in changes})
-    click.echo(f"{len(cases)} of {n} cases changed under reading {reading}:")
-    for c in changes:
-        if not c.outcome:
-            click.echo(f"  {c.case}: {c.after}")
-        else:
-            click.echo(f"  {c.case}: {c.outcome}: {json.dumps(c.before)} -> {json.dumps(c.after)}")
-    sys.exit(EXIT_CHANGED)
+    click.echo(set_changes(reading, n, changes))
+    sys.exit(EXIT_CHANGED if changes else 0)
 
 
 def _generate(spec, reading, out_dir, fmt, timeout, fail):
-    from ..solver.replay import EngineDisagreement
+    from ..present import testset
+    from ..present.text import generated_summary
     from ..solver.coverage import fixed_model
     from ..solver.generate import GenerateError, generate
-    from ..solver import testset
+    from ..solver.replay import EngineDisagreement
     model = fixed_model(spec, reading)
     start = time.monotonic()
     try:
@@ -86,21 +79,7 @@ def _generate(spec, reading, out_dir, fmt, timeout, fail):
         fail(str(e))
     except EngineDisagreement as e:
         fail(f"internal error: {e}", EXIT_INTERNAL)
-    c = g.counts()
-    lines = [f"reading {model.reading}: {g.size} transactions "
-             f"(greedy {g.greedy_size}; lower bound {g.lower_bound}"
-             f"{'; proved optimal' if g.optimal else '; optimum not proved'}; "
-             f"{'optimal' if g.pool_optimal else 'best found'} over {g.pool_size} candidates) "
-             f"in {time.monotonic() - start:.1f}s",
-             f"goals: {c['total']} total, {c['met']} met, {c['infeasible']} proved infeasible, "
-             f"{c['unknown']} unknown"]
-    infeasible = [x for x in g.goals if g.status[x.id] == "infeasible"]
-    for x in infeasible:
-        lines.append(f"  infeasible: {x.id} ({x.text})")
-    for x in g.goals:
-        if g.status[x.id] == "unknown":
-            lines.append(f"  unknown: {x.id} ({x.text})")
-    lines += [f"note: {n}" for n in g.notes]
+    lines = generated_summary(g, time.monotonic() - start)
     if out_dir is None:
         cs = testset.cases(g)
         click.echo(json.dumps({**testset.report(g, cs), "transactions": cs}, ensure_ascii=False,

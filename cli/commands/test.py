@@ -40,7 +40,8 @@ def command(spec_dir, pattern, engines, readings, as_json, junit):
     on every engine and compare each with its expected outcomes."""
     from rich.console import Console
     from ..parser import SpecError, load_spec
-    from ..solver import examples, report
+    from ..present import console as report_console, report
+    from ..solver import examples
     from .verify import shipped_spec_dir, stop_with_documents, write_junit
 
     spec_dir = spec_dir or shipped_spec_dir()
@@ -76,17 +77,10 @@ def command(spec_dir, pattern, engines, readings, as_json, junit):
         for line in report.example_annotations(results):
             click.echo(line, err=as_json)
     if as_json:
-        click.echo(json.dumps({"spec": str(spec_dir), "exit_code": int(failed),
-                               "seconds": round(seconds, 3),
-                               "summary": examples.counts(results),
-                               "examples": [report.example_json(r) for r in results]},
+        click.echo(json.dumps(report.examples_json(str(spec_dir), results, seconds),
                               indent=2, ensure_ascii=False))
     else:
-        console = Console(highlight=False, soft_wrap=True)
-        report.human_examples(results, console)
-        verdict = "[red]FAILED[/]" if failed else "[green]OK[/]"
-        line = report.examples_line(results) if results else "the spec has no examples"
-        console.print(f"{verdict}: {line}; {seconds:.2f} s")
+        report_console.examples_report(results, seconds, Console(highlight=False, soft_wrap=True))
     if junit is not None:
         write_junit(junit, report.examples_junit_xml(results, seconds))
     sys.exit(int(failed))

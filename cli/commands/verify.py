@@ -53,10 +53,11 @@ def command(spec_dir, readings, junit, as_json, timeout, cx_dir, no_counterexamp
     """Prove every property of SPEC_DIR (default: the shipped spec) under every reading with z3,
     cross-check with clingo, run the built-in analyses (conflict, gap, dead, shadowed, vacuous),
     run every example on every engine (eval, smt, asp) and replay stored counterexamples."""
+    # imported here, not above: `earl --help` loads every command module, not the solvers
     from rich.console import Console
     from ..parser import SpecError, load_spec
-    from ..solver import report
-    from ..solver import verify as verify_mod
+    from ..present import console, report
+    from ..solver.verify import primitives, run
 
     github = bool(os.environ.get("GITHUB_ACTIONS"))
     err = Console(stderr=True, highlight=False)
@@ -84,15 +85,15 @@ def command(spec_dir, readings, junit, as_json, timeout, cx_dir, no_counterexamp
         cx_dir = default_cx_dir(spec_dir)
 
     try:
-        prims = verify_mod.Primitives()
+        prims = primitives.Primitives()
     except Exception as e:  # an engine that cannot load: not the user's fault, but no traceback
         msg = f"the solvers could not be loaded: {type(e).__name__}: {e}"
         err.print(f"[red]error:[/] {msg}")
         stop(1, message=msg)
-    result = verify_mod.verify(spec, readings=list(readings) or None,
-                               timeout_ms=max(1, int(timeout * 1000)), cx_dir=cx_dir,
-                               primitives=prims, spec_dir=str(spec_dir),
-                               jobs=jobs or os.cpu_count() or 1)
+    result = run.verify(spec, readings=list(readings) or None,
+                        timeout_ms=max(1, int(timeout * 1000)), cx_dir=cx_dir,
+                        primitives=prims, spec_dir=str(spec_dir),
+                        jobs=jobs or os.cpu_count() or 1)
 
     if github:
         # with --json the annotations go to stderr (the runner reads workflow commands from
@@ -102,7 +103,7 @@ def command(spec_dir, readings, junit, as_json, timeout, cx_dir, no_counterexamp
     if as_json:
         click.echo(json.dumps(report.to_json(result, spec), indent=2, ensure_ascii=False))
     else:
-        report.human(result, spec, Console(highlight=False, soft_wrap=True), verbose=verbose)
+        console.human(result, spec, Console(highlight=False, soft_wrap=True), verbose=verbose)
     if junit is not None:
         write_junit(junit, report.junit_xml(result, spec))
     sys.exit(result.exit_code)
@@ -112,7 +113,7 @@ def stop_with_documents(name: str, spec_dir: Path, code: int, as_json: bool, jun
                         diagnostics=(), message: str = "") -> None:
     """End before any check ran (spec or usage error), still writing the --json and --junit
     documents CI reads, each diagnostic a failure at its file:line:col."""
-    from ..solver import report
+    from ..present import report
     if as_json:
         click.echo(json.dumps(report.problem_json(str(spec_dir), code, diagnostics, message),
                               indent=2, ensure_ascii=False))

@@ -1,4 +1,5 @@
-"""What `verify` prints: a human report (rich), JSON, JUnit XML, GitHub Actions annotations.
+"""What `verify` and `earl test` write for machines: JSON, JUnit XML, GitHub Actions annotations
+(console.py prints the human report).
 
 JUnit: one <testsuite> per reading for the properties (one <testcase> per property: <failure>
 when the outcome is not the expected one, <error> when the engines disagree, an engine fails or
@@ -18,18 +19,19 @@ import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from .examples import ExampleResult, counts as example_counts
-from ..ir import Pos, Spec
-from .results import Instance, Proof, Unknown
-from .transaction import value_to_json
-from .verify import ANALYSES, PropertyResult, VerifyResult
+from ..ir import Pos, Spec, resolve
+from ..ir.values import non_default
+from ..solver.examples import ExampleResult, counts as example_counts
+from ..solver.results import Instance, Proof, Unknown
+from ..solver.transaction import to_json as transaction_json, value_to_json
+from ..solver.verify.results import PropertyResult, VerifyResult
 
 ENGINE_TAG = "[z3+clingo]"
 
 
 # --------------------------------------------------------------------------- helpers
 
-def _rel(file: str) -> str:
+def relative(file: str) -> str:
     """`file` relative to the working directory when it lies below it, else as given."""
     try:
         p = Path(file)
@@ -42,13 +44,11 @@ def _rel(file: str) -> str:
 
 
 def _where(pos: Pos) -> dict:
-    return {"file": _rel(pos.file), "line": pos.line, "column": pos.column} if pos.line else {}
+    return {"file": relative(pos.file), "line": pos.line, "column": pos.column} if pos.line else {}
 
 
 def nested(spec: Spec, values: dict) -> dict:
-    from ..ir.values import non_default
-    from .transaction import to_json
-    return to_json(spec, non_default(spec, values))
+    return transaction_json(spec, non_default(spec, values))
 
 
 def instance_json(spec: Spec, inst: Instance | None, model_params: dict | None = None) -> dict | None:
@@ -80,7 +80,6 @@ def _engines(p: PropertyResult) -> dict:
 # --------------------------------------------------------------------------- JSON
 
 def to_json(result: VerifyResult, spec: Spec) -> dict:
-    from ..ir import resolve
     params = {r: resolve(spec, r).params for r in result.readings}
     props = []
     for p in result.properties:
@@ -113,7 +112,7 @@ def to_json(result: VerifyResult, spec: Spec) -> dict:
         "reading_dependent": [{"property": n, "holds_under": h, "fails_under": f}
                               for n, h, f in result.reading_dependent()],
         "findings": findings,
-        "stored_counterexamples": [{"file": _rel(s.file), "property": s.property,
+        "stored_counterexamples": [{"file": relative(s.file), "property": s.property,
                                     "reading": s.reading, "status": s.status,
                                     "message": s.message} for s in result.stored],
         "examples": [example_json(e) for e in result.examples],
@@ -152,11 +151,18 @@ def example_json(e: ExampleResult) -> dict:
             "seconds": round(e.seconds, 4)}
 
 
+def examples_json(spec_dir: str, results: list[ExampleResult], seconds: float) -> dict:
+    """`earl test --json`: the examples alone."""
+    return {"spec": spec_dir, "exit_code": int(any(r.status != "pass" for r in results)),
+            "seconds": round(seconds, 3), "summary": example_counts(results),
+            "examples": [example_json(r) for r in results]}
+
+
 def problem_json(spec_dir: str, exit_code: int, diagnostics=(), message: str = "") -> dict:
     """The JSON document of a run stopped before any check: a spec or usage error."""
     return {"spec": spec_dir, "exit_code": exit_code,
             "diagnostics": [{"severity": d.severity, "message": d.message, "hint": d.hint or None,
-                             **(_where(d.pos) or {"file": _rel(d.pos.file)})} for d in diagnostics],
+                             **(_where(d.pos) or {"file": relative(d.pos.file)})} for d in diagnostics],
             "errors": [message] if message else []}
 
 
@@ -174,7 +180,7 @@ def junit_xml(result: VerifyResult, spec: Spec) -> str:
             tc = ET.SubElement(s, "testcase", classname=f"properties.{reading}", name=p.name,
                                time=f"{p.seconds:.4f}")
             if p.pos.line:
-                tc.set("file", _rel(p.pos.file))
+                tc.set("file", relative(p.pos.file))
                 tc.set("line", str(p.pos.line))
             if p.status == "fail":
                 what = (f"{p.name} is expected to {'hold' if p.expected == 'holds' else 'fail'} "
@@ -192,7 +198,7 @@ def junit_xml(result: VerifyResult, spec: Spec) -> str:
                 out.text = (f"{p.outcome} as expected {ENGINE_TAG}"
                             + ("; relies on " + ", ".join(f"{r} ({c})" for r, c in p.core) if p.core else ""))
         a = suite(f"analyses.{reading}")
-        for kind in ANALYSES:
+        for kind in result.analyses:
             fs = [f for f in result.findings if f.reading == reading and f.kind == kind]
             tc = ET.SubElement(a, "testcase", classname=f"analyses.{reading}", name=kind)
             bad = [f for f in fs if f.failing]
@@ -203,7 +209,7 @@ def junit_xml(result: VerifyResult, spec: Spec) -> str:
                 el.text = "\n".join(f.message for f in bad)
             elif bad:
                 el = ET.SubElement(tc, "failure", message=f"{len(bad)} {kind} finding(s)", type=kind)
-                el.text = "\n".join(f"{_rel(f.pos.file)}:{f.pos.line}: {f.message}" for f in bad)
+                el.text = "\n".join(f"{relative(f.pos.file)}:{f.pos.line}: {f.message}" for f in bad)
             elif unknown:
                 ET.SubElement(tc, "skipped", message="; ".join(f.message for f in unknown))
             quiet = [f for f in fs if f.status in ("intended", "ok")]
@@ -235,13 +241,13 @@ def examples_junit(root: ET.Element, results: list[ExampleResult]) -> None:
             tc = ET.SubElement(s, "testcase", classname=f"examples.{engine}", name=e.name,
                                time=f"{e.seconds:.4f}")
             if e.pos.line:
-                tc.set("file", _rel(e.pos.file))
+                tc.set("file", relative(e.pos.file))
                 tc.set("line", str(e.pos.line))
             if e.status == "fail":
-                el = ET.SubElement(tc, "failure", message=_example_headline(e), type="example")
+                el = ET.SubElement(tc, "failure", message=example_headline(e), type="example")
                 el.text = e.explanation
             elif e.status == "error":
-                ET.SubElement(tc, "error", message=_example_headline(e), type="engine")
+                ET.SubElement(tc, "error", message=example_headline(e), type="engine")
             else:
                 ET.SubElement(tc, "system-out").text = f"{e.cite}: as expected under {e.reading}"
 
@@ -258,8 +264,8 @@ def problem_junit(name: str, diagnostics=(), message: str = "") -> str:
     root = ET.Element("testsuites", name=name)
     s = ET.SubElement(root, "testsuite", name="spec")
     for d in diagnostics:
-        tc = ET.SubElement(s, "testcase", classname="spec", name=f"{_rel(d.pos.file)}:{d.pos.line}:{d.pos.column}",
-                           file=_rel(d.pos.file), line=str(d.pos.line))
+        tc = ET.SubElement(s, "testcase", classname="spec", name=f"{relative(d.pos.file)}:{d.pos.line}:{d.pos.column}",
+                           file=relative(d.pos.file), line=str(d.pos.line))
         if d.severity == "error":
             ET.SubElement(tc, "failure", message=d.message, type="spec-error").text = d.render()
         else:
@@ -281,7 +287,7 @@ def _junit_text(root: ET.Element) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def _example_headline(e: ExampleResult) -> str:
+def example_headline(e: ExampleResult) -> str:
     return f"example {e.name} [{e.engine}] under {e.reading} ({e.cite}): {e.message}"
 
 
@@ -298,7 +304,7 @@ def _esc_prop(s: str) -> str:
 def annotation(level: str, pos: Pos | None, message: str, title: str = "") -> str:
     props = []
     if pos is not None and pos.line:
-        props += [f"file={_esc_prop(_rel(pos.file))}", f"line={pos.line}", f"col={pos.column}"]
+        props += [f"file={_esc_prop(relative(pos.file))}", f"line={pos.line}", f"col={pos.column}"]
     if title:
         props.append(f"title={_esc_prop(title)}")
     return f"::{level}{' ' + ','.join(props) if props else ''}::{_esc_data(message)}"
@@ -326,7 +332,7 @@ def github_annotations(result: VerifyResult, spec: Spec) -> list[str]:
             out.append(annotation("warning", f.pos, f"[{f.reading}] {f.message}", f"earl verify: {f.kind}"))
     for s in result.stored:
         if s.status == "fail":
-            out.append(annotation("error", s.pos if s.pos.line else None, f"{_rel(s.file)}: {s.message}",
+            out.append(annotation("error", s.pos if s.pos.line else None, f"{relative(s.file)}: {s.message}",
                                   "earl verify: stored counterexample"))
     for e in result.errors:
         out.append(annotation("error", None, e, "earl verify: engine error"))
@@ -334,7 +340,7 @@ def github_annotations(result: VerifyResult, spec: Spec) -> list[str]:
 
 
 def example_annotations(results: list[ExampleResult]) -> list[str]:
-    return [annotation("error", e.pos, _example_headline(e)
+    return [annotation("error", e.pos, example_headline(e)
                        + (f"\n{e.explanation}" if e.explanation else ""), f"earl: example {e.name}")
             for e in results if e.status != "pass"]
 
@@ -343,118 +349,3 @@ def spec_error_annotations(error) -> list[str]:
     return [annotation("error" if d.severity == "error" else "warning", d.pos,
                        d.message + (f" ({d.hint})" if d.hint else ""), "earl: spec error")
             for d in getattr(error, "diagnostics", [])]
-
-
-# --------------------------------------------------------------------------- human report
-
-def human(result: VerifyResult, spec: Spec, console, *, verbose: bool = False) -> None:
-    from rich.markup import escape
-    from ..ir import resolve
-    dim = "dim"
-    tag = escape(ENGINE_TAG)
-    console.print(f"[bold]earl verify[/] {escape(result.spec_dir)} — readings: "
-                  + ", ".join(result.readings))
-    for st in result.stored:
-        if st.status != "pass":
-            mark = "[red]✗[/]" if st.status == "fail" else "[yellow]•[/]"
-            console.print(f"{mark} stored {escape(_rel(st.file))}: {escape(st.message)}")
-    human_examples(result.examples, console)
-    width = max((len(p.name) for p in result.properties), default=10)
-    for reading in result.readings:
-        params = resolve(spec, reading).params
-        console.print(f"[bold]{escape(reading)}[/]")
-        for p in (p for p in result.properties if p.reading == reading):
-            name = escape(p.name.ljust(width))
-            ms = f"[{dim}]{p.seconds * 1000:5.0f} ms[/]"
-            if p.status == "pass" and p.outcome == "holds":
-                console.print(f"  [green]✓[/] {name} proved {tag} {ms}")
-                if p.core:
-                    console.print(f"      [{dim}]relies on: " + escape(
-                        "; ".join(f"{r} ({c})" if c else r for r, c in p.core)) + "[/]")
-            elif p.status == "pass":
-                console.print(f"  [green]✓[/] {name} fails as expected {tag} {ms}")
-                console.print(f"      [{dim}]counterexample: "
-                              + escape(one_line(spec, p.counterexample, params))
-                              + (f" → {escape(_rel(p.cx_file))}" if p.cx_file else "") + "[/]")
-            elif p.status == "fail":
-                if p.outcome == "fails":
-                    console.print(f"  [red]✗[/] {name} [red]FAILS[/] (expected to hold) {tag} {ms}")
-                    console.print("      counterexample: " + escape(one_line(spec, p.counterexample, params))
-                                  + (f" → {escape(_rel(p.cx_file))}" if p.cx_file else ""))
-                    for line in p.determination_text.splitlines():
-                        console.print("      " + escape(line))
-                else:
-                    console.print(f"  [red]✗[/] {name} [red]HOLDS[/] (expected to fail: the documented "
-                                  f"finding is gone) {tag} {ms}")
-            elif p.status == "error":
-                console.print(f"  [red]✗[/] {name} [red]ERROR[/]: {escape(p.message)}")
-                if p.counterexample is not None:
-                    console.print("      instance: " + escape(one_line(spec, p.counterexample, params)))
-            else:
-                console.print(f"  [yellow]![/] {name} unknown: {escape(p.message)}")
-        fs = [f for f in result.findings if f.reading == reading and f.status != "ok"]
-        for f in fs:
-            mark = {"finding": "[red]✗[/]", "error": "[red]✗[/]", "intended": "[cyan]•[/]",
-                    "unknown": "[yellow]![/]"}[f.status]
-            label = f.kind + (" (intended)" if f.status == "intended" else "")
-            console.print(f"  {mark} {escape(label)}: {escape(f.message)}")
-            if f.witness is not None and (f.status != "intended" or verbose):
-                console.print(f"      [{dim}]witness: " + escape(one_line(spec, f.witness, params)) + "[/]")
-        witnessed = [f for f in result.findings if f.reading == reading and f.status == "ok"
-                     and f.kind == "vacuous"]
-        if witnessed and not verbose:
-            console.print(f"  [{dim}]non-vacuous: {len(witnessed)} propert"
-                          f"{'y' if len(witnessed) == 1 else 'ies'} with a premise some transaction "
-                          f"satisfies (witnesses: -v or --json)[/]")
-        if verbose:
-            for f in (f for f in result.findings if f.reading == reading and f.status == "ok"):
-                console.print(f"  [{dim}]non-vacuous {escape(f.subject)}: "
-                              + escape(one_line(spec, f.witness, params)) + "[/]")
-    dep = result.reading_dependent()
-    if dep:
-        console.print("[bold]reading-dependent[/]")
-        for n, h, f in dep:
-            console.print(f"  {escape(n)}: holds under {', '.join(h)}; fails under {', '.join(f)}")
-    for e in result.errors:
-        console.print(f"[red]error:[/] {escape(e)}")
-    for n in result.notes:
-        console.print(f"[{dim}]note: {escape(n)}[/]")
-    c = summary_counts(result)
-    verdict = {0: "[green]OK[/]", 1: "[red]FAILED[/]", 3: "[yellow]UNKNOWN[/]"}[result.exit_code]
-    stored = f", {len(result.stored)} stored counterexample(s) replayed" if result.stored else ""
-    examples = f"; {examples_line(result.examples)}" if result.examples else ""
-    console.print(
-        f"{verdict}: {c['checks']} property checks ({len(result.readings)} reading(s)): "
-        f"{c['proved']} proved, {c['failed_as_expected']} failed as expected, "
-        f"{c['unexpected']} unexpected, {c['unknown']} unknown, {c['errors']} error(s); "
-        f"findings: {c['findings']} ({c['intended']} intended){stored}{examples}; "
-        f"{result.queries} solver queries; {result.seconds:.2f} s")
-
-
-def examples_line(results: list[ExampleResult]) -> str:
-    """"112 examples × 3 engines (eval, smt, asp): 336 passed, 0 failed, 0 error(s)"."""
-    c = example_counts(results)
-    engines = list(dict.fromkeys(e.engine for e in results))
-    return (f"{c['examples']} example{'' if c['examples'] == 1 else 's'} × {len(engines)} "
-            f"engine{'' if len(engines) == 1 else 's'} ({', '.join(engines)}): "
-            f"{c['passed']} passed, {c['failed']} failed, {c['errors']} error(s)")
-
-
-def human_examples(results: list[ExampleResult], console) -> None:
-    """Each example that did not pass, once for all the engines that gave it the same answer:
-    where it is, what was expected and what came out, and the engine's explanation."""
-    from rich.markup import escape
-    shown: dict[tuple[str, str, str], list[ExampleResult]] = {}
-    for e in results:
-        if e.status != "pass":
-            shown.setdefault((e.name, e.status, e.message), []).append(e)
-    for group in shown.values():
-        e = group[0]
-        where = f"{_rel(e.pos.file)}:{e.pos.line}: " if e.pos.line else ""
-        engines = ", ".join(x.engine for x in group)
-        label = "ERROR" if e.status == "error" else "FAILS"
-        console.print(f"[red]✗[/] {escape(where)}example {escape(e.name)} [red]{label}[/] "
-                      f"{escape(f'[{engines}]')} under {escape(e.reading)} ({escape(e.cite)}): "
-                      f"{escape(e.message)}")
-        for line in e.explanation.splitlines():
-            console.print("      " + escape(line))

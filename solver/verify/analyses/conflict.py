@@ -13,10 +13,15 @@ from __future__ import annotations
 
 from itertools import combinations
 
-from ...ir import And, Or, RuleFires
-from . import Context, Finding, Instance, Unknown, cited, intended
+from ....ir import And, Or, RuleFires
+from ...results import Instance, Unknown
+from .context import Context, Finding, cited, intended
 
 KIND = "conflict"
+# what it saves queries with: the spec's examples run first (Context.observe_examples), and
+# sampled transactions too (Context.explore)
+USES_EXAMPLES = False
+USES_EXPLORATION = False
 MAX_ROUNDS = 50  # witnesses per slot before giving up on naming the remaining pairs one by one
 
 

@@ -35,11 +35,12 @@ import json
 from fractions import Fraction
 from pathlib import Path
 
-from ..ir import InputRef, Lit, Model, Spec, Value
-from .results import Instance
-from ..ir.values import UNKNOWN, format_fraction, non_default
-from .transaction import TransactionError, complete, parse_json, parse_value, to_json, value_to_json
-from .analyses import outcomes_read
+from ...ir import Model, Spec, Value
+from ...ir.values import UNKNOWN, format_fraction, non_default
+from ..results import Instance
+from ..transaction import TransactionError, complete, parse_json, parse_value, to_json, value_to_json
+from .analyses.context import outcomes_read
+from .results import StoredResult, expectation
 
 
 def file_name(spec: Spec, prop: str, reading: str) -> str:
@@ -53,7 +54,8 @@ def changed_params(model: Model, params: dict[str, Value]) -> dict[str, Value]:
 # --------------------------------------------------------------------------- literals
 
 def literal(v: Value) -> str:
-    """A value written as an earl literal."""
+    """A value written as an earl literal, as a spec's `given`/`with`/`expect` reads it back
+    (exact numbers without thousands separators, quotes escaped)."""
     if v is None:
         return "none"
     if isinstance(v, bool):
@@ -137,8 +139,7 @@ def read(spec: Spec, record: dict) -> Instance:
     return Instance(tx, params, engine="stored")
 
 
-def replay_stored(spec: Spec, models: dict[str, Model], prims, folder: Path) -> list:
-    from .verify import StoredResult, expectation
+def replay_stored(spec: Spec, models: dict[str, Model], prims, folder: Path) -> list[StoredResult]:
     out = []
     if not folder.is_dir():
         return out

@@ -16,10 +16,15 @@ fail the run) when a rule concluding O is marked `intended "gap"`.
 """
 from __future__ import annotations
 
-from ...ir import And, Bool, Cmp, Enum, Lit, Not, OutcomeRef
-from . import Context, Finding, Instance, Unknown, cited, intended, outcomes_read
+from ....ir import And, Bool, Cmp, Enum, Lit, Not, OutcomeRef
+from ...results import Instance, Unknown
+from .context import Context, Finding, cited, intended, outcomes_read
 
 KIND = "gap"
+# what it saves queries with: the spec's examples run first (Context.observe_examples), and
+# sampled transactions too (Context.explore)
+USES_EXAMPLES = False
+USES_EXPLORATION = False
 
 
 def polarity(expr, outcome: str) -> bool:

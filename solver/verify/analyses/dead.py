@@ -12,10 +12,15 @@ Intended when the rule is marked `intended "dead"` (or, for "applies but never f
 """
 from __future__ import annotations
 
-from ...ir import Or, RuleApplies, RuleFires
-from . import Context, Finding, Instance, Unknown, cited, intended
+from ....ir import Or, RuleApplies, RuleFires
+from ...results import Instance, Unknown
+from .context import Context, Finding, cited, intended
 
 KIND = "dead"
+# what it saves queries with: the spec's examples run first (Context.observe_examples), and
+# sampled transactions too (Context.explore)
+USES_EXAMPLES = True
+USES_EXPLORATION = True
 
 
 def run(ctx: Context) -> list[Finding]:

@@ -9,10 +9,15 @@ that are not implications have no premise and are not checked.
 """
 from __future__ import annotations
 
-from ...ir import Implies
-from . import Context, Finding, Instance, Unknown
+from ....ir import Implies
+from ...results import Instance, Unknown
+from .context import Context, Finding
 
 KIND = "vacuous"
+# what it saves queries with: the spec's examples run first (Context.observe_examples), and
+# sampled transactions too (Context.explore)
+USES_EXAMPLES = True
+USES_EXPLORATION = False
 
 
 def run(ctx: Context) -> list[Finding]:

@@ -1,30 +1,24 @@
-"""Built-in analyses of a model (DMN verification vocabulary), one module each.
+"""What every analysis works on: `Context` (one reading's model plus the proof primitives) and
+what it reports, `Finding`.
 
-Every analysis is a function `run(ctx) -> list[Finding]` written on the proof primitives only
-(`ctx.satisfiable`, `ctx.implies`), so it never depends on which solver answers and knows
-nothing about what the spec's names mean:
-
-- conflict   two rules can fire together and conclude different values for one slot
-- gap        an outcome decided under a boolean outcome can stay undecided while it holds
-- dead       a rule that no transaction makes fire
-- shadowed   a rule that, whenever it applies, is defeated by a rule overriding it
-- vacuous    a property `always P implies Q` whose premise P no transaction satisfies
-
-`Context` is one reading's model plus the primitives; it memoises every query (analyses share
-them) and keeps the traces of every witness it has seen, so that a rule seen firing in any
-witness needs no query of its own.
+`Context` memoises every query (analyses share them) and keeps the traces of every witness it
+has seen, so that a rule seen firing in any witness needs no query of its own.
 """
 from __future__ import annotations
 
-import dataclasses
+import datetime
+import random
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from fractions import Fraction
+from typing import Callable
 
-from ...ir import DefRef, Expr, Model, OutcomeRef, Pos, NOWHERE, Rule
-from ..results import Instance, Proof, Result, Unknown
-
-KINDS = ("conflict", "gap", "dead", "shadowed", "vacuous")
+from ....ir import Bool, Country, Date, Enum, Expr, Lit, Model, NOWHERE, Num, Pos, Rule, walk
+from ...countries import boundary_dates_of, named_countries
+from ...evaluate import run_batch
+from ...minimize import numeric_thresholds
+from ...results import Instance, Result
+from ...transaction import complete
 
 
 @dataclass
@@ -55,7 +49,7 @@ class Finding:
 class Context:
     """One reading: its model, the primitives, a query memo and the traces of witnesses seen."""
     model: Model
-    primitives: object            # verify.Primitives (duck-typed: satisfiable, implies, trace)
+    primitives: object            # primitives.Primitives (duck-typed: satisfiable, implies, trace)
     timeout_ms: int
     fired_seen: set[str] = field(default_factory=set)
     applied_seen: set[str] = field(default_factory=set)
@@ -102,7 +96,6 @@ class Context:
         """Run the spec's examples (concrete transactions) through the reference evaluator under
         this reading and remember which rules they make fire (with the example's parameters: a
         valid parameter choice, since proofs range over every parameter value)."""
-        from ..transaction import complete
         for ex in self.model.spec.examples.values():
             try:
                 inst = Instance(complete(self.model.spec, ex.given), dict(ex.params),
@@ -127,7 +120,6 @@ class Context:
         reference evaluator and remember which rules they make apply and fire. Sound: a rule seen
         firing on a real transaction is live, so dead/shadowed need no query for it; it only
         saves solver queries (every rule not seen still gets one)."""
-        import random
         if self.fired_seen >= set(self.model.rules):
             return
         try:
@@ -136,8 +128,6 @@ class Context:
             return
         rng = random.Random(seed)
         paths = list(domains)
-        from ..evaluate import run_batch
-        from ..transaction import complete
         spec, total = self.model.spec, len(self.model.rules)
         stale, batch = 0, 200
         for _ in range(0, samples, batch):
@@ -164,11 +154,6 @@ def sample_domains(model: Model) -> dict[str, list]:
     """Candidate values of each input, derived from the spec only: every bool and enum member,
     the numbers the model names (and their neighbours), the group boundary dates, the countries
     named by the spec plus one member of each listed group and one country in no group."""
-    import datetime
-    from fractions import Fraction
-    from ..countries import boundary_dates_of
-    from ...ir import Bool, Country, Date, Enum, Lit, Num
-    from ..minimize import numeric_thresholds
     spec = model.spec
     numbers = sorted({t + d for t in numeric_thresholds([model]) for d in (-1, 0, 1)} | {Fraction(0)})
     days = set()
@@ -202,15 +187,8 @@ def sample_domains(model: Model) -> dict[str, list]:
     return out
 
 
-_COUNTRY_SAMPLES: dict[int, tuple[object, set[str]]] = {}
-
-
 def _country_sample(spec) -> set[str]:
-    """Named countries, one member of each listed group, one country in no group (per spec)."""
-    cached = _COUNTRY_SAMPLES.get(id(spec))
-    if cached is not None and cached[0] is spec:
-        return cached[1]
-    from ..countries import named_countries
+    """Named countries, one member of each listed group, one country in no group."""
     grouped: set[str] = set()
     countries: set[str] = set(named_countries(spec))
     for g in spec.groups.values():
@@ -219,7 +197,6 @@ def _country_sample(spec) -> set[str]:
             grouped |= {m.country for m in g.members}
     outside = sorted(set(spec.countries) - grouped)
     countries |= set(outside[:1])
-    _COUNTRY_SAMPLES[id(spec)] = (spec, countries)
     return countries
 
 
@@ -232,44 +209,6 @@ def cited(model: Model, name: str) -> str:
     return f"{name} ({rule.cite})" if rule and rule.cite else name
 
 
-def children(expr) -> Iterator:
-    """The sub-expressions of an IR expression (generic over the dataclass fields)."""
-    if not dataclasses.is_dataclass(expr):
-        return
-    for f in dataclasses.fields(expr):
-        v = getattr(expr, f.name)
-        if isinstance(v, tuple):
-            for x in v:
-                if dataclasses.is_dataclass(x):
-                    yield x
-        elif dataclasses.is_dataclass(v) and not isinstance(v, type):
-            yield v
-
-
-def outcomes_read(model: Model, expr: Expr, *, through_defs: bool = True) -> set[str]:
-    """The outcomes an expression reads, directly or (by default) through definitions."""
-    out: set[str] = set()
-    seen_defs: set[str] = set()
-    stack = [expr]
-    while stack:
-        e = stack.pop()
-        if isinstance(e, OutcomeRef):
-            out.add(e.name)
-        elif isinstance(e, DefRef) and through_defs and e.name not in seen_defs:
-            seen_defs.add(e.name)
-            if e.name in model.defs:
-                stack.append(model.defs[e.name])
-        stack.extend(children(e))
-    return out
-
-
-def describe(result: Result) -> str:
-    if isinstance(result, Unknown):
-        return f"unknown ({result.engine + ': ' if result.engine else ''}{result.reason})"
-    if isinstance(result, Proof):
-        return "proved"
-    return "instance"
-
-
-__all__ = ["KINDS", "Finding", "Context", "intended", "cited", "children", "outcomes_read",
-           "describe", "Instance", "Proof", "Unknown"]
+def outcomes_read(model: Model, expr: Expr) -> set[str]:
+    """The outcomes an expression reads, directly or through definitions."""
+    return {name for kind, name in walk.reads(expr, model.defs) if kind == "out"}

@@ -8,10 +8,15 @@ Intended when r is marked `intended "shadowed"`.
 """
 from __future__ import annotations
 
-from ...ir import Or, RuleApplies, RuleFires
-from . import Context, Finding, Instance, Proof, Unknown, cited, intended
+from ....ir import Or, RuleApplies, RuleFires
+from ...results import Instance, Proof, Unknown
+from .context import Context, Finding, cited, intended
 
 KIND = "shadowed"
+# what it saves queries with: the spec's examples run first (Context.observe_examples), and
+# sampled transactions too (Context.explore)
+USES_EXAMPLES = True
+USES_EXPLORATION = True
 
 
 def run(ctx: Context) -> list[Finding]:
