@@ -1,0 +1,3 @@
+"""What the commands print and write: verify's text, JSON, JUnit and GitHub annotations, the
+test-set files, find's and provisions' answers. Verification (earl.solver) computes; this layer
+only presents."""
