@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from . import ir
+from .solver.engines import load_engine
 from .solver.explain import determine, in_force, not_in_force
 from .ir.values import UNKNOWN
 from .solver.transaction import (TransactionError, _input_tree, _json_path, loads_json, read_jsonl,
@@ -361,7 +362,6 @@ class Screener:
 
     def __init__(self, spec: ir.Spec, reading: str | None = None, params: dict | None = None,
                  engine: str = "eval", fields: str | Iterable[str] = "explanation"):
-        from .commands.ask import load_engine
         self.spec = spec
         self.model = ir.resolve(spec, reading, params or {})
         self.names = outcome_names(self.model, fields)
@@ -371,10 +371,10 @@ class Screener:
         self.fast = None
         self.pick = None
         if engine == "eval" and self.names:
-            from .solver.evaluate import compile_outcomes
+            from .solver.eval import compile_outcomes
             self.pick = compile_outcomes(self.model, self.names)
         elif engine == "eval" and self.fields == "outcomes":
-            from .solver.evaluate import compile_model
+            from .solver.eval import compile_model
             self.fast = compile_model(self.model).outcomes
 
     def given(self, record: Record) -> dict[str, Any]:

@@ -209,12 +209,12 @@ def _judge(model: Model, tx: dict):
     """Whether the complete transaction `tx` meets a goal, decided by the reference evaluator's
     interpreter (one memoised run of the transaction for all the goals; a mutant goal compares
     the outcomes of one run of each model)."""
-    from .evaluate import _Interp, run as run_model
-    interp = _Interp(model, tx)
+    from .eval import Interpreter, run as run_model
+    interp = Interpreter(model, tx)
     outcomes: list = []
 
     def met(g: Goal) -> bool:
-        if not interp.ev(g.expr):
+        if not interp.value(g.expr):
             return False
         if g.contrast is None:
             return True

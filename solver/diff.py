@@ -750,7 +750,7 @@ def _implied(prover: z3.Solver, cube: list, goal: z3.BoolRef, deadline: _Deadlin
 def _replay_changes(p: Pair, inst: Instance):
     """The witness run through the reference evaluator on each original side: its changes and
     the two traces."""
-    from .evaluate import run
+    from .eval import run
     from .transaction import complete
     tx = complete(p.left.spec, inst.transaction)
     traces = {LEFT: run(p.left, tx), RIGHT: run(p.right, complete(p.right.spec, inst.transaction))}
@@ -911,7 +911,7 @@ def _change_text(c: Change) -> str:
 def countries_of(p: Pair, region: Region, most: int = 8) -> dict[str, list[str]]:
     """For each country input the region's condition reads on its own (no other input, no
     definition), the countries that satisfy it, when there are at most `most`."""
-    from .evaluate import eval_expr
+    from .eval import eval_expr
     from .transaction import complete
     spec = p.product.spec
     out: dict[str, list[str]] = {}

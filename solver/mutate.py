@@ -350,7 +350,7 @@ def _changed_readings(original: ir.Spec, spec: ir.Spec, readings: Sequence[str])
 
 
 def _example_kill(spec: ir.Spec, readings: Sequence[str]) -> str:
-    from .evaluate import run as run_model
+    from .eval import run as run_model
     from ..ir.values import render_value as show
     from .transaction import complete
     models: dict = {}
@@ -406,7 +406,7 @@ def _samples(original: ir.Spec, reading: str) -> tuple[list[dict], list[dict]]:
     worker."""
     import random
     from .analyses import sample_domains
-    from .evaluate import run_batch
+    from .eval import run_batch
     from .explain import in_force
     from .transaction import complete
     key = ("samples", reading)
@@ -434,7 +434,7 @@ def _witness(original: ir.Spec, spec: ir.Spec, reading: str, tx: dict) -> str:
 
 
 def _sampled_difference(original: ir.Spec, spec: ir.Spec, readings: Sequence[str]) -> str:
-    from .evaluate import run_batch
+    from .eval import run_batch
     for reading in readings:
         txs, outcomes = _samples(original, reading)
         for tx, mine, theirs in zip(txs, run_batch(fixed_model(spec, reading), txs), outcomes):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from . import evaluate
+from . import eval as evaluate
 from .coverage import fixed_model
 from .explain import determine
 from .generate import Generated

@@ -34,7 +34,8 @@ from ..ir import Expr, Model, NOWHERE, Pos, PropertyDecl, Spec, Value, resolve
 from .replay import EngineDisagreement, replay
 from .results import Instance, Proof, Result, Unknown
 from .analyses import Context, Finding
-from .examples import ENGINES as EXAMPLE_ENGINES, ExampleResult, load_engine, run_examples
+from .engines import ENGINES as EXAMPLE_ENGINES, load_engine
+from .examples import ExampleResult, run_examples
 
 ANALYSES = ("vacuous", "conflict", "gap", "dead", "shadowed")
 
@@ -49,7 +50,7 @@ class Primitives:
     """
 
     def __init__(self) -> None:
-        from . import evaluate
+        from . import eval as evaluate
         self._evaluate = evaluate
         self._asp = None
         self._fixed: dict = {}

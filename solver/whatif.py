@@ -21,7 +21,7 @@ from typing import Any
 import z3
 
 from .. import ir
-from .evaluate import eval_expr, run
+from .eval import eval_expr, run
 from .proofs import _bool, _query_for, satisfiable
 from .replay import EngineDisagreement, fixed
 from .results import Instance, Proof, Unknown

@@ -8,7 +8,7 @@ import clingo
 import pytest
 
 from earl import ir
-from earl.solver import evaluate
+from earl.solver import eval as evaluate
 from earl.solver.asp import AspEngine
 from earl.solver.replay import EngineDisagreement
 from earl.solver.asp_program import SMALL, Facts, Int, render_program

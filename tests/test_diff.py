@@ -16,7 +16,7 @@ from hypothesis import given, settings, strategies as st
 from earl.commands.diff import UsageProblem, command, parse_side
 from earl.parser import load_spec
 from earl.solver.diff import LEFT, RIGHT, Side, diff
-from earl.solver.evaluate import eval_expr, run
+from earl.solver.eval import eval_expr, run
 from earl.solver.transaction import complete
 
 TOY = Path(__file__).parent / "specs" / "diff"

@@ -6,7 +6,8 @@ from fractions import Fraction as F
 import pytest
 
 from earl import ir
-from earl.solver import evaluate, numeric
+from earl.solver import eval as evaluate
+from earl.solver import numeric
 from earl.solver.numeric import AtomLit, NumericError, abstraction, to_number
 from earl.solver.transaction import complete
 from test_smt_specs import (NUM, base_spec, cmp, diffusion_spec, dref, inp, num, par, rule, setv)

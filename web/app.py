@@ -118,7 +118,7 @@ class Workbench:
     # ------------------------------------------------------------------ answers (the CLI's JSON)
     def ask_json(self, given: dict, reading: str) -> dict:
         """What `earl ask --json` prints for this transaction."""
-        from ..solver import evaluate
+        from ..solver.engines import load_engine
         from ..solver.explain import determine, in_force, not_in_force
         from ..ir.values import UNKNOWN
         from ..solver.transaction import complete
@@ -133,7 +133,7 @@ class Workbench:
             unknown = tuple(p for p, v in given.items() if v is UNKNOWN)
             return settle_json(model, settle(model, given, timeout_ms=self.timeout_ms), unknown,
                                 in_force(model, tx))
-        return determine(model, tx, evaluate.run(model, tx), given=given).to_json()
+        return determine(model, tx, load_engine("eval").run(model, tx), given=given).to_json()
 
     def readings_json(self, given: dict) -> dict:
         """What `earl ask --all-readings --json` prints."""

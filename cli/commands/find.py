@@ -98,7 +98,7 @@ def _params_json(model, fixed) -> dict:
 
 
 def _found(model, condition: str, inst) -> dict:
-    from ..solver import evaluate
+    from ..solver import eval as evaluate
     from ..solver.explain import determine
     from ..solver.replay import fixed
     from ..solver.transaction import complete, to_json, value_to_json

@@ -38,7 +38,7 @@ def _touched(spec, expr, defs_by_reading) -> tuple[set[str], set[str]]:
 def provision_rows(spec) -> tuple[list[ProvisionRow], list[str]]:
     """The rows, and problems met evaluating examples (as messages)."""
     from .. import ir
-    from ..solver.evaluate import run
+    from ..solver.eval import run
     from ..solver.transaction import complete
 
     problems: list[str] = []

@@ -136,7 +136,7 @@ class Context:
             return
         rng = random.Random(seed)
         paths = list(domains)
-        from ..evaluate import run_batch
+        from ..eval import run_batch
         from ..transaction import complete
         spec, total = self.model.spec, len(self.model.rules)
         stale, batch = 0, 200
