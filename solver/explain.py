@@ -20,12 +20,12 @@ from ..ir import (And, Arith, Cmp, Conclusion, DefRef, Expr, Implies, InGroup, I
 from .store import STORE
 from .trace import Trace
 from ..ir import resolve
-from ..ir.values import UNKNOWN, format_number, literal, render_value
+from ..ir.values import UNKNOWN, literal, render_value
 from .transaction import complete, nested_paths, value_to_json
 
 __all__ = ["Determination", "Fired", "WhyNot", "determine", "in_force", "not_in_force",
            "all_readings", "all_readings_json", "all_readings_text", "render_expr",
-           "render_value", "format_number", "rule_reads"]
+           "rule_reads"]
 
 
 # --------------------------------------------------------------------------- rendering values

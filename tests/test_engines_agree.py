@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from earl import ir
-from earl.solver.engines import load_engine
+from earl.solver.engines import ENGINES, EngineUnavailable, load_engine
 from earl.solver.eval import Evaluator
 from earl.solver.transaction import complete, to_json
 from earl.testing import random_transactions, transactions
@@ -172,3 +172,15 @@ def test_the_comparison_catches_a_wrong_engine():
     txs = random_transactions(spec, 5, seed=1)
     problems = compare(spec, model, txs, Wrong())
     assert len(problems) == 1 and "license_required" in problems[0]
+
+
+def test_the_registry_builds_each_engine_by_name_and_refuses_others(engine_name, monkeypatch):
+    assert load_engine(engine_name).name == engine_name
+    with pytest.raises(EngineUnavailable, match="unknown engine 'prolog'; engines: eval, smt, asp"):
+        load_engine("prolog")
+
+    def missing_solver():
+        raise ImportError("No module named 'z3'")
+    monkeypatch.setitem(ENGINES, engine_name, missing_solver)
+    with pytest.raises(EngineUnavailable, match=f"engine '{engine_name}' is not available"):
+        load_engine(engine_name)

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import datetime
+import doctest
 from fractions import Fraction as F
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 
 from earl import ir
+from earl.solver import engines, store
+from earl.solver.eval import interpreter
 from earl.solver.eval import (EvalError, Evaluator, compile_model, eval_expr, interpret, run,
                              run_batch, run_interpreted)
 from earl.solver.transaction import complete
@@ -258,3 +261,8 @@ def test_compiled_equals_interpreted(spec_fn, reading):
         assert run(m, t) == run_interpreted(m, t)
 
     check()
+
+
+@pytest.mark.parametrize("module", [interpreter, engines, store], ids=lambda m: m.__name__)
+def test_docstring_examples(module):
+    assert doctest.testmod(module).failed == 0

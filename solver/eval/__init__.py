@@ -10,14 +10,14 @@ All arithmetic is exact (Fractions; integral values may be carried as Python int
 and hash equal to the Fraction). Dates compare as dates; country groups are taken as they stood on
 the transaction's date.
 
-- interpret.py: `interpret` / `run_interpreted`, the oracle: a plain tree-walking interpreter.
+- interpreter.py: `interpret` / `run_interpreted`, the oracle: a plain tree-walking interpreter.
 - compiled.py: `run` / `run_batch` / `eval_expr`, the model compiled to Python (codegen.py)
   once per model; the fast path, checked against the interpreter.
 - outcomes.py: `run_outcomes` / `compile_outcomes`, outcomes without an explanation.
 - order.py: what each node of a model reads, and the dependency order (`EvalError` on a cycle).
 """
 from .compiled import Compiled, Evaluator, compile_expr, compile_model, eval_expr, run, run_batch
-from .interpret import Interpreter, interpret, run_interpreted
+from .interpreter import Interpreter, interpret, run_interpreted
 from .order import EvalError
 from .outcomes import compile_outcomes, run_outcomes
 

@@ -21,7 +21,7 @@ from ...ir import (And, Arith, Cmp, DefRef, Expr, Implies, InGroup, InputRef, In
                    MinMax, Model, Not, Num, OutcomeRef, Or, ParamRef, RuleApplies, RuleFires,
                    SetOf, Value, walk)
 from ..trace import Trace, slot_rules, value_key
-from .interpret import Interpreter
+from .interpreter import Interpreter
 from .order import Dependencies, EvalError, Node
 
 

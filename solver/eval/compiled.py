@@ -6,7 +6,7 @@ fails first in each rule: that pattern is one int key (mixed radix, one digit pe
 index of its first failing condition, or the number of its conditions when it applies), and the
 Trace's rule sets, outcomes and conflicts are computed from it by `trace.decide`, memoised on the
 key (there are few distinct ones). This is the fast path of batch determinations and of the
-differential tests; the interpreter (interpret.py) is the oracle it is tested against.
+differential tests; the interpreter (interpreter.py) is the oracle it is tested against.
 
 Compiled artifacts live in `STORE`, keyed by the (frozen) model.
 """
@@ -19,7 +19,7 @@ from ...ir import Expr, Model, Value, walk
 from ..store import STORE, Identity
 from ..trace import Trace, decide
 from .codegen import Codegen, drop_unread_sets, emit_body, input_loads, namespace
-from .interpret import as_value
+from .interpreter import as_value
 from .order import EvalError
 
 # distinct first-failing patterns kept per model; beyond that the memo starts again
