@@ -12,15 +12,13 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..ir import walk
-from .eval import interpret, run
 from ..ir import (And, Arith, Cmp, Conclusion, DefRef, Expr, Implies, InGroup, InputRef, InSet, Ite,
                  Lit, MinMax, Model, Not, Notice, OutcomeRef, Or, ParamRef, Rule, RuleApplies,
-                 RuleFires, SetOf, SOURCE_KINDS, Source, Value)
+                 RuleFires, SetOf, SOURCE_KINDS, Source, Value, resolve, walk)
+from ..ir.values import UNKNOWN, literal, render_value
+from .eval import interpret, run
 from .store import STORE
 from .trace import Trace
-from ..ir import resolve
-from ..ir.values import UNKNOWN, literal, render_value
 from .transaction import complete, nested_paths, value_to_json
 
 __all__ = ["Determination", "Fired", "WhyNot", "determine", "in_force", "not_in_force",
@@ -102,11 +100,14 @@ def _reads(model: Model, exprs) -> tuple[list[str], list[str], list[str]]:
 
 def rule_reads(model: Model, rule: str, condition: int | None = None) -> tuple[list[str], list[str], list[str]]:
     """(inputs, outcomes, parameters) the rule's conditions (or one condition) read."""
-    def build():
+    # one store entry per model (not per rule: a model's rules would crowd out its compilations)
+    known = STORE.get("explain.rule_reads", model, dict)
+    key = (rule, condition)
+    if key not in known:
         r = model.rules[rule]
         conds = r.conditions if condition is None else (r.conditions[condition],)
-        return _reads(model, [c.expr for c in conds])
-    return STORE.get("explain.rule_reads", (model, rule, condition), build)
+        known[key] = _reads(model, [c.expr for c in conds])
+    return known[key]
 
 
 def _facts(model: Model, tx: dict, trace: Trace, reads) -> dict[str, Value]:

@@ -20,6 +20,7 @@ from typing import Any
 from ...ir import (And, Arith, Cmp, DefRef, Expr, Implies, InGroup, InputRef, InSet, Ite, Lit,
                    MinMax, Model, Not, Num, OutcomeRef, Or, ParamRef, RuleApplies, RuleFires,
                    SetOf, Value, walk)
+from ..store import Identity
 from ..trace import Trace, slot_rules, value_key
 from .interpreter import Interpreter
 from .order import Dependencies, EvalError, Node
@@ -69,13 +70,12 @@ class Codegen:
         self.pair_inputs: set[str] = set()    # read as numerator n<k> / denominator q<k>
         self.pair_defs: dict[str, tuple[str, int, tuple[str, ...]]] = {}
         self.whole_refs: set[str] = set()     # outcomes read as values (not just set membership)
-        self.names: dict[tuple[str, str], str] = {}
         self.rule_index = {name: i for i, name in enumerate(model.rules)}
         self.overridden = {name: bool(o) for name, o in self.deps.overriders.items()}
         self.def_index = {name: i for i, name in enumerate(model.defs)}
         self.out_index = {name: i for i, name in enumerate(model.outcomes)}
         self.hoisted: dict[tuple[str, str], tuple[str, str]] = {}
-        self._const_memo: dict[int, bool] = {}
+        self._const_memo: dict[Identity, bool] = {}
 
     def const(self, value: Any) -> str:
         key = (type(value), value) if not isinstance(value, (frozenset,)) else ("set", value)
@@ -132,7 +132,7 @@ class Codegen:
         """No input, definition, outcome or rule is read: folded at compile time."""
         if isinstance(e, (Lit, ParamRef)):
             return True
-        key = id(e)
+        key = Identity(e)
         got = self._const_memo.get(key)
         if got is None:
             got = all(kind == "param" for kind, _n in walk.refs(e))
