@@ -69,18 +69,11 @@ def verify_cmd(*args: str) -> list[str]:
 
 def load_engines(names=("eval", "smt", "asp")) -> tuple[dict, dict]:
     """({name: engine}, {name: why it is unavailable})."""
+    from earl.solver.engines import load_engine
     engines, missing = {}, {}
     for name in names:
         try:
-            if name == "eval":
-                from earl.solver.evaluate import Evaluator
-                engines[name] = Evaluator()
-            elif name == "smt":
-                from earl.solver.smt import SmtEngine
-                engines[name] = SmtEngine()
-            elif name == "asp":
-                from earl.solver.asp import AspEngine
-                engines[name] = AspEngine()
+            engines[name] = load_engine(name)
         except Exception as e:  # noqa: BLE001 - a missing engine is reported, not fatal
             missing[name] = f"{type(e).__name__}: {e}"
     return engines, missing

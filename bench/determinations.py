@@ -48,7 +48,7 @@ def run(quick: bool = False) -> dict:
     t_five, five_ratios = [], []  # only the outcomes the hand-written function computes
     if ev is not None:
         try:
-            from earl.solver.evaluate import compile_model, compile_outcomes
+            from earl.solver.eval import compile_model, compile_outcomes
             ref = ev.run_batch(model, txs[:1000])       # warm-up: compiles the model
             outcomes_only = compile_model(model).outcomes
             five = compile_outcomes(model, handwritten.FIELDS) if handwritten is not None else None

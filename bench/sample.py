@@ -18,7 +18,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from earl import ir
-from earl.solver.evaluate import compile_expr
+from earl.solver.eval import compile_expr
 from earl.solver.transaction import complete
 
 try:  # the boundary helpers of cli/testing.py (it imports hypothesis at module level)

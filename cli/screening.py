@@ -36,8 +36,8 @@ from .answers import Answer, answer_json
 from .commands._common import parse_params
 from .ir.values import UNKNOWN
 from .parser import load_spec
-from .solver.evaluate import compile_model, compile_outcomes
-from .solver.examples import load_engine
+from .solver.eval import compile_model, compile_outcomes
+from .solver.engines import load_engine
 from .solver.explain import determine, in_force, not_in_force
 from .solver.transaction import (TransactionError, TransactionReader, Unusual, did_you_mean, loads_json,
                                  parse_json, read_jsonl, value_to_json)

@@ -37,7 +37,7 @@ from hypothesis import strategies as st
 from . import ir
 from .ir import walk
 from .solver.verify.counterexamples import literal
-from .solver.evaluate import EvalError, compile_expr
+from .solver.eval import EvalError, compile_expr
 from .solver.transaction import complete as complete_tx
 
 __all__ = ["transactions", "random_transactions", "boundary_numbers", "interesting_dates", "country_pool",

@@ -40,7 +40,7 @@ from typing import Iterable
 from .. import ir
 from ..ir import And, Bool, Cmp, Enum, InSet, Lit, Model, Not, OutcomeRef, RuleApplies, RuleFires, SetOf
 from ..ir.values import render_value
-from .evaluate import _Interp, run as run_model
+from .eval import Interpreter, run as run_model
 from .mutation import mutants, same_model
 
 __all__ = ["Goal", "goals", "fixed_model", "meets", "meets_all", "met_goals", "BOUNDARY_OPERATORS"]
@@ -183,11 +183,11 @@ def _judge(model: Model, tx: dict):
     """Whether the complete transaction `tx` meets a goal, decided by the reference evaluator's
     interpreter (one memoised run of the transaction for all the goals; a mutant goal compares
     the outcomes of one run of each model)."""
-    interp = _Interp(model, tx)
+    interp = Interpreter(model, tx)
     outcomes: list = []
 
     def met(g: Goal) -> bool:
-        if not interp.ev(g.expr):
+        if not interp.value(g.expr):
             return False
         if g.contrast is None:
             return True

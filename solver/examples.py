@@ -36,23 +36,12 @@ example gets one `ExampleResult`:
 from __future__ import annotations
 
 import fnmatch
-import importlib
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from ..ir import ExampleDecl, NOWHERE, Pos, Spec, Value, resolve
-
-ENGINES = {"eval": ("earl.solver.evaluate", "Evaluator"), "smt": ("earl.solver.smt", "SmtEngine"),
-           "asp": ("earl.solver.asp", "AspEngine")}
-"""The engines that determine concrete transactions, by the name the CLI uses."""
-
-
-def load_engine(name: str):
-    """A new engine called `name` (one of ENGINES)."""
-    module, cls = ENGINES[name]
-    return getattr(importlib.import_module(module), cls)()
-
+from .engines import ENGINES, load_engine
 
 @dataclass
 class ExampleResult:

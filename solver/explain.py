@@ -8,24 +8,22 @@ did not fire (its first failing condition, or the rule that overrode it).
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any
 
-from ..ir import walk
-from .evaluate import interpret
 from ..ir import (And, Arith, Cmp, Conclusion, DefRef, Expr, Implies, InGroup, InputRef, InSet, Ite,
                  Lit, MinMax, Model, Not, Notice, OutcomeRef, Or, ParamRef, Rule, RuleApplies,
-                 RuleFires, SetOf, SOURCE_KINDS, Source, Value)
+                 RuleFires, SetOf, SOURCE_KINDS, Source, Value, resolve, walk)
+from ..ir.values import UNKNOWN, literal, render_value
+from .eval import interpret, run
+from .store import STORE
 from .trace import Trace
-from ..ir.values import UNKNOWN, format_number, literal, render_value
-from .transaction import nested_paths, value_to_json
+from .transaction import complete, nested_paths, value_to_json
 
 __all__ = ["Determination", "Fired", "WhyNot", "determine", "in_force", "not_in_force",
            "all_readings", "all_readings_json", "all_readings_text", "render_expr",
-           "render_value", "format_number", "rule_reads"]
+           "rule_reads"]
 
 
 # --------------------------------------------------------------------------- rendering values
@@ -89,41 +87,27 @@ def render_conclusion(c: Conclusion) -> str:
 
 # --------------------------------------------------------------------------- facts
 
-def _reads(model: Model, exprs, *, memo: dict) -> tuple[list[str], list[str], list[str]]:
-    """(inputs, outcomes, params) read by `exprs`, inputs transitively through definitions."""
-    inputs: set[str] = set()
-    outcomes: set[str] = set()
-    params: set[str] = set()
-    seen_defs: set[str] = set()
-    stack = list(exprs)
-    while stack:
-        e = stack.pop()
-        for kind, name in walk.refs(e):
-            if kind == "input":
-                inputs.add(name)
-            elif kind == "param":
-                params.add(name)
-            elif kind == "out":
-                outcomes.add(name)
-            elif kind == "def" and name not in seen_defs and name in model.defs:
-                seen_defs.add(name)
-                stack.append(model.defs[name])
-    order = {p: i for i, p in enumerate(model.inputs)}
-    oorder = {p: i for i, p in enumerate(model.outcomes)}
-    return (sorted(inputs, key=lambda p: order.get(p, 1 << 30)),
-            sorted(outcomes, key=lambda p: oorder.get(p, 1 << 30)),
-            sorted(params))
+def _reads(model: Model, exprs) -> tuple[list[str], list[str], list[str]]:
+    """(inputs, outcomes, params) read by `exprs`, through definitions; inputs and outcomes in
+    declaration order."""
+    read = set().union(*(walk.reads(e, model.defs) for e in exprs))
+
+    def named(kind: str, order) -> list[str]:
+        rank = {name: i for i, name in enumerate(order)}
+        return sorted((n for k, n in read if k == kind), key=lambda n: (rank.get(n, len(rank)), n))
+    return named("input", model.inputs), named("out", model.outcomes), named("param", ())
 
 
 def rule_reads(model: Model, rule: str, condition: int | None = None) -> tuple[list[str], list[str], list[str]]:
     """(inputs, outcomes, parameters) the rule's conditions (or one condition) read."""
-    cache = model.__dict__.setdefault("_earl_rule_reads", {})
+    # one store entry per model (not per rule: a model's rules would crowd out its compilations)
+    known = STORE.get("explain.rule_reads", model, dict)
     key = (rule, condition)
-    if key not in cache:
+    if key not in known:
         r = model.rules[rule]
         conds = r.conditions if condition is None else (r.conditions[condition],)
-        cache[key] = _reads(model, [c.expr for c in conds], memo={})
-    return cache[key]
+        known[key] = _reads(model, [c.expr for c in conds])
+    return known[key]
 
 
 def _facts(model: Model, tx: dict, trace: Trace, reads) -> dict[str, Value]:
@@ -369,18 +353,8 @@ def in_force(model: Model, tx: dict[str, Value]) -> bool | None:
 
 def _with_outcomes(e: Expr, model: Model, outcomes: dict[str, Value]) -> Expr:
     """`e` with every outcome replaced by its decided value."""
-    if isinstance(e, OutcomeRef):
-        return Lit(outcomes[e.name], model.outcomes[e.name].type)
-    if not dataclasses.is_dataclass(e):
-        return e
-    changes = {}
-    for f in dataclasses.fields(e):
-        v = getattr(e, f.name)
-        if isinstance(v, tuple):
-            changes[f.name] = tuple(_with_outcomes(x, model, outcomes) for x in v)
-        elif dataclasses.is_dataclass(v):
-            changes[f.name] = _with_outcomes(v, model, outcomes)
-    return dataclasses.replace(e, **changes)
+    return walk.transform(e, lambda n: Lit(outcomes[n.name], model.outcomes[n.name].type)
+                          if isinstance(n, OutcomeRef) else n)
 
 
 def _notices(model: Model, outcomes: dict[str, Value]) -> tuple[Notice, ...]:
@@ -465,14 +439,11 @@ def all_readings(spec, given: dict[str, Value], fixed_params: dict[str, Value] |
     """The determination of one transaction under every reading of the spec (or those named),
     and the outcomes whose value differs between them (in declaration order). `model_for(name)`
     gives a reading's model when the caller keeps them (so their compilations are reused)."""
-    from . import evaluate
-    from ..ir import resolve
-    from .transaction import complete
     tx = complete(spec, given)
     answers = {}
     for name in readings or spec.readings:
         model = model_for(name) if model_for is not None else resolve(spec, name, fixed_params)
-        trace = engine.run(model, tx) if engine is not None else evaluate.run(model, tx)
+        trace = engine.run(model, tx) if engine is not None else run(model, tx)
         answers[name] = determine(model, tx, trace, engine=getattr(engine, "name", "eval"), given=given)
     dependent = [o for o in spec.outcomes
                  if len({repr(value_to_json(d.outcomes[o])) for d in answers.values()}) > 1]

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 
 from ..ir import Expr, Model, Value
 from ..ir.values import non_default
-from . import evaluate, proofs
+from . import eval as evaluate
+from . import proofs
 from .explain import Determination, determine
 from .replay import fixed
 from .results import Instance, Proof, Result

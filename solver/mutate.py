@@ -28,7 +28,7 @@ from ..ir.values import non_default, render_value
 from . import proofs
 from .verify.analyses.context import sample_domains
 from .coverage import fixed_model
-from .evaluate import run as run_model, run_batch
+from .eval import run as run_model, run_batch
 from .explain import in_force
 from .mutation import Mutant, mutants, same_model
 from .replay import EngineDisagreement

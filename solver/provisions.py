@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..ir import Spec, resolve, walk
-from .evaluate import run
+from .eval import run
 from .transaction import complete
 
 

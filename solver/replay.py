@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..ir import Expr, Model, Value
-from .evaluate import eval_expr
+from .eval import eval_expr
 from .results import Instance
 from .store import STORE
 from .transaction import complete

@@ -45,6 +45,27 @@ class Store:
         return len(self._items)
 
 
+class Identity:
+    """A key that stands for one particular object, not for any equal one: for keys whose hash
+    is dear (a deep expression). The stored key holds the object, so its id cannot be reused
+    while the entry is stored.
+
+    >>> e = ("deep",)
+    >>> Identity(e) == Identity(e), Identity(e) == Identity(("deep",))
+    (True, False)
+    """
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: object):
+        self.obj = obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Identity) and other.obj is self.obj
+
+
 # every engine's compilations share this store: per model, a handful of artifacts (the evaluator's
 # code, the z3 runner, proof queries, the clingo abstraction), so 512 keeps a few dozen models
 STORE = Store(size=512)

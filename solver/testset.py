@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from . import evaluate
+from . import eval as evaluate
 from ..ir import Spec, resolve
 from .transaction import TransactionError, complete, parse_json, value_to_json
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Iterable
 
-from ..ir import Model, Value
+from ..ir import Model, SetOf, Value
 from .store import STORE
 
 
@@ -69,7 +69,7 @@ def decide(model: Model, applicable: Iterable[str], fired: Iterable[str],
         if len({value_key(v) for _r, v in firing}) > 1:
             conflicts.append(((order[outcome], slot or ""), (outcome, slot, tuple(sorted(r for r, _v in firing)))))
     for name, decl in model.outcomes.items():
-        if name in members or isinstance(decl.default.value, frozenset):
+        if isinstance(decl.type, SetOf):
             # a set outcome: its default's members no rule decides stay in
             undecided = {m for m in (decl.default.value or ()) if (name, m) not in slot_rules(model)}
             outcomes[name] = frozenset(members.get(name, set()) | undecided)

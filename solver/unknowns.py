@@ -21,7 +21,7 @@ import z3
 
 from .. import ir
 from .countries import CountryClasses
-from .evaluate import run as evaluate_run
+from .eval import run as evaluate_run
 from .replay import EngineDisagreement
 from .smt import Compiler, VarPool
 from ..ir.values import UNKNOWN

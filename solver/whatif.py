@@ -22,7 +22,7 @@ import z3
 
 from .. import ir
 from .countries import CountryClasses
-from .evaluate import eval_expr, run
+from .eval import eval_expr, run
 from .proofs import satisfiable
 from .replay import EngineDisagreement, fixed
 from .results import Instance, Proof, Unknown

@@ -13,6 +13,7 @@ import pytest
 
 import earl.parser
 from earl import ir
+from earl.solver.engines import ENGINES, load_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_DIR = ROOT / "spec"
@@ -54,3 +55,15 @@ def workbench(shipped_spec):
 def shipped_model(shipped_spec):
     """The shipped spec under its default reading."""
     return ir.resolve(shipped_spec)
+
+
+@pytest.fixture(params=list(ENGINES))
+def engine_name(request) -> str:
+    """Each engine of the registry (solver/engines.py) by its name, in turn."""
+    return request.param
+
+
+@pytest.fixture(params=[name for name in ENGINES if name != "eval"])
+def solver_engine(request):
+    """Each engine the reference evaluator is checked against (z3, clingo), in turn, new."""
+    return load_engine(request.param)

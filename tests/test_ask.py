@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from earl.commands.ask import command
+from earl.solver import engines
 
 OK = str(Path(__file__).parent / "specs" / "ok")
 IRAN = {"item": {"power": 10}, "destination": "IR", "date": "2025-06-01"}
@@ -118,13 +119,20 @@ def test_unknown_facts_settled_and_unsettled():
     assert "unsettled: tier turns on destination" in r.stdout
 
 
-@pytest.mark.parametrize("engine", ["smt", "asp"])
-def test_other_engines_give_the_same_json(engine):
-    pytest.importorskip(f"earl.solver.{engine}")
+def test_every_engine_gives_the_same_json(engine_name):
     lines = "\n".join(json.dumps(t) for t in (IRAN, SMALL))
     ref = ask(["--spec", OK, "--json", "-"], lines)
-    got = ask(["--spec", OK, "--json", "--engine", engine, "-"], lines)
+    got = ask(["--spec", OK, "--json", "--engine", engine_name, "-"], lines)
     assert got.exit_code == 0 and got.stdout == ref.stdout
+
+
+def test_an_engine_that_cannot_load_is_a_usage_error(monkeypatch):
+    def missing_solver():
+        raise ImportError("No module named 'clingo'")
+    monkeypatch.setitem(engines.ENGINES, "asp", missing_solver)
+    r = ask(["--spec", OK, "--engine", "asp", "-"], json.dumps(SMALL))
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert "engine 'asp' is not available (No module named 'clingo')" in r.stderr
 
 
 def test_shipped_spec_cites_the_regulation():

@@ -9,7 +9,7 @@ import clingo
 import pytest
 
 from earl import ir
-from earl.solver import evaluate
+from earl.solver import eval as evaluate
 from earl.solver.asp import AspEngine
 from earl.solver.replay import EngineDisagreement
 from earl.solver.asp import concretise, engine as asp_engine, polynomial, program, schema

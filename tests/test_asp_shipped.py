@@ -5,7 +5,8 @@ from hypothesis import HealthCheck, given, settings
 
 from earl.parser import load_spec
 from earl import ir
-from earl.solver import evaluate, proofs
+from earl.solver import eval as evaluate
+from earl.solver import proofs
 from earl.solver.asp import AspEngine
 from earl.solver.results import Instance, Proof
 from earl.solver.transaction import complete

@@ -17,7 +17,7 @@ from earl.commands.diff import UsageProblem, command, parse_side
 from earl.parser import load_spec
 from earl.solver.diff.product import LEFT, RIGHT, Side
 from earl.solver.diff.regions import diff
-from earl.solver.evaluate import eval_expr, run
+from earl.solver.eval import eval_expr, run
 from earl.solver.transaction import complete
 
 TOY = Path(__file__).parent / "specs" / "diff"

@@ -1,15 +1,12 @@
 """Differential test: every available engine returns the identical Trace.
 
-Engines: the reference evaluator (`eval`), z3 (`earl.solver.smt.SmtEngine`) and clingo
-(`earl.solver.asp.AspEngine`). An engine is skipped only when its module does not exist at all;
-once the module exists, any failure to import or construct it fails these tests.
+Engines: the reference evaluator (`eval`) against each other engine of the registry
+(solver/engines.py: z3 and clingo), through the `solver_engine` fixture (tests/conftest.py).
 
 Run at scale (not in CI):  python tests/test_engines_agree.py 100000 [smt|asp ...]
 """
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -18,21 +15,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from earl import ir
-from earl.solver.evaluate import Evaluator
+from earl.solver.engines import ENGINES, EngineUnavailable, load_engine
+from earl.solver.eval import Evaluator
 from earl.solver.transaction import complete, to_json
 from earl.testing import random_transactions, transactions
 
 from test_smt_specs import diffusion_spec
 
-ENGINES = {"smt": ("earl.solver.smt", "SmtEngine"), "asp": ("earl.solver.asp", "AspEngine")}
 OK_SPEC = Path(__file__).parent / "specs" / "ok"
-
-
-def engine(name: str):
-    module, cls = ENGINES[name]
-    if importlib.util.find_spec(module) is None:
-        pytest.skip(f"{module} does not exist yet (engine {name!r} not written)")
-    return getattr(importlib.import_module(module), cls)()   # any error here fails the test
 
 
 def shipped_spec():
@@ -67,12 +57,11 @@ def example_cases(spec):
     return out
 
 
-@pytest.mark.parametrize("name", list(ENGINES))
 @pytest.mark.parametrize("which", ["shipped", "ok"])
-def test_examples_agree(name, which):
+def test_examples_agree(solver_engine, which):
     from earl.parser import load_spec
     spec = shipped_spec() if which == "shipped" else load_spec(OK_SPEC)
-    eng = engine(name)
+    eng = solver_engine
     cases = example_cases(spec)
     assert cases, f"the {which} spec has examples"
     by_model: dict[int, list] = {}
@@ -111,9 +100,8 @@ def _random_txs(spec, key, n, seed):
     return _RANDOM[key]
 
 
-@pytest.mark.parametrize("name", list(ENGINES))
-def test_random_transactions_agree(name):
-    eng = engine(name)
+def test_random_transactions_agree(solver_engine):
+    eng = solver_engine
     problems = []
     for key, spec, n in (("shipped", shipped_spec(), 1000), ("toy", diffusion_spec(), 200)):
         txs = _random_txs(spec, key, n, seed=20250515)
@@ -124,10 +112,9 @@ def test_random_transactions_agree(name):
     assert not problems, f"{len(problems)} disagreements:\n" + "\n".join(problems[:5])
 
 
-@pytest.mark.parametrize("name", list(ENGINES))
-def test_hypothesis_transactions_agree(name):
+def test_hypothesis_transactions_agree(solver_engine):
     spec = shipped_spec()
-    eng = engine(name)
+    eng = solver_engine
     models = {r: ir.resolve(spec, r) for r in spec.readings}
 
     @settings(max_examples=300 // BATCH, deadline=None, suppress_health_check=list(HealthCheck),
@@ -148,8 +135,7 @@ def bench(n: int = 100_000, names=("smt", "asp"), seed: int = 0, batch: int = 10
     readings = list(spec.readings)
     failures = {}
     for name in names:
-        module, cls = ENGINES[name]
-        eng = getattr(importlib.import_module(module), cls)()
+        eng = load_engine(name)
         bad = 0
         t0 = time.perf_counter()
         for start in range(0, n, batch):
@@ -186,3 +172,15 @@ def test_the_comparison_catches_a_wrong_engine():
     txs = random_transactions(spec, 5, seed=1)
     problems = compare(spec, model, txs, Wrong())
     assert len(problems) == 1 and "license_required" in problems[0]
+
+
+def test_the_registry_builds_each_engine_by_name_and_refuses_others(engine_name, monkeypatch):
+    assert load_engine(engine_name).name == engine_name
+    with pytest.raises(EngineUnavailable, match="unknown engine 'prolog'; engines: eval, smt, asp"):
+        load_engine("prolog")
+
+    def missing_solver():
+        raise ImportError("No module named 'z3'")
+    monkeypatch.setitem(ENGINES, engine_name, missing_solver)
+    with pytest.raises(EngineUnavailable, match=f"engine '{engine_name}' is not available"):
+        load_engine(engine_name)

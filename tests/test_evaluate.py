@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import datetime
+import doctest
 from fractions import Fraction as F
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 
 from earl import ir
-from earl.solver.evaluate import (EvalError, Evaluator, compile_model, eval_expr,
-                                  interpret, run, run_batch, run_interpreted)
+from earl.solver import engines, store
+from earl.solver.eval import interpreter
+from earl.solver.eval import (EvalError, Evaluator, compile_model, eval_expr, interpret, run,
+                             run_batch, run_interpreted)
 from earl.solver.transaction import complete
 from earl.testing import transactions
 
@@ -84,11 +87,12 @@ def test_exact_arithmetic_at_1e26_and_2_5e25():
     assert eval_expr(m, tx(), ir.MinMax("max", (num(boundary), ir.Arith("*", num(F(1, 4)), par("note2"))))) == boundary
 
 
-def test_param_change_after_compile_recompiles():
+def test_a_model_with_other_params_is_compiled_anew():
     m = model()
     assert run(m, tx(item__ops=F(3 * 10 ** 25))).outcomes["eccn"] == "4E091"
-    m.params["note2"] = F(2 * 10 ** 26)
-    assert run(m, tx(item__ops=F(3 * 10 ** 25))).outcomes["eccn"] is None
+    raised = m.with_params({"note2": F(2 * 10 ** 26)})
+    assert run(raised, tx(item__ops=F(3 * 10 ** 25))).outcomes["eccn"] is None
+    assert run(m, tx(item__ops=F(3 * 10 ** 25))).outcomes["eccn"] == "4E091"
 
 
 def test_dated_groups():
@@ -257,3 +261,8 @@ def test_compiled_equals_interpreted(spec_fn, reading):
         assert run(m, t) == run_interpreted(m, t)
 
     check()
+
+
+@pytest.mark.parametrize("module", [interpreter, engines, store], ids=lambda m: m.__name__)
+def test_docstring_examples(module):
+    assert doctest.testmod(module).failed == 0

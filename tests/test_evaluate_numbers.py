@@ -8,7 +8,7 @@ import random
 from fractions import Fraction as F
 
 from earl import ir
-from earl.solver.evaluate import eval_expr, interpret, run, run_interpreted
+from earl.solver.eval import eval_expr, interpret, run, run_interpreted
 
 from test_smt_specs import (diffusion_spec, dref, inp, num, par)
 

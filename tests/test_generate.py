@@ -16,7 +16,8 @@ from hypothesis import given, settings, strategies as st
 from earl.commands.generate import command
 from earl.parser import load_spec
 from earl.present import testset
-from earl.solver import coverage, evaluate, mutation
+from earl.solver import eval as evaluate
+from earl.solver import coverage, mutation
 from earl.solver.asp.program import cover
 from earl.solver.generate import generate
 from earl.solver.transaction import complete
@@ -159,7 +160,7 @@ def test_minimal_covering_beats_greedy_on_a_tiny_spec(tmp_path):
 def _reference_module(tmp_path: Path) -> None:
     (tmp_path / "refdet.py").write_text(f'''
 from earl.parser import load_spec
-from earl.solver import evaluate
+from earl.solver import eval as evaluate
 from earl.solver.coverage import fixed_model
 from earl.solver.explain import determine as _det
 from earl.solver.transaction import complete, parse_json

@@ -14,7 +14,7 @@ import random
 from fractions import Fraction as F
 
 from earl import ir
-from earl.solver.evaluate import run
+from earl.solver.eval import run
 
 from test_smt_specs import diffusion_spec
 

@@ -16,7 +16,7 @@ from earl.cli import main
 from earl.parser import load_spec
 from earl import ir
 from earl.solver import mutate, mutation
-from earl.solver.evaluate import run as run_model
+from earl.solver.eval import run as run_model
 from earl.solver.explain import determine
 from earl.solver.transaction import complete, parse_json
 

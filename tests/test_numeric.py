@@ -6,7 +6,7 @@ from fractions import Fraction as F
 import pytest
 
 from earl import ir
-from earl.solver import evaluate
+from earl.solver import eval as evaluate
 from earl.solver.asp.numeric import AtomLit, NumericError, abstraction
 from earl.solver.asp.polynomial import decider, to_number
 from earl.solver.transaction import complete

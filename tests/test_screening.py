@@ -22,7 +22,7 @@ import earl
 from earl.commands.ask import command
 from earl.parser import load_spec
 from earl.screening import Record, Screener, json_records
-from earl.solver.evaluate import run
+from earl.solver.eval import run
 from earl.solver.explain import in_force
 from earl.solver.transaction import TransactionError, complete, parse_json, to_json, value_to_json
 from earl.testing import random_transactions, transactions

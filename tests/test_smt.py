@@ -5,7 +5,7 @@ from fractions import Fraction as F
 import pytest
 
 from earl import ir
-from earl.solver import evaluate
+from earl.solver import eval as evaluate
 from earl.solver.smt import SmtEngine
 from earl.solver.transaction import complete
 

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 
 from earl.parser import load_spec
 from earl import ir
-from earl.solver import evaluate
+from earl.solver import eval as evaluate
 from earl.solver.countries import CountryClasses
 from earl.solver.smt import SmtEngine
 from earl.solver.transaction import complete

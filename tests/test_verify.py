@@ -196,7 +196,7 @@ def test_counterexample_files_and_their_spec_example(tmp_path, brute):
     spec = load_spec(str(spec_dir))
     [ex] = spec.examples.values()
     assert ex.reading == "lenient" and ex.expect == {"exceptions": frozenset({"X"})}
-    from earl.solver.evaluate import run as evaluate
+    from earl.solver.eval import run as evaluate
     from earl.ir import resolve
     trace = evaluate(resolve(spec, "lenient"), complete(spec, ex.given))
     assert trace.outcomes["exceptions"] == frozenset({"X"})

@@ -19,7 +19,7 @@ from ..commands.whatif import whatif_answer
 from ..ir.values import UNKNOWN, render_value
 from ..parser import SpecError, parse_expression
 from ..present.find import answer_json
-from ..solver import evaluate
+from ..solver import eval as evaluate
 from ..solver.find import find
 from ..solver.provisions import provision_rows
 from ..solver.explain import all_readings, all_readings_json, determine, in_force, not_in_force

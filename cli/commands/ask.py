@@ -37,33 +37,14 @@ import click
 from ..answers import answer_json, outcomes_json
 from ..screening import (InputError, Screener, answer_in_order, csv_records, dumps, growing_chunks,
                          json_records)
-from ._common import UsageProblem, fixed_params, open_spec
+from ..solver.engines import ENGINES, EngineUnavailable, load_engine
+from ._common import fixed_params, open_spec
 from ._readings import answer_under_readings
 
 EXIT_CONFLICT = 1
 EXIT_INPUT = 2
 EXIT_INTERNAL = 70
 
-ENGINES = {"eval": None, "smt": ("earl.solver.smt", "SmtEngine"), "asp": ("earl.solver.asp", "AspEngine")}
-FORMATS = ("text", "json", "csv")
-
-
-def load_engine(name: str):
-    """The engine called `name` (eval, smt, asp); UsageProblem if its module is missing."""
-    if name == "eval":
-        from ..solver.evaluate import Evaluator
-        return Evaluator()
-    if name not in ENGINES:
-        raise UsageProblem(f"unknown engine {name!r}; engines: {', '.join(ENGINES)}")
-    import importlib
-    module, cls = ENGINES[name]
-    try:
-        mod = importlib.import_module(module)
-        return getattr(mod, cls)()
-    except ImportError as e:
-        raise UsageProblem(f"engine {name!r} is not available ({module}: {e})") from None
-    except AttributeError:
-        raise UsageProblem(f"engine {name!r} is not available ({module} has no {cls})") from None
 
 
 # --------------------------------------------------------------------------- renderings
@@ -272,7 +253,7 @@ def command(spec_dir, readings, every_reading, params, engine, fmt, as_json, fie
     fixed = fixed_params("ask", spec, params)
     try:
         load_engine(engine)
-    except UsageProblem as e:
+    except EngineUnavailable as e:
         fail(str(e))
     name = getattr(file, "name", "-")
     if input_format is None:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import click
 
-from ..solver.examples import ENGINES
+from ..solver.engines import ENGINES
 
 
 @click.command("test")

@@ -24,7 +24,7 @@ EXIT_INTERNAL = 70
 def whatif_answer(model, condition: str, expr, given: dict, *, timeout_ms: int) -> dict:
     """The what-if answer as JSON (what `earl whatif --json` prints and the web API returns).
     Raises TransactionError when a fact is unknown."""
-    from ..solver import evaluate
+    from ..solver import eval as evaluate
     from ..solver.explain import determine
     from ..solver.results import Proof
     from ..ir.values import UNKNOWN

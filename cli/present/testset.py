@@ -12,7 +12,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from ..ir import Spec, Value
-from ..solver import evaluate
+from ..solver import eval as evaluate
 from ..solver.explain import determine
 from ..solver.testset import FILES, FORMAT
 from ..solver.transaction import to_json, value_to_json

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ... import ir
 from ..asp import AspEngine
-from ..evaluate import run
+from ..eval import run
 from ..replay import EngineDisagreement
 from ..results import Instance, Proof
 from ..transaction import complete

@@ -9,7 +9,7 @@ from typing import Sequence
 
 from ... import ir
 from ...ir.values import non_default, render_value
-from ..evaluate import eval_expr
+from ..eval import eval_expr
 from ..explain import render_expr
 from ..results import Instance, Proof, Unknown
 from ..transaction import complete, to_json as tx_json, value_to_json

@@ -7,10 +7,11 @@ second prover for a cross-check; whatever they return is confirmed by the refere
 from __future__ import annotations
 
 from ...ir import Expr, Model, Value
-from .. import evaluate, proofs
+from .. import eval as evaluate
+from .. import proofs
 from ..asp import AspEngine
 from ..backend import Prover
-from ..examples import load_engine
+from ..engines import load_engine
 from ..explain import determine
 from ..replay import fixed, replay
 from ..results import Instance, Result

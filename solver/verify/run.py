@@ -28,7 +28,8 @@ import time
 from pathlib import Path
 
 from ...ir import Model, PropertyDecl, Spec, resolve
-from ..examples import ENGINES as EXAMPLE_ENGINES, run_examples
+from ..engines import ENGINES as EXAMPLE_ENGINES
+from ..examples import run_examples
 from ..replay import EngineDisagreement
 from ..results import Instance, Proof, Unknown
 from . import counterexamples

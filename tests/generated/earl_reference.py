@@ -4,7 +4,7 @@ import json
 import os
 
 from earl.parser import load_spec
-from earl.solver import evaluate
+from earl.solver import eval as evaluate
 from earl.solver.coverage import fixed_model
 from earl.solver.explain import determine as _determine
 from earl.solver.transaction import complete, parse_json
