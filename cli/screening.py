@@ -437,7 +437,7 @@ class Screener:
         return a
 
     def _settle(self, a: Answer, given: dict[str, Any]) -> Answer:
-        from .solver.unknowns import settle
+        from .solver.smt.unknowns import settle
         try:
             a.settled = settle(self.model, given)
         except TransactionError as e:

@@ -14,7 +14,7 @@ transaction date. `diff(left, right)` answers with:
 How: both sides are renamed into one *product* model (`left.`/`right.` prefixes on their rules,
 outcomes and the definitions that differ; parameters folded to their values; a fixed date folded
 into every expression), so one symbolic transaction feeds both sides and the ordinary proof layer
-(proofs.py with its minimiser and replay, and asp.py's search) answers every question about the
+(smt/prove.py with its minimiser and replay, and asp.py's search) answers every question about the
 pair. Regions are prime implicants of a change found by z3: a model of "outcomes differ and no
 region so far covers it" gives a cube of atomic conditions at their values there; the unsat core
 of "cube and not this change", then a deletion pass, shrinks it to the conditions the change
@@ -42,10 +42,11 @@ from typing import Callable, Sequence
 import z3
 
 from .. import ir
-from .countries import _EXPR_TYPES, CountryClasses, subexpressions
-from .minimize import _fold
+from .countries import CountryClasses
 from .results import Instance, Proof, Unknown
-from .smt import Compiler, VarPool
+from .smt.compile import Compiler
+from .smt.encode import VarPool
+from .smt.minimize import constant_value
 
 LEFT, RIGHT = "left", "right"
 _SIDES = (LEFT, RIGHT)
@@ -126,7 +127,7 @@ def rewrite(e: ir.Expr, f: Callable[[ir.Expr], ir.Expr | None]) -> ir.Expr:
 
 
 def _is_expr(v) -> bool:
-    return isinstance(v, _EXPR_TYPES)
+    return isinstance(v, ir.Node)
 
 
 def _rewrite_rule(r: ir.Rule, f, rule_name, outcome_name) -> ir.Rule:
@@ -261,7 +262,7 @@ def _shared_defs(left: ir.Model, right: ir.Model, shared_groups: bool) -> set[st
         if right.defs.get(name) != body:
             continue
         ok = True
-        for e in subexpressions(body):
+        for e in body.walk():
             if isinstance(e, (ir.OutcomeRef, ir.RuleApplies, ir.RuleFires)) or \
                     (isinstance(e, ir.DefRef) and e.name not in shared) or \
                     (isinstance(e, ir.InGroup) and not shared_groups):
@@ -276,7 +277,7 @@ def _shared_defs(left: ir.Model, right: ir.Model, shared_groups: bool) -> set[st
 
 def _input_level(e: ir.Expr, product: ir.Model, memo: dict[str, bool]) -> bool:
     """`e` reads only inputs and definitions that read only inputs (no outcome, no rule)."""
-    for x in subexpressions(e):
+    for x in e.walk():
         if isinstance(x, (ir.OutcomeRef, ir.RuleApplies, ir.RuleFires, ir.ParamRef)):
             return False
         if isinstance(x, ir.DefRef):
@@ -295,13 +296,13 @@ def atoms(product: ir.Model) -> list[ir.Expr]:
     seen: dict[ir.Expr, None] = {}
     tops = [c.expr for r in product.rules.values() for c in r.conditions] + list(product.defs.values())
     for top in tops:
-        for e in subexpressions(top):
+        for e in top.walk():
             if e in seen:
                 continue
             leaf = isinstance(e, (ir.Cmp, ir.InGroup, ir.InSet)) or \
                 (isinstance(e, ir.InputRef) and isinstance(product.spec.inputs[e.path].type, ir.Bool))
             if leaf and _input_level(e, product, memo) and any(
-                    isinstance(x, ir.InputRef) for x in subexpressions(e)):
+                    isinstance(x, ir.InputRef) for x in e.walk()):
                 seen[e] = None
     return list(seen)
 
@@ -478,7 +479,7 @@ def diff(left: Side, right: Side, *, timeout_s: float = 60.0, max_regions: int =
 
 
 def _search(p: Pair, expr: ir.Expr, deadline: _Deadline):
-    from .proofs import satisfiable
+    from .smt.prove import satisfiable
     if deadline.over():
         return Unknown("timeout before the search started")
     return satisfiable(p.product, expr, timeout_ms=deadline.ms(), explain=False)
@@ -870,8 +871,8 @@ def render_condition(e: ir.Expr, agreed: set[str] = frozenset()) -> str:
             if isinstance(x.date, ir.Lit):    # a side's fixed date
                 group = f"{group} on {x.date.value.isoformat()}"
             return ir.InGroup(rewrite(x.country, plain), group, x.date)
-        if isinstance(x, (ir.Arith, ir.MinMax)) and _fold(x, {}) is not None:
-            return ir.Lit(_fold(x, {}), ir.Num())       # a threshold as one number
+        if isinstance(x, (ir.Arith, ir.MinMax)) and constant_value(x, {}) is not None:
+            return ir.Lit(constant_value(x, {}), ir.Num())       # a threshold as one number
         if isinstance(x, ir.Not) and isinstance(x.arg, ir.Cmp):
             return rewrite(ir.Cmp(_NEGATED[x.arg.op], x.arg.left, x.arg.right), plain)
         return None
@@ -930,9 +931,9 @@ def countries_of(p: Pair, region: Region, most: int = 8) -> dict[str, list[str]]
 
 
 def _reads_only(e: ir.Expr, path: str) -> bool:
-    reads = {x.path for x in subexpressions(e) if isinstance(x, ir.InputRef)}
+    reads = {x.path for x in e.walk() if isinstance(x, ir.InputRef)}
     return reads == {path} and not any(isinstance(x, (ir.DefRef, ir.OutcomeRef, ir.RuleApplies, ir.RuleFires))
-                                       for x in subexpressions(e))
+                                       for x in e.walk())
 
 
 def _key_text(key: tuple[str, str | None]) -> str:

@@ -1,12 +1,12 @@
 """Minimal covering test sets: few transactions meeting every feasible coverage goal.
 
 The goals come from coverage.py; each is a boolean IR expression. The search runs in z3 over the
-same encoding as the proofs (smt.py), loaded once into one incremental solver in which goal i is
+same encoding as the proofs (smt/), loaded once into one incremental solver in which goal i is
 asserted under an indicator literal, so "some transaction meets goals A" is one `check(A)`.
 
 1. Candidates (greedy by construction). Take the open goals in order. For an open goal, z3 either
    proves that no transaction meets it (*infeasible*, proved), answers unknown (retried through
-   `proofs.satisfiable`, which relaxes integrality; still unknown: reported *unknown*), or gives a
+   `prove.satisfiable`, which relaxes integrality; still unknown: reported *unknown*), or gives a
    transaction. That transaction is then grown: every open goal it already meets is kept, and the
    other open goals are tried one by one (short per-check time limit, bounded time per candidate),
    keeping those z3 can add. The transaction is decoded and run through the reference evaluator:
@@ -34,13 +34,15 @@ import z3
 
 from .. import ir
 from ..ir.values import non_default
-from . import coverage, proofs
+from . import coverage
 from .replay import EngineDisagreement
 from .countries import CountryClasses
 from .coverage import Goal
 from ..ir import InputRef, Model, Value
 from .results import Instance, Proof
-from .smt import CompileError, Compiler, VarPool
+from .smt import prove
+from .smt.compile import Compiler
+from .smt.encode import CompileError, VarPool
 from .transaction import complete
 
 __all__ = ["Generated", "generate", "GenerateError"]
@@ -93,11 +95,11 @@ class _Z3:
         self.solver = z3.Solver()
         self.lits: list[z3.BoolRef | None] = []
         for i, g in enumerate(goals):
-            if g.contrast is not None:     # a pair of models: searched for by proofs.equivalent
+            if g.contrast is not None:     # a pair of models: searched for by prove.equivalent_models
                 self.lits.append(None)
                 continue
             try:
-                t = self.comp.expr(g.expr, ir.Bool())
+                t = self.comp.expr(g.expr)
             except CompileError:
                 self.lits.append(None)
                 continue
@@ -105,7 +107,7 @@ class _Z3:
             self.solver.add(z3.Implies(lit, t))
             self.lits.append(lit)
         self.solver.add(*self.pool.domain)
-        self.terms = {i: self.comp.expr(g.expr, ir.Bool()) for i, g in enumerate(goals)
+        self.terms = {i: self.comp.expr(g.expr) for i, g in enumerate(goals)
                       if self.lits[i] is not None}
 
     def check(self, idxs, timeout_ms: int):
@@ -211,10 +213,10 @@ def _candidates(model: Model, gs: list[Goal], zs: _Z3, sat: dict, seeds: list[in
 def _witness(model: Model, goal: Goal, timeout_ms: int):
     """A transaction meeting `goal` (Instance), a proof that none exists, or Unknown."""
     if goal.contrast is None:
-        return proofs.satisfiable(model, goal.expr, timeout_ms=timeout_ms, explain=False)
+        return prove.satisfiable(model, goal.expr, timeout_ms=timeout_ms, explain=False)
     # the mutant first: the pair's query is cached on the first model, which lives as long as
     # the goal
-    return proofs.equivalent(goal.contrast, model, [model.spec.outcome_ref(o) for o in model.outcomes],
+    return prove.equivalent_models(goal.contrast, model, [model.spec.outcome_ref(o) for o in model.outcomes],
                              timeout_ms=timeout_ms)
 
 

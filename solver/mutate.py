@@ -20,7 +20,7 @@ some reading no longer matches its expectation. Against a test set (`testset=`),
 when some stored case's expected outcomes change. Examples (or cases) run first, being cheap; a
 mutant they miss is then compared with the original — first on sampled transactions (the
 examples' and pseudo-random ones over the values the spec names), else by z3
-(`proofs.equivalent`, every outcome, every parameter at its reading's value). Proved the same on
+(`smt.prove.equivalent_models`, every outcome, every parameter at its reading's value). Proved the same on
 every transaction under every reading, it is *equivalent* — no check could kill it — and is
 listed apart; otherwise the properties run, and a mutant they miss *survives*, reported with a
 transaction that tells it apart. Score = killed / (total - equivalent). A z3 `unknown` never
@@ -374,13 +374,13 @@ def _example_kill(spec: ir.Spec, readings: Sequence[str]) -> str:
 def _property_kill(spec: ir.Spec, readings: Sequence[str], timeout_ms: int) -> str:
     """A property whose z3 result no longer matches its expectation (`readings`: those the
     mutation changes; under the others the mutant is the original)."""
-    from . import proofs
+    from .smt import prove
     from .results import Unknown
     from .verify import expectation
     for reading in readings:
         model = ir.resolve(spec, reading)
         for prop in spec.properties.values():
-            r = proofs.valid(model, prop.body, timeout_ms=timeout_ms, minimize=False, explain=False)
+            r = prove.valid(model, prop.body, timeout_ms=timeout_ms, minimize=False, explain=False)
             if isinstance(r, Unknown):
                 continue
             got = "holds" if isinstance(r, Proof) else "fails"
@@ -448,7 +448,7 @@ def _proved_difference(original: ir.Spec, spec: ir.Spec, readings: Sequence[str]
     """"equivalent" (a Verdict) when z3 proves every outcome the same under every reading
     (parameters at the reading's values); else a transaction telling them apart, or why z3
     could not tell (a string)."""
-    from . import proofs
+    from .smt import prove
     from .transaction import complete
     unknown = ""
     outcomes = [original.outcome_ref(o) for o in original.outcomes]
@@ -457,7 +457,7 @@ def _proved_difference(original: ir.Spec, spec: ir.Spec, readings: Sequence[str]
         try:
             # the mutant first: the pair's z3 query is cached on the first model, which dies
             # with the mutant
-            r = proofs.equivalent(mine, theirs, outcomes, timeout_ms=timeout_ms, minimize=True)
+            r = prove.equivalent_models(mine, theirs, outcomes, timeout_ms=timeout_ms, minimize=True)
         except EngineDisagreement as e:
             return f"engines disagree under {reading}: {e}"
         if isinstance(r, Instance):

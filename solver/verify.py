@@ -2,7 +2,7 @@
 
 The orchestration is a list of checks, each giving a result:
 
-1. Properties. Each property under each reading is proved with z3 (`proofs.valid`) and
+1. Properties. Each property under each reading is proved with z3 (`smt.prove.valid`) and
    cross-checked with clingo (`AspEngine.valid`). The engines must agree (both Proof or both
    Instance); a disagreement is an *error*, never resolved silently. Every Instance is replayed
    through the reference evaluator before it is reported (an unreplayable counterexample is an
@@ -56,8 +56,8 @@ class Primitives:
 
     @property
     def _proofs(self):
-        from . import proofs
-        return proofs
+        from .smt import prove
+        return prove
 
     # -- the engines -------------------------------------------------------------------
     def prove(self, model: Model, claim: Expr, *, timeout_ms: int) -> Result:
@@ -79,7 +79,8 @@ class Primitives:
         return self._proofs.satisfiable(model, expr, timeout_ms=timeout_ms, minimize=minimize)
 
     def implies(self, model: Model, premise: Expr, conclusion: Expr, *, timeout_ms: int) -> Result:
-        return self._proofs.implies(model, premise, conclusion, timeout_ms=timeout_ms)
+        from .smt import SmtEngine
+        return SmtEngine().implies(model, premise, conclusion, timeout_ms=timeout_ms)
 
     # -- the reference evaluator -------------------------------------------------------
     def model_with(self, model: Model, params: dict[str, Value]) -> Model:

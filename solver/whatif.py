@@ -1,4 +1,4 @@
-"""What would change an answer, by z3 optimisation over the same tracked semantics as proofs.py.
+"""What would change an answer, by z3 optimisation over the same tracked semantics as smt/prove.py.
 
 - `nearest(model, condition, tx)`: the transaction closest to `tx` — the fewest inputs changed
   (z3 `Optimize`, one soft constraint "keeps its value" per input) — on which `condition` holds;
@@ -22,7 +22,7 @@ import z3
 
 from .. import ir
 from .evaluate import eval_expr, run
-from .proofs import _bool, _query_for, satisfiable
+from .smt.prove import condition, query_for, satisfiable
 from .replay import EngineDisagreement, fixed
 from .results import Instance, Proof, Unknown
 
@@ -58,8 +58,8 @@ class Timeline:
 
 def _optimizer(model: ir.Model, goal: ir.Expr, timeout_ms: int):
     """A z3 Optimize holding the model's tracked semantics and `goal`, and the variable pool."""
-    query = _query_for([model], relax=False)
-    term = _bool(query.comps[0], goal)
+    query = query_for([model], relax=False)
+    term = condition(query.comps[0], goal)
     query.load_new()
     opt = z3.Optimize()
     opt.set("timeout", max(1, int(timeout_ms)))

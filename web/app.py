@@ -7,7 +7,7 @@ and a JSON API (`POST /api/ask`, `/api/whatif`, `/api/find`) that answers exactl
 command line prints with `--json`.
 
 Everything a page shows comes from the engines the command line uses (explain.determine,
-unknowns.settle, proofs.satisfiable, whatif.nearest/timeline); this module only renders.
+unknowns.settle, prove.satisfiable, whatif.nearest/timeline); this module only renders.
 
 Safe by default: the spec is read once at start and no other file is ever opened (static files
 come from this package); request bodies and query strings are size-limited; every solver call
@@ -129,7 +129,7 @@ class Workbench:
             return outside.to_json()
         if any(v is UNKNOWN for v in tx.values()):
             from ..commands.ask import settle_json
-            from ..solver.unknowns import settle
+            from ..solver.smt.unknowns import settle
             unknown = tuple(p for p, v in given.items() if v is UNKNOWN)
             return settle_json(model, settle(model, given, timeout_ms=self.timeout_ms), unknown,
                                 in_force(model, tx))
@@ -157,7 +157,7 @@ class Workbench:
     def find_json(self, condition: str, reading: str) -> dict:
         """What `earl find --json` prints."""
         from ..commands.find import _found
-        from ..solver.proofs import satisfiable
+        from ..solver.smt.prove import satisfiable
         from ..solver.results import Instance, Proof
         expr = self.condition(condition)
         model = self.model(reading)

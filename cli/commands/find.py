@@ -42,7 +42,7 @@ EXIT_INTERNAL = 70
 def command(spec_dir, reading, params, timeout, as_json, condition):
     """Find a minimal transaction on which CONDITION holds, or prove that none exists."""
     from .. import ir
-    from ..solver.proofs import satisfiable
+    from ..solver.smt.prove import satisfiable
     from ..solver.replay import EngineDisagreement
     from ..solver.results import Instance, Proof
 

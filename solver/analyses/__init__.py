@@ -168,7 +168,7 @@ def sample_domains(model: Model) -> dict[str, list]:
     from fractions import Fraction
     from ..countries import boundary_dates_of
     from ...ir import Bool, Country, Date, Enum, Lit, Num
-    from ..minimize import numeric_thresholds
+    from ..smt.minimize import numeric_thresholds
     spec = model.spec
     numbers = sorted({t + d for t in numeric_thresholds([model]) for d in (-1, 0, 1)} | {Fraction(0)})
     days = set()
