@@ -122,6 +122,18 @@ def test_disjoint_and_implies(model):
     assert isinstance(r, Instance) and r.transaction["item.tpp"] > 10_000
 
 
+def test_equivalent_expressions_within_one_model(model):
+    # the Prover protocol's `equivalent`: two conditions with the same value on every transaction
+    no_lpp = ir.Not(HAS_LPP)
+    assert isinstance(SmtEngine().equivalent(model, ir.Implies(HAS_LPP, HQ_D5), ir.Or((no_lpp, HQ_D5))), Proof)
+    r = SmtEngine().equivalent(model, HAS_LPP, NO_EXC)        # LPP granted: the set is not empty
+    assert isinstance(r, Instance)
+    replay(model, cmp("==", HAS_LPP, NO_EXC), r, False)       # the evaluator sees them differ
+    # and on numbers: an outcome-free comparison of two arithmetic terms
+    tpp = inp("item.tpp")
+    assert isinstance(SmtEngine().equivalent(model, ir.Arith("+", tpp, tpp), ir.Arith("*", num(2), tpp)), Proof)
+
+
 def test_equivalent_readings():
     spec = diffusion_spec()
     reg, summ = ir.resolve(spec, "regulation"), ir.resolve(spec, "summary")
