@@ -66,7 +66,6 @@ class Query:
         for c in self.comps:
             for name in c.model.free_params:
                 c.expr(c.model.spec.param_ref(name))
-        self.assumptions: list[z3.BoolRef] = []
         self.literal_rule: dict[str, str] = {}
         self._domain_loaded = 0
         self._axioms_loaded: dict[tuple[int, str], int] = {}   # (compiler, label) -> axioms asserted
