@@ -18,7 +18,7 @@ CLINGO_TIMEOUT_MS = 30_000
 def run(quick: bool = False, n: int | None = None, seed: int = 0) -> dict:
     from earl.parser import load_spec, parse_expression
     from earl import ir
-    from earl.solver import proofs
+    from earl.solver.smt import prove
     from earl.solver.asp import AspEngine
     from earl.solver.results import Instance, Proof
     from earl.testing import random_conditions
@@ -36,7 +36,7 @@ def run(quick: bool = False, n: int | None = None, seed: int = 0) -> dict:
         start = time.perf_counter()
         try:
             expr = parse_expression(spec, text)
-            result = proofs.satisfiable(model, expr, timeout_ms=TIMEOUT_MS)
+            result = prove.satisfiable(model, expr, timeout_ms=TIMEOUT_MS)
             kind = "instance" if isinstance(result, Instance) else \
                 "proof" if isinstance(result, Proof) else "unknown"
         except ValueError as e:

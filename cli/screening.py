@@ -301,7 +301,7 @@ class Screener:
     def _settle(self, a: Answer, given: dict[str, Any]) -> Answer:
         # z3 is loaded only when a transaction has unknown facts: screening known facts never
         # pays for it
-        from .solver.unknowns import settle
+        from .solver.smt.unknowns import settle
         try:
             a.settled = settle(self.model, given)
         except TransactionError as e:

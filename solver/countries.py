@@ -7,44 +7,25 @@ solver ranges a country variable over class indices and concretises a class by i
 representative. Named countries always get a class of their own, so `c == "XX"` and `c in {...}`
 stay exact.
 
-The classes are derived from the spec (all readings together), never written by hand, and cached
-per `Spec` object. A question asked about the spec (a query, a fixed parameter value) may name
+The classes are derived from the spec (all readings together) and its group tables
+(`spec.group_tables`, the one statement of membership by date), never written by hand; a model's
+classes are built once and kept in the store. A question asked about the spec (a query, a fixed parameter value) may name
 countries the spec does not: `refined(codes)` splits those out of their classes, keeping each
 class's pieces next to each other (the class's representative first), so the spec's group
 memberships still read as a few index ranges while every named code is a value of its own.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime
-import weakref
 from typing import Iterable, Iterator
 
 from .. import ir
+from .store import STORE
 
 Interval = tuple["datetime.date | None", "datetime.date | None"]   # since (incl.), until (excl.)
 
 
-# --------------------------------------------------------------------------- expression walking
-
-_EXPR_TYPES = (ir.Lit, ir.InputRef, ir.ParamRef, ir.DefRef, ir.OutcomeRef, ir.Not, ir.And, ir.Or,
-               ir.Implies, ir.Ite, ir.Cmp, ir.Arith, ir.MinMax, ir.InGroup, ir.InSet,
-               ir.RuleApplies, ir.RuleFires)
-
-
-def subexpressions(expr: ir.Expr) -> Iterator[ir.Expr]:
-    """`expr` and every expression inside it (pre-order)."""
-    stack = [expr]
-    while stack:
-        e = stack.pop()
-        yield e
-        for f in dataclasses.fields(e):
-            v = getattr(e, f.name)
-            if isinstance(v, _EXPR_TYPES):
-                stack.append(v)
-            elif isinstance(v, tuple):
-                stack.extend(x for x in reversed(v) if isinstance(x, _EXPR_TYPES))
-
+# --------------------------------------------------------------------------- countries named
 
 def _strings_of(value: object) -> Iterator[str]:
     if isinstance(value, str):
@@ -76,8 +57,7 @@ def _spec_expressions(spec: ir.Spec) -> Iterator[ir.Expr]:
 def countries_named_in(spec: ir.Spec, exprs: Iterable[ir.Expr]) -> set[str]:
     """The country codes the expressions' literals name."""
     codes = spec.countries
-    return {s for top in exprs for e in subexpressions(top) if isinstance(e, ir.Lit)
-            for s in _strings_of(e.value) if s in codes}
+    return {s for top in exprs for e in top.find_all(ir.Lit) for s in _strings_of(e.value) if s in codes}
 
 
 def question_countries(model: ir.Model, exprs: Iterable[ir.Expr]) -> frozenset[str]:
@@ -110,14 +90,8 @@ def input_default_countries(spec: ir.Spec) -> frozenset[str]:
 # --------------------------------------------------------------------------- dates
 
 def boundary_dates_of(spec: ir.Spec) -> tuple[datetime.date, ...]:
-    days: set[datetime.date] = set()
-    for g in spec.groups.values():
-        for m in g.members:
-            if m.since is not None:
-                days.add(m.since)
-            if m.until is not None:
-                days.add(m.until)
-    return tuple(sorted(days))
+    """Every date on which some group's membership changes, sorted."""
+    return tuple(sorted(set().union(*(t.breaks for t in spec.group_tables.values()))))
 
 
 def _segments(bounds: tuple[datetime.date, ...]) -> list[Interval]:
@@ -153,30 +127,24 @@ def _merge(segments: list[Interval]) -> tuple[Interval, ...]:
 class CountryClasses:
     """The signature classes of one spec's countries (see the module docstring)."""
 
-    _cache: dict[tuple[int, ...], tuple[tuple[weakref.ref, ...], "CountryClasses"]] = {}
-
     @classmethod
     def of(cls, model_or_spec: ir.Model | ir.Spec) -> "CountryClasses":
-        """The classes of one spec (a Model's spec), cached per Spec object."""
+        """The classes of one spec (a Model's spec)."""
         return cls.joint(model_or_spec)
 
     @classmethod
     def joint(cls, *models_or_specs: ir.Model | ir.Spec) -> "CountryClasses":
         """Classes valid for several specs at once (the common refinement: two countries share a
-        class only if they do in every spec). The specs must declare the same countries."""
+        class only if they do in every spec). The specs must declare the same countries. Built
+        once per tuple of models (kept in the store); specs given directly are built afresh."""
         specs: list[ir.Spec] = []
         for m in models_or_specs:
             spec = m.spec if isinstance(m, ir.Model) else m
             if all(spec is not s for s in specs):
                 specs.append(spec)
-        key = tuple(id(s) for s in specs)
-        hit = cls._cache.get(key)
-        if hit is not None and all(r() is s for r, s in zip(hit[0], specs)):
-            return hit[1]
-        made = cls(*specs)
-        refs = tuple(weakref.ref(s, lambda _r, key=key: _forget(cls._cache, key)) for s in specs)
-        cls._cache[key] = (refs, made)
-        return made
+        if all(isinstance(m, ir.Model) for m in models_or_specs):
+            return STORE.get("country_classes", models_or_specs, lambda: cls(*specs))
+        return cls(*specs)
 
     def __init__(self, *specs: ir.Spec):
         if not specs:
@@ -190,23 +158,16 @@ class CountryClasses:
         self.named: frozenset[str] = frozenset().union(*(named_countries(s) for s in specs))
         self._bounds = tuple(sorted(set().union(*(boundary_dates_of(s) for s in specs))))
         self._segments = _segments(self._bounds)
-        # per spec, per listed group: country -> normalised intervals
-        listed: list[tuple[int, str]] = []
-        ivs: dict[tuple[int, str], dict[str, tuple[Interval, ...]]] = {}
-        for k, spec in enumerate(specs):
-            for g in sorted(n for n, grp in spec.groups.items() if grp.definition is None):
-                per: dict[str, list[Interval]] = {}
-                for m in spec.groups[g].members:
-                    per.setdefault(m.country, []).append((m.since, m.until))
-                listed.append((k, g))
-                ivs[(k, g)] = {c: _normalise(v) for c, v in per.items()}
+        # a country's signature: its membership of every group in every piece of the group's
+        # timeline, in every spec
+        tables = [t for spec in specs for _name, t in sorted(spec.group_tables.items())]
         by_sig: dict[tuple, list[str]] = {}
         singles: list[frozenset[str]] = []
         for code in codes:
             if code in self.named:
                 singles.append(frozenset({code}))
                 continue
-            sig = tuple(ivs[kg].get(code, ()) for kg in listed)
+            sig = tuple(tuple(code in members for members in t.sets) for t in tables)
             by_sig.setdefault(sig, []).append(code)
         defaults = frozenset().union(*(input_default_countries(s) for s in specs))
         classes = singles + [frozenset(v) for v in by_sig.values()]
@@ -222,15 +183,14 @@ class CountryClasses:
             for gname in spec.groups:
                 table[gname] = [
                     _merge([s for s in self._segments
-                            if _group_member(spec, self._reps[i], ir.GroupName(gname), _sample_day(s))])
+                            if self._reps[i] in spec.group_tables[gname].members_on(_sample_day(s))])
                     for i in range(len(self.classes))]
             self._intervals_by_spec.append(table)
         self._intervals = self._intervals_by_spec[0]
-        self._refinements: dict[frozenset[str], CountryClasses] = {}
 
     def refined(self, codes: Iterable[str]) -> "CountryClasses":
-        """These classes with each of `codes` split out as a class of its own (cached; the
-        classes of the unrefined spec when no code needs splitting).
+        """These classes with each of `codes` split out as a class of its own (kept in the store;
+        the classes of the unrefined spec when no code needs splitting).
 
         >>> from earl.parser import load_spec
         >>> cc = CountryClasses.of(load_spec())
@@ -245,10 +205,7 @@ class CountryClasses:
         split = frozenset(c for c in codes if len(self.classes[self.class_of(c)]) > 1)
         if not split:
             return self
-        hit = self._refinements.get(split)
-        if hit is None:
-            hit = self._refinements[split] = _Refinement(self, split)
-        return hit
+        return STORE.get("refined_country_classes", (self, split), lambda: _Refinement(self, split))
 
     def order(self) -> list[str]:
         """Every country, class by class in index order (within a class its representative first)."""
@@ -295,7 +252,6 @@ class _Refinement(CountryClasses):
     def __init__(self, coarse: CountryClasses, split: frozenset[str]):
         self.specs, self.spec, self.named = coarse.specs, coarse.spec, coarse.named | split
         self._bounds, self._segments = coarse._bounds, coarse._segments
-        self._refinements = {}
         classes: list[frozenset[str]] = []
         reps: list[str] = []
         parents: list[int] = []
@@ -318,39 +274,6 @@ class _Refinement(CountryClasses):
         self._intervals = self._intervals_by_spec[0]
 
 
-def _forget(cache: dict | None, key) -> None:
-    if cache is not None:      # None at interpreter shutdown
-        cache.pop(key, None)
-
-
-def _normalise(intervals: Iterable[Interval]) -> tuple[Interval, ...]:
-    lo = datetime.date.min
-    hi = datetime.date.max
-    items = sorted(((s or lo), (u or hi)) for s, u in intervals)
-    out: list[list[datetime.date]] = []
-    for s, u in items:
-        if s >= u:
-            continue
-        if out and s <= out[-1][1]:
-            out[-1][1] = max(out[-1][1], u)
-        else:
-            out.append([s, u])
-    return tuple(((None if s == lo else s), (None if u == hi else u)) for s, u in out)
-
-
 def _pick_rep(cls: frozenset[str], defaults: frozenset[str]) -> str:
     preferred = sorted(cls & defaults)
     return preferred[0] if preferred else min(cls)
-
-
-def _group_member(spec: ir.Spec, code: str, g: ir.GroupExpr, day: datetime.date) -> bool:
-    if isinstance(g, ir.GroupName):
-        group = spec.groups[g.name]
-        if group.definition is not None:
-            return _group_member(spec, code, group.definition, day)
-        return any(m.country == code and m.holds_on(day) for m in group.members)
-    if isinstance(g, ir.GroupUnion):
-        return any(_group_member(spec, code, x, day) for x in g.groups)
-    if isinstance(g, ir.GroupDiff):
-        return _group_member(spec, code, g.base, day) and not _group_member(spec, code, g.minus, day)
-    raise TypeError(f"not a group expression: {g!r}")

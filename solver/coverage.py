@@ -30,7 +30,7 @@ For a Model (one reading, every parameter fixed at the reading's value) the goal
 Each goal carries a boolean IR expression: a transaction meets the goal exactly when the reference
 evaluator says the expression is true on it and, for a threshold or mutant goal, the mutant's
 outcomes differ (``meets``). The solvers compile the same expressions; a threshold or mutant goal
-is searched for with `proofs.equivalent` on the pair of models.
+is searched for with `smt.prove.equivalent_models` on the pair of models.
 """
 from __future__ import annotations
 

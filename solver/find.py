@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from ..ir import Expr, Model, Value
 from ..ir.values import non_default
 from . import eval as evaluate
-from . import proofs
+from .smt import prove
 from .explain import Determination, determine
 from .replay import fixed
 from .results import Instance, Proof, Result
@@ -63,7 +63,7 @@ def find(model: Model, condition: Expr, *, timeout_ms: int) -> FindAnswer:
     """Search for a minimal transaction on which `condition` holds (z3; the instance replayed
     by the reference evaluator). Raises EngineDisagreement, or ValueError for a condition the
     prover cannot encode."""
-    result = proofs.satisfiable(model, condition, timeout_ms=timeout_ms)
+    result = prove.satisfiable(model, condition, timeout_ms=timeout_ms)
     if isinstance(result, Instance):
         return FindAnswer(result, found=found(model, result))
     if isinstance(result, Proof):

@@ -6,7 +6,7 @@ asserted under an indicator literal, so "some transaction meets goals A" is one 
 
 1. Candidates (greedy by construction). Take the open goals in order. For an open goal, z3 either
    proves that no transaction meets it (*infeasible*, proved), answers unknown (retried through
-   `proofs.satisfiable`, which relaxes integrality; still unknown: reported *unknown*), or gives a
+   `prove.satisfiable`, which relaxes integrality; still unknown: reported *unknown*), or gives a
    transaction. That transaction is then grown: every open goal it already meets is kept, and the
    other open goals are tried one by one (short per-check time limit, bounded time per candidate),
    keeping those z3 can add. The transaction is decoded and run through the reference evaluator:
@@ -33,14 +33,16 @@ import z3
 
 from .. import ir
 from ..ir.values import non_default
-from . import coverage, proofs
+from . import coverage
+from .smt import prove
 from .asp import program as asp_program
 from .replay import EngineDisagreement
 from .countries import CountryClasses
 from .coverage import Goal
 from ..ir import Model, Value
 from .results import Instance, Proof
-from .smt import CompileError, Compiler, VarPool
+from .smt.compile import Compiler
+from .smt.encode import CompileError, VarPool
 from .transaction import complete
 
 __all__ = ["Generated", "generate", "GenerateError"]
@@ -211,10 +213,10 @@ def _candidates(model: Model, gs: list[Goal], zs: _Z3, sat: dict, seeds: list[in
 def _witness(model: Model, goal: Goal, timeout_ms: int):
     """A transaction meeting `goal` (Instance), a proof that none exists, or Unknown."""
     if goal.contrast is None:
-        return proofs.satisfiable(model, goal.expr, timeout_ms=timeout_ms, explain=False)
+        return prove.satisfiable(model, goal.expr, timeout_ms=timeout_ms, explain=False)
     # the mutant first: the pair's query is cached on the first model, which lives as long as
     # the goal
-    return proofs.equivalent(goal.contrast, model, [model.spec.outcome_ref(o) for o in model.outcomes],
+    return prove.equivalent_models(goal.contrast, model, [model.spec.outcome_ref(o) for o in model.outcomes],
                              timeout_ms=timeout_ms)
 
 

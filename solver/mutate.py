@@ -25,7 +25,7 @@ from typing import Callable, Iterable, Sequence
 
 from .. import ir
 from ..ir.values import non_default, render_value
-from . import proofs
+from .smt import prove
 from .verify.analyses.context import sample_domains
 from .coverage import fixed_model
 from .eval import run as run_model, run_batch
@@ -78,7 +78,7 @@ def _property_kill(spec: ir.Spec, readings: Sequence[str], timeout_ms: int) -> s
     for reading in readings:
         model = ir.resolve(spec, reading)
         for prop in spec.properties.values():
-            r = proofs.valid(model, prop.body, timeout_ms=timeout_ms, minimize=False, explain=False)
+            r = prove.valid(model, prop.body, timeout_ms=timeout_ms, minimize=False, explain=False)
             if isinstance(r, Unknown):
                 continue
             got = "holds" if isinstance(r, Proof) else "fails"
@@ -143,7 +143,7 @@ def _proved_difference(original: ir.Spec, spec: ir.Spec, readings: Sequence[str]
         try:
             # the mutant first: the pair's z3 query is cached on the first model, which dies
             # with the mutant
-            r = proofs.equivalent(mine, theirs, outcomes, timeout_ms=timeout_ms, minimize=True)
+            r = prove.equivalent_models(mine, theirs, outcomes, timeout_ms=timeout_ms, minimize=True)
         except EngineDisagreement as e:
             return f"engines disagree under {reading}: {e}"
         if isinstance(r, Instance):

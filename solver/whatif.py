@@ -1,4 +1,4 @@
-"""What would change an answer, by z3 optimisation over the same tracked semantics as proofs.py.
+"""What would change an answer, by z3 optimisation over the same tracked semantics as smt/prove.py.
 
 - `nearest(model, condition, tx)`: the transaction closest to `tx` — the fewest inputs changed
   (z3 `Optimize`, one soft constraint "keeps its value" per input) — on which `condition` holds;
@@ -21,12 +21,10 @@ from typing import Any
 import z3
 
 from .. import ir
-from .countries import CountryClasses
 from .eval import eval_expr, run
-from .proofs import satisfiable
+from .smt.prove import condition, query_for, satisfiable
 from .replay import EngineDisagreement, fixed
 from .results import Instance, Proof, Unknown
-from .smt import Compiler, VarPool, constant_names
 
 __all__ = ["Nearest", "DateChange", "Timeline", "nearest", "timeline", "date_inputs"]
 
@@ -59,40 +57,16 @@ class Timeline:
 
 
 def _optimizer(model: ir.Model, goal: ir.Expr, timeout_ms: int):
-    """A z3 Optimize holding the model's semantics and `goal`, and the variable pool.
-
-    The problem is stated as proofs.py states a satisfiability query (every country a value of
-    its own, so a changed country is a real one; each provision's axioms under its tracking
-    literal, those the goal relies on asserted), so among equally near transactions z3 keeps
-    picking the one `earl whatif` has always shown."""
-    cc = CountryClasses.joint(model).refined(model.spec.countries)
-    comp = Compiler(model, VarPool(model.spec, cc), tracked=True)
-    for name in model.free_params:
-        comp.expr(model.spec.param_ref(name))
-    term = comp.expr(goal, ir.Bool())
+    """A z3 Optimize holding the model's tracked semantics and `goal`, and the variable pool."""
+    query = query_for([model], relax=False)
+    term = condition(query.comps[0], goal)
+    query.load_new()
     opt = z3.Optimize()
     opt.set("timeout", max(1, int(timeout_ms)))
-    opt.add(*comp.pool.domain)
-    for t in comp.tracks.values():
-        opt.add(*(z3.Implies(t.literal, ax) for ax in t.axioms))
-    opt.add(*_relied_on(comp, term))
+    opt.add(*query.solver.assertions())
+    opt.add(*query.relied_on(term))
     opt.add(term)
-    return opt, comp.pool
-
-
-def _relied_on(comp: Compiler, term: z3.BoolRef) -> list[z3.BoolRef]:
-    """The tracking literals of the provisions `term` relies on, directly or through other
-    provisions' axioms, in the order the provisions were compiled."""
-    def labels(terms) -> set[str]:
-        return {comp.track_const[n] for n in constant_names(terms) if n in comp.track_const}
-    todo = list(labels([term]))
-    seen = set(todo)
-    while todo:
-        for label in labels(comp.tracks[todo.pop()].axioms):
-            if label not in seen:
-                seen.add(label)
-                todo.append(label)
-    return [t.literal for label, t in comp.tracks.items() if label in seen]
+    return opt, query.pool
 
 
 def _keeps(pool, path: str, value) -> z3.BoolRef:

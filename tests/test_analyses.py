@@ -16,7 +16,7 @@ from test_verify_support import DEFECTS, BruteForce
 
 def _real():
     try:
-        from earl.solver import proofs  # noqa: F401
+        from earl.solver.smt import prove  # noqa: F401
     except ImportError:
         pytest.skip("z3 proof primitives not available")
     from earl.solver.verify.primitives import Primitives

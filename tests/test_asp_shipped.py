@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from earl.parser import load_spec
 from earl import ir
 from earl.solver import eval as evaluate
-from earl.solver import proofs
+from earl.solver.smt import prove
 from earl.solver.asp import AspEngine
 from earl.solver.results import Instance, Proof
 from earl.solver.transaction import complete
@@ -57,7 +57,7 @@ def test_properties_agree_with_z3(spec, engine):
     assert spec.properties
     for p in spec.properties.values():
         a = engine.valid(m, p.body, timeout_ms=30_000)
-        z = proofs.valid(m, p.body, timeout_ms=30_000)
+        z = prove.valid(m, p.body, timeout_ms=30_000)
         assert type(a) is type(z), p.name
         assert isinstance(a, (Proof, Instance)), p.name
         if isinstance(a, Instance):

@@ -33,8 +33,9 @@ def test_named_countries_get_singletons_and_representatives():
     # deterministic order: classes sorted by representative
     reps = [cc.representative(i) for i in range(len(cc))]
     assert reps == sorted(reps)
-    assert CountryClasses.of(spec) is cc                      # cached per spec
-    assert CountryClasses.of(ir.resolve(spec)) is cc
+    model = ir.resolve(spec)
+    assert CountryClasses.of(model) is CountryClasses.of(model)   # built once per model
+    assert CountryClasses.of(model).classes == cc.classes
 
 
 def test_membership_intervals_and_derived_groups():
@@ -71,7 +72,9 @@ def test_joint_classes_refine_both_specs():
     assert j.class_of("US") != j.class_of("DE") and j.class_of("JP") == j.class_of("DE")
     i = j.class_of("US")
     assert j.intervals_for(a, "A5", i) == ((None, None),) and j.intervals_for(b, "A5", i) == ()
-    assert CountryClasses.joint(a, b) is j
+    ma, mb = ir.resolve(a), ir.resolve(b)
+    assert CountryClasses.joint(ma, mb) is CountryClasses.joint(ma, mb)
+    assert CountryClasses.joint(ma, mb).classes == j.classes
 
 
 def test_refined_splits_named_codes_and_keeps_each_class_adjacent():

@@ -74,9 +74,9 @@ def test_usage_errors_exit_2_without_traceback():
 
 
 def test_unknown_exits_3(monkeypatch):
-    from earl.solver import proofs
+    from earl.solver.smt import prove
     from earl.solver.results import Unknown
-    monkeypatch.setattr(proofs, "satisfiable", lambda *a, **k: Unknown("timeout after 1 ms"))
+    monkeypatch.setattr(prove, "satisfiable", lambda *a, **k: Unknown("timeout after 1 ms"))
     r = run("license_required")
     assert r.exit_code == 3
     assert "Unknown" in r.output and "timeout" in r.output

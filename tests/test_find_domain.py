@@ -6,7 +6,8 @@ from hypothesis import HealthCheck, given, settings
 
 from earl.parser import parse_expression
 
-from earl.solver import proofs, replay
+from earl.solver import replay
+from earl.solver.smt import prove
 from earl.solver.asp import AspEngine
 from earl.solver.results import Instance, Proof, Unknown
 from earl.testing import conditions, random_conditions
@@ -26,7 +27,7 @@ def clingo():
 def answer(model, text, **kw):
     """The z3 answer to `text`, with an instance checked again here through the evaluator."""
     expr = parse_expression(model.spec, text)
-    result = proofs.satisfiable(model, expr, **kw)
+    result = prove.satisfiable(model, expr, **kw)
     if isinstance(result, Instance):
         assert replay.evaluate_on(model, expr, result) is True, (text, result)
     return expr, result
@@ -79,7 +80,7 @@ def test_a_fixed_country_parameter_value_is_exact():
     spec.params["home"] = ir.ParamDecl("home", CTRY, ir.Lit("FR", CTRY))
     model = ir.resolve(spec, None, {"home": "US"})
     expr = ir.Cmp("==", inp("destination"), par("home", CTRY))
-    result = proofs.satisfiable(model, expr)
+    result = prove.satisfiable(model, expr)
     assert isinstance(result, Instance) and result.transaction["destination"] == "US"
 
 

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 from earl.commands.generate import command
 from earl.parser import load_spec
 from earl.present.testset import REPORT
-from earl.solver import coverage, mutation, proofs, testset
+from earl.solver import coverage, mutation, testset
+from earl.solver.smt import SmtEngine, prove
 from earl.ir import Num
 from earl.solver.results import Proof
 from earl.solver.transaction import complete, parse_json
@@ -71,9 +72,9 @@ def test_infeasible_goals_are_proved_by_the_proof_primitive(stored):
     for gid in infeasible:
         g = by_id[gid]
         if g.contrast is None:
-            assert isinstance(proofs.satisfiable(model, g.expr, minimize=False), Proof), gid
+            assert isinstance(prove.satisfiable(model, g.expr, minimize=False), Proof), gid
         else:   # a boundary no outcome observes: the mutant is proved equivalent
-            assert isinstance(proofs.equivalent(g.contrast, model, outcomes, minimize=False), Proof), gid
+            assert isinstance(prove.equivalent_models(g.contrast, model, outcomes, minimize=False), Proof), gid
 
 
 def test_numbers_are_json_numbers(stored):
@@ -120,7 +121,7 @@ def test_lower_bound_and_disjoint_goals(stored):
         assert len(coverage.met_goals(model, tx, gs)) <= 1
     # a sample of the pairs is proved disjoint again by the proof primitive
     for a, b in list(zip(gs, gs[1:]))[:4] + [(gs[0], gs[-1])]:
-        assert isinstance(proofs.disjoint(model, a.expr, b.expr, minimize=False), Proof), (a.id, b.id)
+        assert isinstance(SmtEngine().disjoint(model, a.expr, b.expr, minimize=False), Proof), (a.id, b.id)
 
 
 def test_each_transaction_is_one_minimal(stored):

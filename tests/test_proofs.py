@@ -6,7 +6,7 @@ import pytest
 import z3
 
 from earl import ir
-from earl.solver import proofs
+from earl.solver.smt import SmtEngine, prove
 from earl.solver.replay import EngineDisagreement, replay
 from earl.solver.results import Instance, Proof, Unknown
 from earl.solver.transaction import complete
@@ -36,7 +36,7 @@ def model():
 
 
 def test_valid_claim_is_proved_with_core_naming_the_overriding_rule(model):
-    r = proofs.valid(model, ir.Implies(HQ_D5, NO_EXC))
+    r = prove.valid(model, ir.Implies(HQ_D5, NO_EXC))
     assert isinstance(r, Proof)
     assert "no_exc_d5" in r.core
     assert set(r.core) <= set(model.rules)
@@ -45,14 +45,14 @@ def test_valid_claim_is_proved_with_core_naming_the_overriding_rule(model):
 
 def test_core_is_small_for_a_single_rule_fact(model):
     # lpp needs eccn 3A090.a, so it can never fire alongside eccn 4E091: relies on lpp alone
-    r = proofs.satisfiable(model, ir.And((cmp("==", out("eccn"), lit("4E091", ECCN)),
+    r = prove.satisfiable(model, ir.And((cmp("==", out("eccn"), lit("4E091", ECCN)),
                                           ir.RuleFires("lpp"))))
     assert r == Proof(core=("lpp",), engine="smt")
 
 
 def test_invalid_claim_gives_minimal_replayed_counterexample(model):
     spec = model.spec
-    r = proofs.valid(model, NO_EXC)           # false: LPP reaches plain exports at 4800 TPP
+    r = prove.valid(model, NO_EXC)           # false: LPP reaches plain exports at 4800 TPP
     assert isinstance(r, Instance)
     assert _changed(spec, r) == ["item.tpp"]  # one input changed: the minimum
     assert r.transaction["item.tpp"] == 4800  # at the threshold the spec names
@@ -62,7 +62,7 @@ def test_invalid_claim_gives_minimal_replayed_counterexample(model):
 def test_minimality_two_inputs(model):
     spec = model.spec
     # LPP with more than one unit: needs tpp and quantity, nothing else
-    r = proofs.satisfiable(model, ir.And((HAS_LPP, cmp(">", inp("item.quantity"), num(1)))))
+    r = prove.satisfiable(model, ir.And((HAS_LPP, cmp(">", inp("item.quantity"), num(1)))))
     assert isinstance(r, Instance)
     assert sorted(_changed(spec, r)) == ["item.quantity", "item.tpp"]
     assert r.transaction["item.quantity"] == 2 and r.transaction["item.tpp"] == 4800
@@ -70,7 +70,7 @@ def test_minimality_two_inputs(model):
 
 def test_country_instances_use_representatives_and_defaults(model):
     spec = model.spec
-    r = proofs.satisfiable(model, ir.And((HQ_D5, cmp("==", out("license_required"), lit(True, BOOL)))))
+    r = prove.satisfiable(model, ir.And((HQ_D5, cmp("==", out("license_required"), lit(True, BOOL)))))
     assert isinstance(r, Instance)
     # the headquarters default (= destination) lets one change do: destination in D:5
     # (plus what makes a licence required: a 3A090 TPP or a 4E091 model)
@@ -86,7 +86,7 @@ def test_dated_membership_gives_segment_start():
     model = ir.resolve(spec)
     only_ni = ir.And((ir.InGroup(inp("destination"), "D5", inp("date")),
                       ir.Not(ir.InGroup(inp("destination"), "D5", lit(D(2024, 1, 1), ir.Date())))))
-    r = proofs.satisfiable(model, ir.And((only_ni, cmp("<", inp("date"), lit(D(2025, 1, 1), ir.Date())))))
+    r = prove.satisfiable(model, ir.And((only_ni, cmp("<", inp("date"), lit(D(2025, 1, 1), ir.Date())))))
     assert isinstance(r, Instance)
     assert r.transaction["destination"] == "NI"
     assert r.transaction["date"] == D(2024, 3, 14)
@@ -97,12 +97,12 @@ def test_exactness_at_1e26_thresholds():
     fixed = ir.resolve(spec, fixed_params={"note2": F(4 * 10**26)})   # threshold max(2.5e25, 1e26)
     is_4e091 = cmp("==", out("eccn"), lit("4E091", ECCN))
     ops = inp("item.ops")
-    assert isinstance(proofs.implies(fixed, cmp("<=", ops, num(10**26)), ir.Not(is_4e091)), Proof)
-    r = proofs.satisfiable(fixed, is_4e091)
+    assert isinstance(SmtEngine().implies(fixed, cmp("<=", ops, num(10**26)), ir.Not(is_4e091)), Proof)
+    r = prove.satisfiable(fixed, is_4e091)
     assert isinstance(r, Instance) and r.transaction["item.ops"] == 10**26 + 1
     # 10^26 - 1 is not enough; 2.5e25 is below the threshold too
-    assert isinstance(proofs.satisfiable(fixed, ir.And((is_4e091, cmp("==", ops, num(10**26 - 1))))), Proof)
-    assert isinstance(proofs.satisfiable(fixed, ir.And((is_4e091, cmp("==", ops, num(25 * 10**24))))), Proof)
+    assert isinstance(prove.satisfiable(fixed, ir.And((is_4e091, cmp("==", ops, num(10**26 - 1))))), Proof)
+    assert isinstance(prove.satisfiable(fixed, ir.And((is_4e091, cmp("==", ops, num(25 * 10**24))))), Proof)
 
 
 def test_free_parameters_are_quantified():
@@ -110,16 +110,28 @@ def test_free_parameters_are_quantified():
     model = ir.resolve(spec)                          # note2 free, min 0
     is_4e091 = cmp("==", out("eccn"), lit("4E091", ECCN))
     claim = ir.Implies(cmp("<=", inp("item.ops"), num(10**26)), ir.Not(is_4e091))
-    r = proofs.valid(model, claim)                    # false: the floor is 2.5e25 whatever note2 is
+    r = prove.valid(model, claim)                    # false: the floor is 2.5e25 whatever note2 is
     assert isinstance(r, Instance)
     assert r.transaction["item.ops"] == 25 * 10**24 + 1
     assert r.params["note2"] == 10**26                # the parameter left at its value
 
 
 def test_disjoint_and_implies(model):
-    assert isinstance(proofs.disjoint(model, HQ_D5, HAS_LPP), Proof)
-    r = proofs.disjoint(model, HAS_LPP, cmp(">", inp("item.tpp"), num(10_000)))
+    assert isinstance(SmtEngine().disjoint(model, HQ_D5, HAS_LPP), Proof)
+    r = SmtEngine().disjoint(model, HAS_LPP, cmp(">", inp("item.tpp"), num(10_000)))
     assert isinstance(r, Instance) and r.transaction["item.tpp"] > 10_000
+
+
+def test_equivalent_expressions_within_one_model(model):
+    # the Prover protocol's `equivalent`: two conditions with the same value on every transaction
+    no_lpp = ir.Not(HAS_LPP)
+    assert isinstance(SmtEngine().equivalent(model, ir.Implies(HAS_LPP, HQ_D5), ir.Or((no_lpp, HQ_D5))), Proof)
+    r = SmtEngine().equivalent(model, HAS_LPP, NO_EXC)        # LPP granted: the set is not empty
+    assert isinstance(r, Instance)
+    replay(model, cmp("==", HAS_LPP, NO_EXC), r, False)       # the evaluator sees them differ
+    # and on numbers: an outcome-free comparison of two arithmetic terms
+    tpp = inp("item.tpp")
+    assert isinstance(SmtEngine().equivalent(model, ir.Arith("+", tpp, tpp), ir.Arith("*", num(2), tpp)), Proof)
 
 
 def test_equivalent_readings():
@@ -127,10 +139,10 @@ def test_equivalent_readings():
     reg, summ = ir.resolve(spec, "regulation"), ir.resolve(spec, "summary")
     outs = [out(o) for o in spec.outcomes]
     # note2 free in both: the readings differ only in its default, so they agree
-    assert isinstance(proofs.equivalent(reg, summ, outs), Proof)
+    assert isinstance(prove.equivalent_models(reg, summ, outs), Proof)
     reg_f = ir.resolve(spec, "regulation", {"note2": F(10**26)})
     summ_f = ir.resolve(spec, "summary", {"note2": F(10**26)})
-    assert isinstance(proofs.equivalent(reg_f, summ_f, outs), Proof)
+    assert isinstance(prove.equivalent_models(reg_f, summ_f, outs), Proof)
     # a summary rule that reads the LPP ceiling as a per-unit limit
     spec2 = diffusion_spec()
     lpp = spec2.rules["lpp"]
@@ -141,7 +153,7 @@ def test_equivalent_readings():
                     lpp.conditions[2]))
     spec2.rules["no_exc_d5"] = dataclasses.replace(spec2.rules["no_exc_d5"], overrides=("lpp", "lpp_summary", "aia"))
     a, b = ir.resolve(spec2, "regulation"), ir.resolve(spec2, "summary")
-    r = proofs.equivalent(a, b, outs)
+    r = prove.equivalent_models(a, b, outs)
     assert isinstance(r, Instance)
     tx = r.transaction
     assert tx["item.tpp"] * tx["item.quantity"] > r.params["lpp_ceiling"] >= tx["item.tpp"]
@@ -158,14 +170,14 @@ def test_replay_catches_a_wrong_instance(model):
 
 def test_engine_bug_is_caught_before_returning(model, monkeypatch):
     # an engine that decodes the wrong transaction must not get an Instance out
-    orig = proofs._Query.instance
+    orig = prove.Query.instance
 
     def bad(self, m):
         inst = orig(self, m)
         return dataclasses.replace(inst, transaction=complete(self.models[0].spec, {}))
-    monkeypatch.setattr(proofs._Query, "instance", bad)
+    monkeypatch.setattr(prove.Query, "instance", bad)
     with pytest.raises(EngineDisagreement):
-        proofs.valid(model, NO_EXC)
+        prove.valid(model, NO_EXC)
 
 
 def test_timeout_is_unknown_never_proof():
@@ -179,7 +191,7 @@ def test_timeout_is_unknown_never_proof():
     x, y, z, w = (spec.input_ref(n) for n in "xyzw")
     lhs = ir.Arith("*", ir.Arith("*", x, ir.Arith("*", x, x)), ir.Arith("*", y, y))
     rhs = ir.Arith("+", ir.Arith("*", ir.Arith("*", z, ir.Arith("*", z, z)), ir.Arith("*", w, w)), num(7))
-    r = proofs.valid(m, cmp("!=", lhs, rhs), timeout_ms=1)
+    r = prove.valid(m, cmp("!=", lhs, rhs), timeout_ms=1)
     # under load z3 occasionally finds the small counterexample within 1 ms; it must never prove it
     assert not isinstance(r, Proof)
     if isinstance(r, Unknown):
@@ -189,5 +201,5 @@ def test_timeout_is_unknown_never_proof():
 def test_z3_unknown_is_reported_as_unknown(model, monkeypatch):
     monkeypatch.setattr(z3.Solver, "check", lambda self, *a: z3.unknown)
     monkeypatch.setattr(z3.Solver, "reason_unknown", lambda self: "smt tactic failed")
-    r = proofs.valid(model, NO_EXC)
+    r = prove.valid(model, NO_EXC)
     assert isinstance(r, Unknown) and "unknown" in r.reason

@@ -7,7 +7,7 @@ and a JSON API (`POST /api/ask`, `/api/whatif`, `/api/find`) that answers exactl
 command line prints with `--json`.
 
 Everything a page shows comes from the engines the command line uses (explain.determine,
-unknowns.settle, proofs.satisfiable, whatif.nearest/timeline); this module only renders.
+unknowns.settle, prove.satisfiable, whatif.nearest/timeline); this module only renders.
 
 Safe by default: the spec is read once at start and no other file is ever opened (static files
 come from this package); request bodies and query strings are size-limited; every solver call

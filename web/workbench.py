@@ -114,7 +114,7 @@ class Workbench:
         if outside is not None:
             return outside.to_json()
         if any(v is UNKNOWN for v in tx.values()):
-            from ..solver.unknowns import settle
+            from ..solver.smt.unknowns import settle
             unknown = tuple(p for p, v in given.items() if v is UNKNOWN)
             return settle_json(model, settle(model, given, timeout_ms=self.timeout_ms), unknown,
                                 in_force(model, tx))

@@ -44,7 +44,7 @@ from ._readings import answer_under_readings
 EXIT_CONFLICT = 1
 EXIT_INPUT = 2
 EXIT_INTERNAL = 70
-
+FORMATS = ("text", "json", "csv")
 
 
 # --------------------------------------------------------------------------- renderings

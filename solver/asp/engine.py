@@ -13,6 +13,7 @@ import dataclasses
 from typing import Iterable
 
 from ...ir import Expr, Model, Value
+from ..backend import Prover
 from ..countries import CountryClasses, question_countries
 from ..replay import replay
 from ..results import Proof, Result, Unknown
@@ -33,7 +34,7 @@ __all__ = ["AspEngine", "KEPT_RUN_MAX"]
 KEPT_RUN_MAX = 32
 
 
-class AspEngine:
+class AspEngine(Prover):
     """Determinations and proofs by clingo."""
 
     name = "asp"

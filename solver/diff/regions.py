@@ -12,10 +12,11 @@ import z3
 
 from ... import ir
 from ..countries import CountryClasses
-from ..proofs import satisfiable
+from ..smt.prove import satisfiable
 from ..replay import EngineDisagreement
 from ..results import Instance, Proof, Unknown
-from ..smt import Compiler, VarPool
+from ..smt.compile import Compiler
+from ..smt.encode import VarPool
 from .crosscheck import clingo_answer, replay_changes
 from .product import (LEFT, RIGHT, SIDES, Change, DiffError, Pair, Side, all_of, any_of, atoms,
                       change_keys, changes_between, key_differs, pair, rewrite, side_model)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ...ir import Expr, Model, Value
 from .. import eval as evaluate
-from .. import proofs
+from ..smt import SmtEngine
 from ..asp import AspEngine
 from ..backend import Prover
 from ..engines import load_engine
@@ -22,14 +22,13 @@ from ..transaction import complete
 class Primitives:
     """The proof primitives `verify` uses.
 
-    `prover` proves and searches (default: z3, through the functions of solver/proofs.py, which
-    answer as a Prover does); `second_opinion` proves every property again (default: clingo's
+    `prover` proves and searches (default: z3's SmtEngine); `second_opinion` proves every property again (default: clingo's
     AspEngine, created when first asked). Each keeps its encodings of a model in the store, so a
     reading is compiled once however many checks run on it.
     """
 
     def __init__(self, prover: Prover | None = None, second_opinion: Prover | None = None) -> None:
-        self.prover = prover or proofs
+        self.prover = prover or SmtEngine()
         self._second_opinion = second_opinion
 
     # -- the provers ---------------------------------------------------------------------

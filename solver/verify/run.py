@@ -2,7 +2,7 @@
 
 The orchestration is a list of checks, each giving a result:
 
-1. Properties. Each property under each reading is proved with z3 (`proofs.valid`) and
+1. Properties. Each property under each reading is proved with z3 (`prove.valid`) and
    cross-checked with clingo (`AspEngine.valid`). The engines must agree (both Proof or both
    Instance); a disagreement is an *error*, never resolved silently. Every Instance is replayed
    through the reference evaluator before it is reported (an unreplayable counterexample is an

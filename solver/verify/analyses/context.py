@@ -16,7 +16,7 @@ from typing import Callable
 from ....ir import Bool, Country, Date, Enum, Expr, Lit, Model, NOWHERE, Num, Pos, Rule, walk
 from ...countries import boundary_dates_of, named_countries
 from ...eval import run_batch
-from ...minimize import numeric_thresholds
+from ...smt.minimize import numeric_thresholds
 from ...results import Instance, Result
 from ...transaction import complete
 

@@ -19,13 +19,15 @@ from typing import Any
 
 import z3
 
-from .. import ir
-from .countries import CountryClasses
-from .eval import run as evaluate_run
-from .replay import EngineDisagreement
-from .smt import Compiler, VarPool
-from ..ir.values import UNKNOWN
-from .transaction import TransactionError
+from ... import ir
+from ...ir.values import UNKNOWN
+from ..countries import CountryClasses
+from ..eval import run as evaluate_run
+from ..replay import EngineDisagreement
+from ..store import STORE
+from ..transaction import TransactionError
+from .compile import Compiler
+from .encode import VarPool
 
 
 @dataclass(frozen=True)
@@ -159,18 +161,13 @@ def settle(model: ir.Model, partial: dict[str, Any], *, timeout_ms: int = 5_000)
 
 
 def _compiled(model: ir.Model) -> tuple[VarPool, dict[str, Any]]:
-    """The model's outcomes as z3 terms over one symbolic transaction (inline), cached on the
-    Model (compiled again if its parameters or rules change)."""
-    key = (tuple(model.params.items()), model.free_params, id(model.rules), len(model.rules),
-           id(model.defs), len(model.defs))
-    hit = model.__dict__.get("_earl_settle_terms")
-    if hit is not None and hit[0] == key:
-        return hit[1]
-    pool = VarPool(model.spec, CountryClasses.of(model))
-    comp = Compiler(model, pool)
-    made = (pool, {o: comp.outcome(o) for o in model.spec.outcomes})
-    model.__dict__["_earl_settle_terms"] = (key, made)
-    return made
+    """The model's outcomes as z3 terms over one symbolic transaction (inline), built once per
+    model and kept in the store."""
+    def build() -> tuple[VarPool, dict[str, Any]]:
+        pool = VarPool(model.spec, CountryClasses.of(model))
+        comp = Compiler(model, pool)
+        return pool, {o: comp.outcome(o) for o in model.spec.outcomes}
+    return STORE.get("smt_outcome_terms", model, build)
 
 
 def _try_completion(*args, **kw) -> dict[str, ir.Value] | None:

@@ -1,10 +1,11 @@
-"""Proof primitives over a Model, by z3: each answers Proof | Instance | Unknown.
+"""Queries over a Model, by z3: each answers Proof | Instance | Unknown.
 
 - `valid(model, e)`: e holds for every transaction and free parameter (Instance = counterexample)
 - `satisfiable(model, e)`: some transaction makes e true (Instance = witness; Proof = none exists)
-- `implies(model, a, b)`, `disjoint(model, a, b)`: the same, for a ⇒ b and ¬(a ∧ b)
-- `equivalent(model_a, model_b, exprs)`: every expr evaluates the same under both models (two
-  readings, or two specs with one vocabulary) on every transaction
+- `equivalent_models(model_a, model_b, exprs)`: every expr evaluates the same under both models
+  (two readings, or two specs with one vocabulary) on every transaction
+`implies`, `disjoint` and `equivalent` within one model are the `Prover` protocol's (backend.py),
+on top of `valid`; `SmtEngine` (run.py) offers them.
 
 Provenance: every rule's "applies ⇔ its conditions" and "fires ⇔ applies ∧ no overrider fires",
 and every definition's meaning, are asserted under a tracking literal named after the provision;
@@ -23,22 +24,25 @@ from typing import Callable, Sequence
 
 import z3
 
-from .. import ir
-from .countries import CountryClasses
+from ... import ir
+from ..countries import CountryClasses
+from ..replay import replay, replay_difference
+from ..results import Instance, Proof, Result, Unknown
+from ..store import STORE
+from ..transaction import complete
+from .compile import Compiler, constant_names
+from .encode import CompileError, VarPool
 from .minimize import Slot, date_boundaries, expr_thresholds, minimal_model, numeric_thresholds
-from .replay import replay, replay_difference
-from .results import Instance, Proof, Result, Unknown
-from .smt import CompileError, Compiler, VarPool, constant_names
 
 ENGINE = "smt"
 
 
 # --------------------------------------------------------------------------- queries
 
-class _Query:
+class Query:
     """A z3 solver loaded with one or two models' tracked semantics over one symbolic transaction.
 
-    Built once per model (or pair of models) and kept (`_query_for`): the compiler's terms and
+    Built once per model (or pair of models) and kept (`query_for`): the compiler's terms and
     the solver's assertions — the variables' domains and every tracked axiom compiled so far, each
     under its tracking literal — persist across queries. A query compiles its goal (reusing every
     term compiled before), loads the axioms that are new, and is answered in a solver scope
@@ -62,7 +66,6 @@ class _Query:
         for c in self.comps:
             for name in c.model.free_params:
                 c.expr(c.model.spec.param_ref(name))
-        self.assumptions: list[z3.BoolRef] = []
         self.literal_rule: dict[str, str] = {}
         self._domain_loaded = 0
         self._axioms_loaded: dict[tuple[int, str], int] = {}   # (compiler, label) -> axioms asserted
@@ -165,7 +168,6 @@ class _Query:
     def instance(self, m: z3.ModelRef) -> Instance:
         """Decode a z3 model: the inputs that differ from their defaults (the rest are completed
         from defaults by whoever reads the instance) and the free parameters."""
-        from .transaction import complete
         spec = self.models[0].spec
         values = {path: self.pool.decode(decl.type, m.eval(self.pool.inputs[path], model_completion=True))
                   for path, decl in spec.inputs.items()}
@@ -197,7 +199,7 @@ def _solve(models: Sequence[ir.Model], build_goal: Callable[[list[Compiler]], z3
            check_instance: Callable[[Instance], None], *, timeout_ms: int, minimize: bool,
            extra_exprs: Sequence[ir.Expr], explain: bool = True) -> Result:
     """Search for a model of the goal. unsat → Proof(core); sat → minimal, replayed Instance.
-    With `explain`, the core is the reproducible irreducible one (`_Query.core`); without, z3's."""
+    With `explain`, the core is the reproducible irreducible one (`Query.core`); without, z3's."""
     start = time.monotonic()
     result = _attempt(models, build_goal, check_instance, timeout_ms=timeout_ms,
                       minimize=minimize, extra_exprs=extra_exprs, relax=False, explain=explain)
@@ -215,43 +217,22 @@ def _solve(models: Sequence[ir.Model], build_goal: Callable[[list[Compiler]], z3
     return relaxed
 
 
-def _stamp(model: ir.Model) -> tuple:
-    """What a cached query depends on: a model whose parameters or rules change is recompiled."""
-    return (tuple(model.params.items()), model.free_params, id(model.rules), len(model.rules),
-            id(model.defs), len(model.defs))
-
-
-def _query_for(models: Sequence[ir.Model], relax: bool) -> _Query:
-    """The model's (or pair of models') query, cached on the first Model (as evaluate and the smt
-    runner cache their compilations); a pair's entry holds the second model, so its id cannot
-    be reused while the entry lives."""
-    first, rest = models[0], tuple(models[1:])
-    cache = first.__dict__.setdefault("_earl_proof_queries", {})
-    key = (relax, tuple(id(m) for m in rest))
-    stamp = tuple(_stamp(m) for m in models)
-    hit = cache.get(key)
-    if hit is not None and hit[0] == stamp and all(a is b for a, b in zip(hit[1], rest)):
-        return hit[2]
-    query = _Query(models, relax=relax)
-    cache[key] = (stamp, rest, query)
-    return query
-
-
-def _forget(models: Sequence[ir.Model], relax: bool) -> None:
-    cache = models[0].__dict__.get("_earl_proof_queries", {})
-    cache.pop((relax, tuple(id(m) for m in models[1:])), None)
+def query_for(models: Sequence[ir.Model], relax: bool) -> Query:
+    """The query of a model (or pair of models), built once and kept in the store (models are
+    frozen and compare by identity, so a kept query is right for as long as they live)."""
+    return STORE.get("smt_query", (relax, *models), lambda: Query(models, relax=relax))
 
 
 def _attempt(models, build_goal, check_instance, *, timeout_ms, minimize, extra_exprs, relax,
              explain) -> Result:
     try:
-        query = _query_for(models, relax)
+        query = query_for(models, relax)
         try:
             goal = build_goal(query.comps)
             query.load_new()
         except BaseException:
-            # a compilation cut short may leave the compiler's caches half-filled
-            _forget(models, relax)
+            # a compilation cut short may leave the compiler's terms half-built: start afresh
+            STORE.forget("smt_query", (relax, *models))
             raise
     except CompileError as e:
         raise ValueError(f"cannot compile the query for z3: {e}") from None
@@ -288,8 +269,9 @@ def _attempt(models, build_goal, check_instance, *, timeout_ms, minimize, extra_
 
 # --------------------------------------------------------------------------- primitives
 
-def _bool(comp: Compiler, e: ir.Expr) -> z3.BoolRef:
-    t = comp.expr(e, ir.Bool())
+def condition(comp: Compiler, e: ir.Expr) -> z3.BoolRef:
+    """`e` compiled as a condition; ValueError if it is not true/false."""
+    t = comp.expr(e)
     if not z3.is_bool(t):
         raise ValueError("the expression is not a condition (true/false)")
     return t
@@ -298,7 +280,7 @@ def _bool(comp: Compiler, e: ir.Expr) -> z3.BoolRef:
 def satisfiable(model: ir.Model, expr: ir.Expr, *, timeout_ms: int = 10_000, minimize: bool = True,
                 explain: bool = True) -> Result:
     """Instance = a (minimal) transaction on which `expr` holds; Proof = no transaction does."""
-    return _solve([model], lambda cs: _bool(cs[0], expr),
+    return _solve([model], lambda cs: condition(cs[0], expr),
                   lambda inst: replay(model, expr, inst, True),
                   timeout_ms=timeout_ms, minimize=minimize, extra_exprs=[expr], explain=explain)
 
@@ -306,24 +288,12 @@ def satisfiable(model: ir.Model, expr: ir.Expr, *, timeout_ms: int = 10_000, min
 def valid(model: ir.Model, expr: ir.Expr, *, timeout_ms: int = 10_000, minimize: bool = True,
           explain: bool = True) -> Result:
     """Proof = `expr` holds on every transaction and free parameter; Instance = a counterexample."""
-    return _solve([model], lambda cs: z3.Not(_bool(cs[0], expr)),
+    return _solve([model], lambda cs: z3.Not(condition(cs[0], expr)),
                   lambda inst: replay(model, expr, inst, False),
                   timeout_ms=timeout_ms, minimize=minimize, extra_exprs=[expr], explain=explain)
 
 
-def implies(model: ir.Model, a: ir.Expr, b: ir.Expr, *, timeout_ms: int = 10_000,
-            minimize: bool = True) -> Result:
-    """Proof = whenever `a` holds, `b` holds; Instance = a transaction with `a` and not `b`."""
-    return valid(model, ir.Implies(a, b), timeout_ms=timeout_ms, minimize=minimize)
-
-
-def disjoint(model: ir.Model, a: ir.Expr, b: ir.Expr, *, timeout_ms: int = 10_000,
-             minimize: bool = True) -> Result:
-    """Proof = no transaction has both `a` and `b`; Instance = one that does."""
-    return valid(model, ir.Not(ir.And((a, b))), timeout_ms=timeout_ms, minimize=minimize)
-
-
-def equivalent(model_a: ir.Model, model_b: ir.Model, exprs: Sequence[ir.Expr], *,
+def equivalent_models(model_a: ir.Model, model_b: ir.Model, exprs: Sequence[ir.Expr], *,
                timeout_ms: int = 10_000, minimize: bool = True) -> Result:
     """Proof = every expr evaluates the same under both models on every transaction (free
     parameters of the same name are shared); Instance = a transaction on which some differs."""

@@ -24,9 +24,9 @@ from typing import Any, Iterable
 
 import z3
 
-from .. import ir
-from .countries import subexpressions
-from .smt import numeral, q
+from ... import ir
+from ...ir import walk
+from .encode import numeral, q
 
 
 @dataclass
@@ -55,8 +55,7 @@ def numeric_thresholds(models: Iterable[ir.Model], extra: Iterable[ir.Expr] = ()
     models = list(models)
     found: set[Fraction] = set(expr_thresholds(models, extra))
     for m in models:
-        found.update(Fraction(v) for v in m.params.values()
-                     if isinstance(v, (int, Fraction)) and not isinstance(v, bool))
+        found.update(x for v in m.params.values() if (x := _as_number(v)) is not None)
         found.update(expr_thresholds([m], list(m.defs.values())
                                      + [c.expr for r in m.rules.values() for c in r.conditions]))
     return sorted(found)
@@ -67,34 +66,53 @@ def expr_thresholds(models: Iterable[ir.Model], exprs: Iterable[ir.Expr]) -> set
     parameter values)."""
     exprs = list(exprs)
     found: set[Fraction] = set()
+
+    def note(e: ir.Expr) -> ir.Expr:
+        v = _number(e)
+        if v is not None:
+            found.add(v)
+        return e
+
     for m in models:
         for top in exprs:
-            for e in subexpressions(top):
-                v = _fold(e, m.params)
-                if v is not None:
-                    found.add(v)
+            walk.transform(top, lambda e: note(_folded(e, m.params)))
     return found
 
 
-def _fold(e: ir.Expr, params: dict[str, ir.Value]) -> Fraction | None:
-    """The number a constant subexpression (literals, parameters, arithmetic) stands for."""
-    if isinstance(e, ir.Lit):
-        v = e.value
-        return Fraction(v) if isinstance(v, (int, Fraction)) and not isinstance(v, bool) else None
+def constant_value(e: ir.Expr, params: dict[str, ir.Value]) -> Fraction | None:
+    """The number a constant expression (literals, parameters, arithmetic) stands for, else None.
+
+    >>> from earl.ir import NUM, Arith, Lit, ParamRef
+    >>> constant_value(Arith("*", Lit(Fraction(1, 4), NUM), ParamRef("p", NUM)), {"p": Fraction(8)})
+    Fraction(2, 1)
+    """
+    return _number(walk.transform(e, lambda x: _folded(x, params)))
+
+
+def _number(e: ir.Expr) -> Fraction | None:
+    return _as_number(e.value) if isinstance(e, ir.Lit) else None
+
+
+def _as_number(v: ir.Value) -> Fraction | None:
+    return Fraction(v) if isinstance(v, (int, Fraction)) and not isinstance(v, bool) else None
+
+
+def _folded(e: ir.Expr, params: dict[str, ir.Value]) -> ir.Expr:
+    """`e` as a number literal if it is constant once its children are folded, else `e`."""
     if isinstance(e, ir.ParamRef):
-        v = params.get(e.name)
-        return Fraction(v) if isinstance(v, (int, Fraction)) and not isinstance(v, bool) else None
-    if isinstance(e, ir.Arith):
-        a, b = _fold(e.left, params), _fold(e.right, params)
-        if a is None or b is None:
-            return None
-        return a + b if e.op == "+" else a - b if e.op == "-" else a * b
-    if isinstance(e, ir.MinMax):
-        xs = [_fold(a, params) for a in e.args]
+        v = _as_number(params.get(e.name))
+        return e if v is None else ir.Lit(v, e.type)
+    if isinstance(e, (ir.Arith, ir.MinMax)):
+        xs = [_number(c) for c in e.children()]
         if any(x is None for x in xs):
-            return None
-        return max(xs) if e.op == "max" else min(xs)
-    return None
+            return e
+        if isinstance(e, ir.Arith):
+            a, b = xs
+            v = a + b if e.op == "+" else a - b if e.op == "-" else a * b
+        else:
+            v = max(xs) if e.op == "max" else min(xs)
+        return ir.Lit(v, ir.NUM)
+    return e
 
 
 def date_boundaries(models: Iterable[ir.Model], country_bounds: Iterable[datetime.date],
@@ -108,8 +126,8 @@ def date_boundaries(models: Iterable[ir.Model], country_bounds: Iterable[datetim
         tops += list(m.defs.values())
         tops += [c.expr for r in m.rules.values() for c in r.conditions]
     for top in tops:
-        for e in subexpressions(top):
-            if isinstance(e, ir.Lit) and isinstance(e.value, datetime.date):
+        for e in top.find_all(ir.Lit):
+            if isinstance(e.value, datetime.date):
                 found.add(e.value)
                 found.add(e.value + datetime.timedelta(days=1))
     return sorted(found)
