@@ -25,7 +25,7 @@ class Model:
     reading: str
     defs: dict[str, Expr]
     params: dict[str, Value]
-    free_params: frozenset[str]
+    free_params: tuple[str, ...]   # sorted: solvers declare them in this order, on every machine
     rules: dict[str, Rule]
 
     @property
@@ -58,7 +58,7 @@ class Model:
 
     def with_params(self, params: dict[str, Value]) -> Model:
         """This model with `params` fixed and no parameter left free (a replayed instance)."""
-        return replace(self, params={**self.params, **params}, free_params=frozenset())
+        return replace(self, params={**self.params, **params}, free_params=())
 
     def with_rules(self, rules: dict[str, Rule]) -> Model:
         return replace(self, rules=rules)
@@ -81,4 +81,4 @@ def resolve(spec: Spec, reading: str | None = None, fixed_params: dict[str, Valu
     defs = {name: d.by_reading.get(reading, d.body) for name, d in spec.defs.items()}
     rules = {name: r for name, r in spec.rules.items() if not r.readings or reading in r.readings}
     return Model(spec=spec, reading=reading, defs=defs, params=params,
-                 free_params=frozenset(spec.params) - frozenset(fixed_params), rules=rules)
+                 free_params=tuple(sorted(set(spec.params) - set(fixed_params))), rules=rules)
