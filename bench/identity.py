@@ -1,0 +1,721 @@
+"""`python -m bench identity [--rev REV] [--n N] [--quick] [--baseline DIR] [--keep]`
+
+Are earl's answers identical to those of an earlier revision (default 8477560, main before the
+"one core" refactor)? Both sides are run only through the command line (`earl ...`, `verify
+...`), because the Python internals are what changes:
+
+- the current side is the `earl`/`verify` of the running interpreter's environment, in the
+  repository this file belongs to;
+- the old side is `git worktree add --detach` of REV in a temporary folder, a venv there with
+  `--system-site-packages` and `pip install --no-deps -e` of it; the
+  worktree is removed afterwards unless `--keep`.
+
+The inputs both sides read are written once, by this harness, deterministically from a seed and
+from REV's spec text (read with `git show`, so a branch that rewrites the spec still gets the
+same inputs): N random transactions (default 100,000; `--quick` 10,000) spread over the readings,
+with defaults left out, every number and date constant of the spec and its neighbours, every
+country, and unknown (null) fields in a share of them; each example's transaction; conditions
+for `earl find`/`earl whatif`. The spec is read by the small tokenizer below, not by earl.
+
+Compared (each side's outputs are recorded into a folder; `--baseline DIR` records the old side
+there once, with REV and a digest of the inputs, and reuses it when both match):
+
+1. determinations: `earl ask --json --jobs 2` (full explanation) on the N transactions, `--engine
+   smt` and `--engine asp` on a sample, `--all-readings` on a sample;
+2. examples: `earl test --json` and `earl ask --json --engine E` on each example's transaction;
+3. verify: `verify spec --json` on a temporary copy of each side's spec/ and counterexamples/,
+   and the counterexample files it leaves there;
+4. generate: `earl generate --out DIR --format json --format pytest` (not with `--quick`);
+5. queries: `earl find --json` on conditions naming outcomes, inputs, groups and countries,
+   `earl whatif --json`, `earl diff --left reading=regulation --right reading=summary --json`
+   (`--quick`: find only).
+
+Normalised, and nothing else: the value of every JSON field holding a time (`TIME_KEYS`) is
+blanked; each side's own absolute folders (its checkout, its temporary copy, the inputs folder)
+are written as `<root>` / `<work>` / `<inputs>` when recorded. Everything else, including the
+order of lines, lists and keys and the JSON's whitespace, must be byte-identical. No PYTHONHASHSEED is set, so output that depends on hash order shows up as a
+difference. Exit status: 0 all identical, 1 some difference, 2 the harness could not run.
+"""
+from __future__ import annotations
+
+import argparse
+import difflib
+import hashlib
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+from .common import ROOT, table
+
+DEFAULT_REV = "8477560"
+SEED = 20250115
+FULL_N, QUICK_N = 100_000, 10_000
+ENGINE_SAMPLE = 2_000
+READINGS_SAMPLE = 2_000
+UNKNOWN_SHARE = 0.02
+CATEGORIES = ("determinations", "examples", "verify", "generate", "queries")
+QUICK_SKIPS = ("generate",)
+TIME_KEYS = frozenset({"seconds"})   # the only time field earl prints (verify, test, find ...)
+SHOWN_DIFFS = 3
+COMMAND_TIMEOUT = 4 * 3600
+
+
+# --------------------------------------------------------------------------- reading the spec text
+
+_TOKEN = re.compile(r'(?P<ws>\s+)|(?P<comment>#[^\n]*)|(?P<string>"(?:[^"\\\n]|\\.)*")'
+                    r'|(?P<date>\d{4}-\d{2}-\d{2})|(?P<number>\d[\d_]*(?:\.\d+)?(?:[eE][+-]?\d+)?%?)'
+                    r'|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>==|!=|<=|>=|\+=|-=|\S)')
+_DECLS = frozenset({"reading", "enum", "countries", "group", "input", "param", "def", "outcome", "rule",
+                    "property", "example", "in_force", "notice"})
+
+
+def tokens(text: str) -> list[tuple[str, str]]:
+    """(kind, text) of each token of a spec file, comments and blanks left out.
+
+    >>> tokens('input item.tpp : number = 0, min 0  # TPP')
+    [('name', 'input'), ('name', 'item'), ('op', '.'), ('name', 'tpp'), ('op', ':'), ('name', 'number'), ('op', '='), ('number', '0'), ('op', ','), ('name', 'min'), ('number', '0')]
+    """
+    return [(m.lastgroup, m.group()) for m in _TOKEN.finditer(text) if m.lastgroup not in ("ws", "comment")]
+
+
+def number(text: str) -> Fraction:
+    """A spec number literal, exactly: `26_900_000`, `2.5e25`, `25%`."""
+    percent = text.endswith("%")
+    value = Fraction(text.rstrip("%").replace("_", ""))
+    return value / 100 if percent else value
+
+
+def number_json(x: Fraction) -> int | str:
+    """An exact number as a transaction or `--param` value (earl reads "p/q" exactly)."""
+    return x.numerator if x.denominator == 1 else f"{x.numerator}/{x.denominator}"
+
+
+@dataclass(frozen=True)
+class Input:
+    path: str
+    kind: str                  # bool, number, integer, date, country, enum, set
+    enum: str = ""
+    optional: bool = False
+
+
+@dataclass
+class Example:
+    name: str
+    given: dict = field(default_factory=dict)      # dotted input path -> JSON value
+    readings: list = field(default_factory=list)
+    params: dict = field(default_factory=dict)
+
+
+@dataclass
+class SpecFacts:
+    """What the harness needs to know about a spec, read from its text."""
+    inputs: list = field(default_factory=list)
+    enums: dict = field(default_factory=dict)
+    outcomes: dict = field(default_factory=dict)   # name -> Input-like type description
+    readings: list = field(default_factory=list)   # the default first
+    groups: list = field(default_factory=list)
+    extra_countries: list = field(default_factory=list)
+    numbers: set = field(default_factory=set)
+    dates: set = field(default_factory=set)
+    named_countries: set = field(default_factory=set)
+    examples: list = field(default_factory=list)
+
+
+def read_spec(files: dict[str, str]) -> SpecFacts:
+    """The inputs, enums, outcomes, readings, groups, constants and examples of a spec given as
+    {file name: text}."""
+    facts = SpecFacts()
+    default_reading = None
+    for name in sorted(files):
+        toks = tokens(files[name])
+        starts = [i for i, (k, t) in enumerate(toks)
+                  if k == "name" and t in _DECLS and (i == 0 or toks[i - 1][1] != ".")]
+        for a, b in zip(starts, starts[1:] + [len(toks)]):
+            decl = toks[a:b]
+            default_reading = _read_decl(decl, facts) or default_reading
+        for kind, text in toks:
+            if kind == "number":
+                facts.numbers.add(number(text))
+            elif kind == "date":
+                facts.dates.add(text)
+            elif kind == "string" and re.fullmatch(r'"[A-Z]{2}"', text):
+                facts.named_countries.add(text[1:-1])
+    if default_reading in facts.readings:
+        facts.readings.remove(default_reading)
+        facts.readings.insert(0, default_reading)
+    return facts
+
+
+def _path(toks, i) -> tuple[str, int]:
+    parts = [toks[i][1]]
+    while i + 2 < len(toks) and toks[i + 1][1] == "." and toks[i + 2][0] == "name":
+        parts.append(toks[i + 2][1])
+        i += 2
+    return ".".join(parts), i + 1
+
+
+def _type(toks, i) -> tuple[str, str, bool, int]:
+    """(kind, enum name, optional, next index) of the type at toks[i]."""
+    if toks[i][1] == "set" and toks[i + 1][1] == "of":
+        return "set", toks[i + 2][1], False, i + 3
+    name = toks[i][1]
+    optional = i + 1 < len(toks) and toks[i + 1][1] == "?"
+    kind = name if name in ("bool", "number", "integer", "date", "country") else "enum"
+    return kind, name if kind == "enum" else "", optional, i + (2 if optional else 1)
+
+
+def _literal(toks, i) -> tuple[object, int]:
+    """The JSON value of the literal at toks[i] (numbers exact), and the next index."""
+    kind, text = toks[i]
+    if text == "-" and toks[i + 1][0] == "number":
+        return number_json(-number(toks[i + 1][1])), i + 2
+    if kind == "number":
+        return number_json(number(text)), i + 1
+    if kind == "date":
+        return text, i + 1
+    if kind == "string":
+        return json.loads(text), i + 1
+    if text in ("true", "false", "none"):
+        return {"true": True, "false": False, "none": None}[text], i + 1
+    if text == "{":
+        items, i = [], i + 1
+        while toks[i][1] != "}":
+            if toks[i][1] == ",":
+                i += 1
+                continue
+            value, i = _literal(toks, i)
+            items.append(value)
+        return items, i + 1
+    raise ValueError(f"not a literal: {text}")
+
+
+def _bindings(toks, i) -> tuple[dict, int]:
+    out = {}
+    while True:
+        path, i = _path(toks, i)
+        value, i = _literal(toks, i + 1)           # skip "="
+        out[path] = value
+        if i < len(toks) and toks[i][1] == ",":
+            i += 1
+            continue
+        return out, i
+
+
+def _read_decl(decl, facts: SpecFacts) -> str | None:
+    """Adds one declaration to `facts`; returns the reading's name when it is the default."""
+    kw = decl[0][1]
+    if kw == "reading":
+        facts.readings.append(decl[1][1])
+        return decl[1][1] if len(decl) > 2 and decl[2][1] == "default" else None
+    if kw == "enum":
+        body = decl[[t for _, t in decl].index("{"):]
+        facts.enums[decl[1][1]] = [json.loads(t) for k, t in body[:[t for _, t in body].index("}")] if k == "string"]
+    elif kw == "countries" and any(t == "plus" for _, t in decl):
+        texts = [t for _, t in decl]
+        body = decl[texts.index("{") + 1:texts.index("}")]
+        facts.extra_countries.extend(json.loads(t) for k, t in body[::2] if k == "string")
+    elif kw == "group":
+        facts.groups.append(decl[1][1])
+    elif kw in ("input", "outcome"):
+        path, i = _path(decl, 1)
+        kind, enum, optional, _ = _type(decl, i + 1)
+        typ = Input(path, kind, enum, optional)
+        (facts.inputs.append(typ) if kw == "input" else facts.outcomes.__setitem__(path, typ))
+    elif kw == "example":
+        facts.examples.append(_read_example(decl))
+    return None
+
+
+def _read_example(decl) -> Example:
+    example = Example(decl[1][1])
+    i = 2
+    while i < len(decl):
+        word = decl[i][1]
+        if word == "given":
+            given, i = _bindings(decl, i + 1)
+            example.given.update(given)
+        elif word == "with":
+            params, i = _bindings(decl, i + 1)
+            example.params.update(params)
+        elif word == "under":
+            example.readings.append(decl[i + 1][1])
+            i += 2
+        elif word == "expect":
+            _, i = _bindings(decl, i + 1)
+        else:
+            i += 1
+    return example
+
+
+def nested(flat: dict) -> dict:
+    """{"item.tpp": 1} -> {"item": {"tpp": 1}}"""
+    out: dict = {}
+    for path, value in flat.items():
+        *parents, last = path.split(".")
+        node = out
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[last] = value
+    return out
+
+
+# --------------------------------------------------------------------------- the shared inputs
+
+def all_countries(facts: SpecFacts) -> list[str]:
+    """ISO 3166-1 alpha-2 (pycountry, which the spec's `countries iso3166` names) plus the spec's own."""
+    import pycountry
+    return sorted({c.alpha_2 for c in pycountry.countries} | set(facts.extra_countries))
+
+
+class TransactionMaker:
+    """Seeded random transactions over a spec's inputs: each input left out (its default) in a
+    share of them, else a value from its type: numbers at and around every number constant of the
+    spec, dates at and around every date constant, countries named in the spec or any country."""
+
+    def __init__(self, facts: SpecFacts, seed: int = SEED):
+        self.facts = facts
+        self.rng = random.Random(seed)
+        self.countries = all_countries(facts)
+        self.named = sorted(facts.named_countries & set(self.countries)) or self.countries
+        consts = sorted(facts.numbers)
+        self.numbers = sorted({v for c in consts for v in (c, c - 1, c + 1, c - Fraction(1, 1000),
+                                                            c + Fraction(1, 1000), c / 2, c * 2)
+                               if v >= 0})
+        self.integers = sorted({v.numerator // v.denominator + d for v in self.numbers for d in (0, 1)})
+        import datetime as dt
+        days = sorted(dt.date.fromisoformat(d) for d in facts.dates) or [dt.date(2000, 1, 1)]
+        self.dates = sorted({(d + dt.timedelta(days=k)).isoformat() for d in days for k in (-1, 0, 1)})
+        self.date_lo, self.date_span = days[0] - dt.timedelta(days=365), (days[-1] - days[0]).days + 730
+        self.country_cycle = 0
+
+    def value(self, inp: Input):
+        r = self.rng
+        if inp.kind == "bool":
+            return r.random() < 0.5
+        if inp.kind == "enum":
+            members = self.facts.enums[inp.enum]
+            return None if inp.optional and r.random() < 0.3 else r.choice(members)
+        if inp.kind == "set":
+            return [m for m in self.facts.enums[inp.enum] if r.random() < 0.5]
+        if inp.kind == "country":
+            if r.random() < 0.3:            # every country, in turn
+                self.country_cycle += 1
+                return self.countries[self.country_cycle % len(self.countries)]
+            return r.choice(self.named)
+        if inp.kind == "date":
+            if r.random() < 0.7:
+                return r.choice(self.dates)
+            import datetime as dt
+            return (self.date_lo + dt.timedelta(days=r.randrange(self.date_span))).isoformat()
+        if inp.kind == "integer":
+            x = r.random()
+            return r.choice(self.integers) if x < 0.5 else r.randrange(0, 11) if x < 0.8 else r.randrange(0, 10**7)
+        x = r.random()
+        if x < 0.5:
+            return number_json(r.choice(self.numbers))
+        if x < 0.7:
+            return r.randrange(0, 11)
+        scale = r.choice(self.numbers) or Fraction(1)
+        return number_json(Fraction(r.randrange(0, 10**6), 10**6) * scale * 2)
+
+    def transaction(self) -> dict:
+        r = self.rng
+        keep = r.choice((0.0, 0.3, 0.6, 0.9, 1.0))
+        flat = {inp.path: self.value(inp) for inp in self.facts.inputs if r.random() < keep}
+        if r.random() < UNKNOWN_SHARE:
+            candidates = [i.path for i in self.facts.inputs if not (i.kind == "enum" and i.optional)]
+            for path in r.sample(candidates, r.choice((1, 2))):
+                flat[path] = None
+        return nested(flat)
+
+
+def spec_files_at(rev: str) -> dict[str, str]:
+    names = git("ls-tree", "--name-only", f"{rev}:spec").split()
+    return {n: git("show", f"{rev}:spec/{n}") for n in names if n.endswith(".earl")}
+
+
+def git(*args: str) -> str:
+    return subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True, check=True).stdout
+
+
+def write_inputs(folder: Path, facts: SpecFacts, n: int, quick: bool, rev: str) -> str:
+    """Writes every input file both sides read into `folder`; returns the digest of them all."""
+    folder.mkdir(parents=True, exist_ok=True)
+    maker = TransactionMaker(facts)
+    readings = facts.readings
+    by_reading: dict[str, list[str]] = {r: [] for r in readings}
+    sample = []
+    for k in range(n):
+        tx = json.dumps(maker.transaction(), sort_keys=True)
+        reading = readings[0] if maker.rng.random() < 0.5 else maker.rng.choice(readings)
+        by_reading[reading].append(tx)
+        if k % max(1, n // ENGINE_SAMPLE) == 0 and len(sample) < ENGINE_SAMPLE:
+            sample.append(tx)
+    tx_dir = folder / "transactions"
+    tx_dir.mkdir(exist_ok=True)
+    for reading, lines in by_reading.items():
+        (tx_dir / f"{reading}.jsonl").write_text("".join(line + "\n" for line in lines))
+    (folder / "sample.jsonl").write_text("".join(line + "\n" for line in sample))
+    ex_dir = folder / "examples"
+    ex_dir.mkdir(exist_ok=True)
+    for ex in facts.examples:
+        (ex_dir / f"{ex.name}.json").write_text(json.dumps(
+            {"transaction": nested(ex.given), "readings": ex.readings, "params": ex.params}, sort_keys=True))
+    (folder / "conditions.json").write_text(json.dumps(conditions(facts), indent=1))
+    categories = [c for c in CATEGORIES if not (quick and c in QUICK_SKIPS)]
+    (folder / "manifest.json").write_text(json.dumps(
+        {"rev": rev, "n": n, "quick": quick, "seed": SEED, "categories": categories,
+         "readings": readings}, indent=1))
+    return digest(folder)
+
+
+def digest(folder: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file():
+            h.update(str(p.relative_to(folder)).encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def conditions(facts: SpecFacts) -> list[str]:
+    """About 30 `earl find` conditions naming every outcome, some inputs, groups and countries."""
+    out = []
+    countries = sorted(facts.named_countries)
+    rng = random.Random(SEED)
+    for name, typ in facts.outcomes.items():
+        if typ.kind == "bool":
+            out += [name, f"not {name}"]
+        elif typ.kind == "set":
+            out += [f'"{m}" in {name}' for m in facts.enums[typ.enum][:2]] + [f"{name} == {{}}"]
+        elif typ.kind == "enum":
+            out += [f'{name} == "{m}"' for m in facts.enums[typ.enum][:2]]
+    country_inputs = [i.path for i in facts.inputs if i.kind == "country"]
+    for group in facts.groups[:4]:
+        out.append(f"{rng.choice(country_inputs)} in {group} and {rng.choice(out[:len(facts.outcomes)])}")
+    for c in rng.sample(countries, 3):
+        out.append(f'destination == "{c}" and {rng.choice(out[:len(facts.outcomes)])}')
+    return out[:36]
+
+
+# --------------------------------------------------------------------------- running one side
+
+@dataclass
+class Side:
+    name: str
+    root: Path           # its checkout (the spec/ and counterexamples/ it ships)
+    bin: Path            # the folder of its `earl` and `verify`
+
+    def env(self) -> dict:
+        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONHASHSEED", "PYTHONPATH")}
+        env["PATH"] = f"{self.bin}{os.pathsep}{env.get('PATH', '')}"
+        env["VIRTUAL_ENV"] = str(self.bin.parent)
+        return env
+
+
+def current_side() -> Side:
+    return Side("current", ROOT, Path(sys.executable).parent)
+
+
+def old_side(rev: str, work: Path) -> Side:
+    """REV checked out in work/tree with its own venv; the worktree is removed if that fails."""
+    tree, venv = work / "tree", work / "venv"
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(tree), rev], check=True)
+    try:
+        subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps", "-e", str(tree)],
+                       check=True, capture_output=True, text=True)
+    except subprocess.CalledProcessError:
+        remove_worktree(tree)
+        raise
+    return Side(f"old ({rev[:12]})", tree, venv / "bin")
+
+
+def remove_worktree(tree: Path) -> None:
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], capture_output=True)
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], capture_output=True)
+
+
+class Recorder:
+    """Runs one side's commands and writes what they print into `out`, category by category."""
+
+    def __init__(self, side: Side, inputs: Path, out: Path, work: Path):
+        self.side, self.inputs, self.out, self.work = side, inputs, out, work
+        self.seconds: dict[str, float] = {}
+
+    def run(self, argv: list[str], cwd: Path) -> tuple[int, str, str]:
+        p = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, env=self.side.env(),
+                           timeout=COMMAND_TIMEOUT)
+        return p.returncode, self.local(p.stdout, cwd), self.local(p.stderr, cwd)
+
+    def local(self, text: str, cwd: Path) -> str:
+        """The side's own folders written as placeholders (they differ between sides)."""
+        for folder, mark in ((cwd, "<work>"), (self.side.root, "<root>"), (self.inputs, "<inputs>")):
+            text = text.replace(str(folder.resolve()), mark).replace(str(folder), mark)
+        return text
+
+    def record(self, category: str, name: str, argv: list[str], cwd: Path | None = None,
+               lines: bool = False) -> None:
+        """`argv` (first word: earl or verify) run in `cwd`: what it prints into CATEGORY/NAME.out
+        (NAME.jsonl when it prints one answer per line), its exit status and stderr into
+        CATEGORY/NAME.status.json."""
+        folder = self.out / category
+        folder.mkdir(parents=True, exist_ok=True)
+        cwd = cwd or self.side.root
+        code, stdout, stderr = self.run([str(self.side.bin / argv[0]), *argv[1:]], cwd)
+        (folder / f"{name}.{'jsonl' if lines else 'out'}").write_text(stdout)
+        status = {"argv": [self.local(a, cwd) for a in argv], "exit": code, "stderr": stderr}
+        (folder / f"{name}.status.json").write_text(json.dumps(status, indent=1, ensure_ascii=False) + "\n")
+
+    def timed(self, category: str, fn) -> None:
+        t = time.perf_counter()
+        fn()
+        self.seconds[category] = round(time.perf_counter() - t, 1)
+        print(f"  {self.side.name}: {category} {self.seconds[category]} s", flush=True)
+
+    # ----- the categories
+
+    def determinations(self, readings: list[str]) -> None:
+        tx = self.inputs / "transactions"
+        for reading in readings:
+            self.record("determinations", f"eval.{reading}",
+                        ["earl", "ask", "--json", "--jobs", "2", "--reading", reading, str(tx / f"{reading}.jsonl")],
+                        lines=True)
+        sample = str(self.inputs / "sample.jsonl")
+        for engine in ("smt", "asp"):
+            self.record("determinations", f"{engine}.sample",
+                        ["earl", "ask", "--json", "--jobs", "2", "--engine", engine, sample], lines=True)
+        self.record("determinations", "all-readings.sample",
+                    ["earl", "ask", "--json", "--jobs", "2", "--all-readings",
+                     str(self.inputs / "sample.jsonl")], lines=True)
+
+    def examples(self) -> None:
+        self.record("examples", "earl-test", ["earl", "test", "--json", "spec"])
+        groups: dict[tuple, list[str]] = {}
+        for f in sorted((self.inputs / "examples").glob("*.json")):
+            ex = json.loads(f.read_text())
+            for reading in ex["readings"] or [None]:
+                key = (reading, tuple(sorted((k, json.dumps(v)) for k, v in ex["params"].items())))
+                groups.setdefault(key, []).append(json.dumps(ex["transaction"], sort_keys=True))
+        for k, ((reading, params), txs) in enumerate(sorted(groups.items(), key=lambda kv: repr(kv[0]))):
+            batch = self.work / f"examples-{k}.jsonl"
+            batch.write_text("".join(t + "\n" for t in txs))
+            opts = (["--reading", reading] if reading else []) + [
+                a for p, v in params for a in ("--param", f"{p}={json.loads(v)}")]
+            for engine in ("eval", "smt", "asp"):
+                self.record("examples", f"{engine}.group{k:02d}",
+                            ["earl", "ask", "--json", "--jobs", "1", "--engine", engine, *opts, str(batch)],
+                            lines=True)
+
+    def verify(self) -> None:
+        copy = self.work / "verify"
+        copy.mkdir()
+        shutil.copytree(self.side.root / "spec", copy / "spec")
+        if (self.side.root / "counterexamples").is_dir():
+            shutil.copytree(self.side.root / "counterexamples", copy / "counterexamples")
+        self.record("verify", "verify", ["verify", "spec", "--json"], cwd=copy)
+        if (copy / "counterexamples").is_dir():
+            shutil.copytree(copy / "counterexamples", self.out / "verify" / "counterexamples")
+
+    def generate(self) -> None:
+        work = self.work / "generate"
+        work.mkdir()
+        self.record("generate", "generate", ["earl", "generate", "--out", "set", "--format", "json",
+                                             "--format", "pytest"], cwd=work)
+        if (work / "set").is_dir():
+            shutil.copytree(work / "set", self.out / "generate" / "set")
+
+    def queries(self, quick: bool) -> None:
+        conds = json.loads((self.inputs / "conditions.json").read_text())
+        for k, cond in enumerate(conds):
+            self.record("queries", f"find{k:02d}", ["earl", "find", "--json", cond])
+        if quick:
+            return
+        examples = sorted((self.inputs / "examples").glob("*.json"))[:: max(1, len(conds) // 5)][:5]
+        for k, (f, cond) in enumerate(zip(examples, conds[::7])):
+            tx = self.work / f"whatif{k}.json"
+            tx.write_text(json.dumps(json.loads(f.read_text())["transaction"]))
+            self.record("queries", f"whatif{k}", ["earl", "whatif", "--json", str(tx), cond])
+        self.record("queries", "diff-readings", ["earl", "diff", "--left", "reading=regulation",
+                                                 "--right", "reading=summary", "--json"])
+
+
+def record_side(side: Side, inputs: Path, out: Path, quick: bool) -> dict[str, float]:
+    """Every category's outputs of one side into `out`; seconds per category."""
+    manifest = json.loads((inputs / "manifest.json").read_text())
+    with tempfile.TemporaryDirectory(prefix="earl-identity-") as tmp:
+        rec = Recorder(side, inputs, out, Path(tmp))
+        rec.timed("determinations", lambda: rec.determinations(manifest["readings"]))
+        rec.timed("examples", rec.examples)
+        rec.timed("verify", rec.verify)
+        if "generate" in manifest["categories"]:
+            rec.timed("generate", rec.generate)
+        rec.timed("queries", lambda: rec.queries(quick))
+    return rec.seconds
+
+
+# --------------------------------------------------------------------------- comparing two records
+
+_TIME_FIELD = re.compile(r'"(%s)"(\s*):(\s*)-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?' % "|".join(sorted(TIME_KEYS)))
+
+
+def without_times(text: str) -> str:
+    """The text with the value of every JSON time field blanked, all other bytes kept.
+
+    >>> without_times('{"proved": 3, "seconds": 12.062}')
+    '{"proved": 3, "seconds": "-"}'
+    """
+    return _TIME_FIELD.sub(r'"\1"\2:\3"-"', text)
+
+
+def _items(path: Path) -> dict[str, str]:
+    """A recorded file's comparable items, times blanked: each line of a .jsonl file, else the
+    whole file."""
+    raw = path.read_bytes()
+    try:
+        text = without_times(raw.decode())
+    except UnicodeDecodeError:
+        return {"": raw.hex()}
+    if path.suffix == ".jsonl":
+        return {f"line {k}": line + "\n" for k, line in enumerate(text.splitlines(), 1)}
+    return {"": text}
+
+
+def _shown(text: str) -> list[str]:
+    """An item as the lines its diff shows: JSON indented (the byte-level difference is shown
+    when the JSON is the same and only the writing differs)."""
+    try:
+        return (json.dumps(json.loads(text), indent=1, ensure_ascii=False) + "\n").splitlines(True)
+    except ValueError:
+        return text.splitlines(True)
+
+
+def _unified(left: str | None, right: str | None, where: str) -> str:
+    a = _shown(left) if left is not None else ["(missing)\n"]
+    b = _shown(right) if right is not None else ["(missing)\n"]
+    if a == b:
+        a, b = left.splitlines(True), right.splitlines(True)
+    return "".join(difflib.unified_diff(a, b, f"old {where}", f"new {where}", n=2))
+
+
+@dataclass
+class CategoryDiff:
+    items: int = 0
+    differing: int = 0
+    shown: list = field(default_factory=list)
+
+
+def compare(old: Path, new: Path, categories=CATEGORIES) -> dict[str, CategoryDiff]:
+    """Per category, how many recorded items (answer lines, JSON documents, files) differ between
+    two recorded folders, with the first few as unified diffs."""
+    result = {}
+    for category in categories:
+        diff = CategoryDiff()
+        a, b = old / category, new / category
+        files = sorted({p.relative_to(a) for p in a.rglob("*") if p.is_file()} if a.is_dir() else set()
+                       | ({p.relative_to(b) for p in b.rglob("*") if p.is_file()} if b.is_dir() else set()))
+        for rel in files:
+            left = _items(a / rel) if (a / rel).is_file() else {}
+            right = _items(b / rel) if (b / rel).is_file() else {}
+            for key in sorted(set(left) | set(right), key=lambda k: (len(k), k)):
+                diff.items += 1
+                if left.get(key) == right.get(key):
+                    continue
+                diff.differing += 1
+                if len(diff.shown) < SHOWN_DIFFS:
+                    where = f"{category}/{rel}" + (f" {key}" if key else "")
+                    diff.shown.append(_unified(left.get(key), right.get(key), where))
+        result[category] = diff
+    return result
+
+
+# --------------------------------------------------------------------------- the command
+
+def run(quick: bool = False, n: int | None = None, rev: str = DEFAULT_REV, baseline: Path | None = None,
+        keep: bool = False) -> dict:
+    n = n or (QUICK_N if quick else FULL_N)
+    try:
+        commit = git("rev-parse", f"{rev}^{{commit}}").strip()
+    except subprocess.CalledProcessError as e:
+        return _refused(f"no revision {rev!r} in {ROOT}: {e.stderr.strip()}")
+    work = Path(tempfile.mkdtemp(prefix="earl-identity-"))
+    notes: list[str] = []
+    try:
+        inputs = work / "inputs"
+        t = time.perf_counter()
+        facts = read_spec(spec_files_at(commit))
+        inputs_digest = write_inputs(inputs, facts, n, quick, commit)
+        notes.append(f"inputs: {n:,} transactions over {len(facts.readings)} readings, "
+                     f"{len(facts.examples)} examples, {len(json.loads((inputs / 'conditions.json').read_text()))} "
+                     f"find conditions, written in {time.perf_counter() - t:.1f} s (digest {inputs_digest[:12]})")
+        old_dir = baseline.resolve() if baseline else work / "old"
+        try:
+            old_seconds = _old_record(commit, rev, inputs, inputs_digest, old_dir, quick, keep, work, notes)
+        except BaselineMismatch as e:
+            return _refused(str(e))
+        except subprocess.CalledProcessError as e:
+            return _refused(f"{e}\n{e.stderr or ''}")
+        new_seconds = record_side(current_side(), inputs, work / "new", quick)
+        categories = json.loads((inputs / "manifest.json").read_text())["categories"]
+        diffs = compare(old_dir, work / "new", categories)
+    finally:
+        if keep:
+            notes.append(f"kept: {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    rows = [[c, d.items, "identical" if not d.differing else f"{d.differing} differ",
+             old_seconds.get(c), new_seconds.get(c)] for c, d in diffs.items()]
+    identical = all(not d.differing for d in diffs.values())
+    out = {"rev": commit, "n": n, "identical": identical, "exit": 0 if identical else 1,
+           "categories": {c: {"items": d.items, "differing": d.differing, "diffs": d.shown,
+                              "old_seconds": old_seconds.get(c), "new_seconds": new_seconds.get(c)}
+                          for c, d in diffs.items()},
+           "notes": notes,
+           "table": table(f"identity: this tree vs {rev} ({commit[:12]})",
+                          ["category", "items", "result", "old s", "current s"], rows)
+           + "".join(f"\n\n{d}" for x in diffs.values() for d in x.shown)}
+    return out
+
+
+def _refused(why: str) -> dict:
+    return {"identical": None, "exit": 2, "refused": why, "notes": [], "table": f"\n## identity\nREFUSED: {why}"}
+
+
+def _old_record(commit, rev, inputs, inputs_digest, old_dir: Path, quick, keep, work, notes) -> dict:
+    """Records the old side into old_dir, or reuses old_dir when it was recorded from the same
+    revision and inputs; ValueError if it was not."""
+    meta_file = old_dir / "meta.json"
+    if meta_file.is_file():
+        meta = json.loads(meta_file.read_text())
+        if (meta.get("rev"), meta.get("inputs")) != (commit, inputs_digest):
+            raise BaselineMismatch(
+                f"{old_dir} was recorded from revision {meta.get('rev')} and inputs {meta.get('inputs')}, "
+                f"not {commit} and {inputs_digest} (other --rev, --n or --quick?)")
+        notes.append(f"old side reused from {old_dir} (recorded {meta.get('when')})")
+        return meta["seconds"]
+    if old_dir.exists() and any(old_dir.iterdir()):
+        raise BaselineMismatch(f"{old_dir} is not empty and holds no meta.json: not a recorded baseline")
+    tree_work = work / "old-side"
+    side = old_side(commit, tree_work)
+    try:
+        seconds = record_side(side, inputs, old_dir, quick)
+    finally:
+        if keep:
+            notes.append(f"old worktree kept: {side.root}")
+        else:
+            remove_worktree(side.root)
+    meta_file.write_text(json.dumps({"rev": commit, "asked_rev": rev, "inputs": inputs_digest, "seconds": seconds,
+                                     "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, indent=1))
+    return seconds
+
+
+class BaselineMismatch(Exception):
+    """A --baseline folder recorded from another revision or other inputs."""
