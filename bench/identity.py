@@ -21,7 +21,7 @@ Compared (each side's outputs are recorded into a folder; `--baseline DIR` recor
 there once, with REV and a digest of the inputs, and reuses it when both match):
 
 1. determinations: `earl ask --json --jobs 2` (full explanation) on the N transactions, `--engine
-   smt` and `--engine asp` on a sample, `--all-readings` on a sample;
+   smt` and `--engine asp` on a sample of 2,000, `--all-readings` on 500 of them (`--quick`: 200);
 2. examples: `earl test --json` and `earl ask --json --engine E` on each example's transaction;
 3. verify: `verify spec --json` on a temporary copy of each side's spec/ and counterexamples/,
    and the counterexample files it leaves there;
@@ -40,7 +40,9 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import gzip
 import hashlib
+import itertools
 import json
 import os
 import random
@@ -60,7 +62,7 @@ DEFAULT_REV = "8477560"
 SEED = 20250115
 FULL_N, QUICK_N = 100_000, 10_000
 ENGINE_SAMPLE = 2_000
-READINGS_SAMPLE = 2_000
+READINGS_SAMPLE, QUICK_READINGS_SAMPLE = 500, 200    # --all-readings: ~150 ms a transaction
 UNKNOWN_SHARE = 0.02
 CATEGORIES = ("determinations", "examples", "verify", "generate", "queries")
 QUICK_SKIPS = ("generate",)
@@ -365,6 +367,8 @@ def write_inputs(folder: Path, facts: SpecFacts, n: int, quick: bool, rev: str) 
     for reading, lines in by_reading.items():
         (tx_dir / f"{reading}.jsonl").write_text("".join(line + "\n" for line in lines))
     (folder / "sample.jsonl").write_text("".join(line + "\n" for line in sample))
+    readings_sample = sample[:QUICK_READINGS_SAMPLE if quick else READINGS_SAMPLE]
+    (folder / "readings-sample.jsonl").write_text("".join(line + "\n" for line in readings_sample))
     ex_dir = folder / "examples"
     ex_dir.mkdir(exist_ok=True)
     for ex in facts.examples:
@@ -451,10 +455,11 @@ class Recorder:
         self.side, self.inputs, self.out, self.work = side, inputs, out, work
         self.seconds: dict[str, float] = {}
 
-    def run(self, argv: list[str], cwd: Path) -> tuple[int, str, str]:
-        p = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, env=self.side.env(),
+    def run(self, argv: list[str], cwd: Path, stdout) -> tuple[int, str]:
+        """Exit status and stderr of `argv` in `cwd`, its output streamed into the file `stdout`."""
+        p = subprocess.run(argv, cwd=cwd, stdout=stdout, stderr=subprocess.PIPE, text=True, env=self.side.env(),
                            timeout=COMMAND_TIMEOUT)
-        return p.returncode, self.local(p.stdout, cwd), self.local(p.stderr, cwd)
+        return p.returncode, self.local(p.stderr, cwd)
 
     def local(self, text: str, cwd: Path) -> str:
         """The side's own folders written as placeholders (they differ between sides)."""
@@ -464,14 +469,22 @@ class Recorder:
 
     def record(self, category: str, name: str, argv: list[str], cwd: Path | None = None,
                lines: bool = False) -> None:
-        """`argv` (first word: earl or verify) run in `cwd`: what it prints into CATEGORY/NAME.out
-        (NAME.jsonl when it prints one answer per line), its exit status and stderr into
-        CATEGORY/NAME.status.json."""
+        """`argv` (first word: earl or verify) run in `cwd`: what it prints into CATEGORY/NAME.out,
+        or CATEGORY/NAME.jsonl.gz when it prints one answer per line (100,000 explained answers
+        are about 700 MB), its exit status and stderr into CATEGORY/NAME.status.json."""
         folder = self.out / category
         folder.mkdir(parents=True, exist_ok=True)
         cwd = cwd or self.side.root
-        code, stdout, stderr = self.run([str(self.side.bin / argv[0]), *argv[1:]], cwd)
-        (folder / f"{name}.{'jsonl' if lines else 'out'}").write_text(stdout)
+        raw = self.work / "stdout"
+        with raw.open("w") as stdout:
+            code, stderr = self.run([str(self.side.bin / argv[0]), *argv[1:]], cwd, stdout)
+        if lines:
+            with raw.open() as src, gzip.open(folder / f"{name}.jsonl.gz", "wt", compresslevel=1) as dst:
+                for line in src:
+                    dst.write(self.local(line, cwd))
+        else:
+            (folder / f"{name}.out").write_text(self.local(raw.read_text(), cwd))
+        raw.unlink()
         status = {"argv": [self.local(a, cwd) for a in argv], "exit": code, "stderr": stderr}
         (folder / f"{name}.status.json").write_text(json.dumps(status, indent=1, ensure_ascii=False) + "\n")
 
@@ -495,7 +508,7 @@ class Recorder:
                         ["earl", "ask", "--json", "--jobs", "2", "--engine", engine, sample], lines=True)
         self.record("determinations", "all-readings.sample",
                     ["earl", "ask", "--json", "--jobs", "2", "--all-readings",
-                     str(self.inputs / "sample.jsonl")], lines=True)
+                     str(self.inputs / "readings-sample.jsonl")], lines=True)
 
     def examples(self) -> None:
         self.record("examples", "earl-test", ["earl", "test", "--json", "spec"])
@@ -576,17 +589,28 @@ def without_times(text: str) -> str:
     return _TIME_FIELD.sub(r'"\1"\2:\3"-"', text)
 
 
-def _items(path: Path) -> dict[str, str]:
-    """A recorded file's comparable items, times blanked: each line of a .jsonl file, else the
-    whole file."""
+def _items(path: Path):
+    """A recorded file's comparable items, times blanked, in order: (key, text) of each line of a
+    .jsonl(.gz) file (streamed: the files can be large), else of the whole file."""
+    if path.name.endswith((".jsonl", ".jsonl.gz")):
+        with (gzip.open(path, "rt") if path.suffix == ".gz" else path.open()) as f:
+            for k, line in enumerate(f, 1):
+                yield f"line {k}", without_times(line)
+        return
     raw = path.read_bytes()
     try:
-        text = without_times(raw.decode())
+        yield "", without_times(raw.decode())
     except UnicodeDecodeError:
-        return {"": raw.hex()}
-    if path.suffix == ".jsonl":
-        return {f"line {k}": line + "\n" for k, line in enumerate(text.splitlines(), 1)}
-    return {"": text}
+        yield "", raw.hex()
+
+
+def _pairs(left: Path, right: Path):
+    """(key, old text or None, new text or None) of every item of two recorded files."""
+    nothing = iter(())
+    for (ka, a), (kb, b) in itertools.zip_longest(_items(left) if left.is_file() else nothing,
+                                                  _items(right) if right.is_file() else nothing,
+                                                  fillvalue=(None, None)):
+        yield ka or kb, a, b
 
 
 def _shown(text: str) -> list[str]:
@@ -620,19 +644,16 @@ def compare(old: Path, new: Path, categories=CATEGORIES) -> dict[str, CategoryDi
     for category in categories:
         diff = CategoryDiff()
         a, b = old / category, new / category
-        files = sorted({p.relative_to(a) for p in a.rglob("*") if p.is_file()} if a.is_dir() else set()
-                       | ({p.relative_to(b) for p in b.rglob("*") if p.is_file()} if b.is_dir() else set()))
+        files = sorted({p.relative_to(d) for d in (a, b) if d.is_dir() for p in d.rglob("*") if p.is_file()})
         for rel in files:
-            left = _items(a / rel) if (a / rel).is_file() else {}
-            right = _items(b / rel) if (b / rel).is_file() else {}
-            for key in sorted(set(left) | set(right), key=lambda k: (len(k), k)):
+            for key, left, right in _pairs(a / rel, b / rel):
                 diff.items += 1
-                if left.get(key) == right.get(key):
+                if left == right:
                     continue
                 diff.differing += 1
                 if len(diff.shown) < SHOWN_DIFFS:
                     where = f"{category}/{rel}" + (f" {key}" if key else "")
-                    diff.shown.append(_unified(left.get(key), right.get(key), where))
+                    diff.shown.append(_unified(left, right, where))
         result[category] = diff
     return result
 

@@ -3,6 +3,7 @@ the spec reader and transaction maker that write the inputs both sides read. The
 (two checkouts, every command) is run as a benchmark, not here."""
 from __future__ import annotations
 
+import gzip
 import json
 
 from bench.identity import TransactionMaker, compare, read_spec
@@ -15,7 +16,8 @@ def _record(folder, answers, *, seconds=1.0, counterexample='{"destination": "CN
     counterexample file."""
     det = folder / "determinations"
     det.mkdir(parents=True)
-    (det / "eval.regulation.jsonl").write_text("".join(json.dumps(a) + "\n" for a in answers))
+    with gzip.open(det / "eval.regulation.jsonl.gz", "wt") as f:
+        f.write("".join(json.dumps(a) + "\n" for a in answers))
     cx = folder / "verify" / "counterexamples"
     cx.mkdir(parents=True)
     (folder / "verify" / "verify.out").write_text(json.dumps({"summary": {"proved": 3}, "seconds": seconds}))
@@ -38,7 +40,7 @@ def test_a_changed_answer_is_counted_and_shown(tmp_path):
     result = compare(old, new, ("determinations", "verify"))
     assert (result["determinations"].items, result["determinations"].differing) == (2, 1)
     shown = result["determinations"].shown[0]
-    assert "determinations/eval.regulation.jsonl line 2" in shown
+    assert "determinations/eval.regulation.jsonl.gz line 2" in shown
     assert '- "license_required": true,' in shown and '+ "license_required": false,' in shown
     assert result["verify"].differing == 1 and '+ "destination": "MO"' in result["verify"].shown[0]
 
@@ -54,8 +56,9 @@ def test_a_missing_answer_or_file_is_a_difference(tmp_path):
     old = _record(tmp_path / "old", [ANSWER, ANSWER])
     new = _record(tmp_path / "new", [ANSWER])
     (new / "verify" / "counterexamples" / "some_property.json").unlink()
+    (new / "verify" / "counterexamples" / "other_property.json").write_text("{}\n")
     result = compare(old, new, ("determinations", "verify"))
-    assert (result["determinations"].differing, result["verify"].differing) == (1, 1)
+    assert (result["determinations"].differing, result["verify"].differing) == (1, 2)
     assert "(missing)" in result["determinations"].shown[0]
 
 
