@@ -33,8 +33,14 @@ there once, with REV and a digest of the inputs, and reuses it when both match):
 Normalised, and nothing else: the value of every JSON field holding a time (`TIME_KEYS`) is
 blanked; each side's own absolute folders (its checkout, its temporary copy, the inputs folder)
 are written as `<root>` / `<work>` / `<inputs>` when recorded. Everything else, including the
-order of lines, lists and keys and the JSON's whitespace, must be byte-identical. No PYTHONHASHSEED is set, so output that depends on hash order shows up as a
-difference. Exit status: 0 all identical, 1 some difference, 2 the harness could not run.
+order of lines, lists and keys and the JSON's whitespace, must be byte-identical.
+
+Both sides run with PYTHONHASHSEED=0. At 8477560 some witnesses depend on the hash seed: the
+minimal transaction `earl find` shows and the witnesses of verify's findings are z3's pick among
+equally small models, and z3 sees the free parameters declared in the iteration order of
+`Model.free_params`, a frozenset of names (solver/proofs.py `_Query.__init__`,
+solver/smt.py `_Runner.__init__`); under seed 0 that order is the sorted one. Exit status: 0 all
+identical, 1 some difference, 2 the comparison could not be made.
 """
 from __future__ import annotations
 
@@ -68,6 +74,7 @@ CATEGORIES = ("determinations", "examples", "verify", "generate", "queries")
 QUICK_SKIPS = ("generate",)
 TIME_KEYS = frozenset({"seconds"})   # the only time field earl prints (verify, test, find ...)
 SHOWN_DIFFS = 3
+HASH_SEED = "0"     # see the module docstring: earl's witnesses depend on it
 COMMAND_TIMEOUT = 4 * 3600
 
 
@@ -298,6 +305,8 @@ class TransactionMaker:
         self.dates = sorted({(d + dt.timedelta(days=k)).isoformat() for d in days for k in (-1, 0, 1)})
         self.date_lo, self.date_span = days[0] - dt.timedelta(days=365), (days[-1] - days[0]).days + 730
         self.country_cycle = 0
+        self.countries_used: set[str] = set()
+        self.with_unknowns = 0
 
     def value(self, inp: Input):
         r = self.rng
@@ -311,8 +320,11 @@ class TransactionMaker:
         if inp.kind == "country":
             if r.random() < 0.3:            # every country, in turn
                 self.country_cycle += 1
-                return self.countries[self.country_cycle % len(self.countries)]
-            return r.choice(self.named)
+                country = self.countries[self.country_cycle % len(self.countries)]
+            else:
+                country = r.choice(self.named)
+            self.countries_used.add(country)
+            return country
         if inp.kind == "date":
             if r.random() < 0.7:
                 return r.choice(self.dates)
@@ -334,6 +346,7 @@ class TransactionMaker:
         keep = r.choice((0.0, 0.3, 0.6, 0.9, 1.0))
         flat = {inp.path: self.value(inp) for inp in self.facts.inputs if r.random() < keep}
         if r.random() < UNKNOWN_SHARE:
+            self.with_unknowns += 1
             candidates = [i.path for i in self.facts.inputs if not (i.kind == "enum" and i.optional)]
             for path in r.sample(candidates, r.choice((1, 2))):
                 flat[path] = None
@@ -369,17 +382,45 @@ def write_inputs(folder: Path, facts: SpecFacts, n: int, quick: bool, rev: str) 
     (folder / "sample.jsonl").write_text("".join(line + "\n" for line in sample))
     readings_sample = sample[:QUICK_READINGS_SAMPLE if quick else READINGS_SAMPLE]
     (folder / "readings-sample.jsonl").write_text("".join(line + "\n" for line in readings_sample))
-    ex_dir = folder / "examples"
-    ex_dir.mkdir(exist_ok=True)
-    for ex in facts.examples:
-        (ex_dir / f"{ex.name}.json").write_text(json.dumps(
-            {"transaction": nested(ex.given), "readings": ex.readings, "params": ex.params}, sort_keys=True))
-    (folder / "conditions.json").write_text(json.dumps(conditions(facts), indent=1))
+    _write_example_groups(folder / "examples", facts.examples)
+    conds = conditions(facts)
+    (folder / "conditions.json").write_text(json.dumps(conds, indent=1))
+    _write_whatifs(folder / "whatif", facts.examples, conds)
     categories = [c for c in CATEGORIES if not (quick and c in QUICK_SKIPS)]
     (folder / "manifest.json").write_text(json.dumps(
-        {"rev": rev, "n": n, "quick": quick, "seed": SEED, "categories": categories,
-         "readings": readings}, indent=1))
+        {"rev": rev, "n": n, "quick": quick, "seed": SEED, "hash_seed": HASH_SEED, "categories": categories,
+         "readings": readings, "countries": len(maker.countries_used), "with_unknowns": maker.with_unknowns},
+        indent=1))
     return digest(folder)
+
+
+def _write_example_groups(folder: Path, examples: list[Example]) -> None:
+    """Each example's transaction, one JSON Lines file per (reading, parameters) it is asked
+    under, listed in groups.json."""
+    folder.mkdir()
+    groups: dict[tuple, list[Example]] = {}
+    for ex in examples:
+        for reading in ex.readings or [None]:
+            groups.setdefault((reading or "", json.dumps(ex.params, sort_keys=True)), []).append(ex)
+    listed = []
+    for k, ((reading, params), members) in enumerate(sorted(groups.items())):
+        name = f"{k:02d}.jsonl"
+        (folder / name).write_text("".join(json.dumps(nested(ex.given), sort_keys=True) + "\n" for ex in members))
+        listed.append({"file": name, "reading": reading or None, "params": json.loads(params),
+                       "examples": [ex.name for ex in members]})
+    (folder / "groups.json").write_text(json.dumps(listed, indent=1))
+
+
+def _write_whatifs(folder: Path, examples: list[Example], conds: list[str], count: int = 5) -> None:
+    """`count` (transaction file, condition) pairs for `earl whatif`: examples' transactions
+    spread over the list, with conditions spread over the find conditions."""
+    folder.mkdir()
+    picked = examples[:: max(1, len(examples) // count)][:count]
+    listed = []
+    for k, (ex, cond) in enumerate(zip(picked, conds[:: max(1, len(conds) // count)])):
+        (folder / f"{k}.json").write_text(json.dumps(nested(ex.given), sort_keys=True))
+        listed.append({"file": f"{k}.json", "condition": cond})
+    (folder / "pairs.json").write_text(json.dumps(listed, indent=1))
 
 
 def digest(folder: Path) -> str:
@@ -391,7 +432,8 @@ def digest(folder: Path) -> str:
 
 
 def conditions(facts: SpecFacts) -> list[str]:
-    """About 30 `earl find` conditions naming every outcome, some inputs, groups and countries."""
+    """About 30 `earl find` conditions naming every outcome, some inputs, groups and countries,
+    with number constants of the spec."""
     out = []
     countries = sorted(facts.named_countries)
     rng = random.Random(SEED)
@@ -407,7 +449,12 @@ def conditions(facts: SpecFacts) -> list[str]:
         out.append(f"{rng.choice(country_inputs)} in {group} and {rng.choice(out[:len(facts.outcomes)])}")
     for c in rng.sample(countries, 3):
         out.append(f'destination == "{c}" and {rng.choice(out[:len(facts.outcomes)])}')
-    return out[:36]
+    numbers = sorted(x for x in facts.numbers if x.denominator == 1 and x > 1)
+    for inp in [i for i in facts.inputs if i.kind in ("number", "integer")][:4]:
+        out.append(f"{inp.path} >= {rng.choice(numbers)} and {rng.choice(out[:len(facts.outcomes)])}")
+    for inp in [i for i in facts.inputs if i.kind == "enum"][:2]:
+        out.append(f'{inp.path} == "{facts.enums[inp.enum][-1]}" and {rng.choice(out[:len(facts.outcomes)])}')
+    return out
 
 
 # --------------------------------------------------------------------------- running one side
@@ -419,7 +466,8 @@ class Side:
     bin: Path            # the folder of its `earl` and `verify`
 
     def env(self) -> dict:
-        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONHASHSEED", "PYTHONPATH")}
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        env["PYTHONHASHSEED"] = HASH_SEED
         env["PATH"] = f"{self.bin}{os.pathsep}{env.get('PATH', '')}"
         env["VIRTUAL_ENV"] = str(self.bin.parent)
         return env
@@ -427,6 +475,21 @@ class Side:
 
 def current_side() -> Side:
     return Side("current", ROOT, Path(sys.executable).parent)
+
+
+def reads_other_spec(side: Side) -> str | None:
+    """Why `side`'s earl would not answer from its own checkout's spec/ (an `earl` installed from
+    another folder), or None; asked through `earl test --json -k` with a pattern nothing matches,
+    which names the default spec folder."""
+    p = subprocess.run([str(side.bin / "earl"), "test", "--json", "-k", "no example is called this"],
+                       capture_output=True, text=True, env=side.env(), cwd=tempfile.gettempdir())
+    try:
+        spec = Path(json.loads(p.stdout)["spec"]).resolve()
+    except (ValueError, KeyError, TypeError):
+        return f"{side.bin / 'earl'} did not name its spec folder ({p.stderr.strip()[:200]})"
+    if spec != (side.root / "spec").resolve():
+        return f"{side.bin / 'earl'} reads {spec}, not {side.root / 'spec'}: pip install -e {side.root}"
+    return None
 
 
 def old_side(rev: str, work: Path) -> Side:
@@ -463,7 +526,8 @@ class Recorder:
 
     def local(self, text: str, cwd: Path) -> str:
         """The side's own folders written as placeholders (they differ between sides)."""
-        for folder, mark in ((cwd, "<work>"), (self.side.root, "<root>"), (self.inputs, "<inputs>")):
+        for folder, mark in ((self.inputs, "<inputs>"), (self.side.root, "<root>"), (cwd, "<work>"),
+                             (self.work, "<work>")):
             text = text.replace(str(folder.resolve()), mark).replace(str(folder), mark)
         return text
 
@@ -512,21 +576,14 @@ class Recorder:
 
     def examples(self) -> None:
         self.record("examples", "earl-test", ["earl", "test", "--json", "spec"])
-        groups: dict[tuple, list[str]] = {}
-        for f in sorted((self.inputs / "examples").glob("*.json")):
-            ex = json.loads(f.read_text())
-            for reading in ex["readings"] or [None]:
-                key = (reading, tuple(sorted((k, json.dumps(v)) for k, v in ex["params"].items())))
-                groups.setdefault(key, []).append(json.dumps(ex["transaction"], sort_keys=True))
-        for k, ((reading, params), txs) in enumerate(sorted(groups.items(), key=lambda kv: repr(kv[0]))):
-            batch = self.work / f"examples-{k}.jsonl"
-            batch.write_text("".join(t + "\n" for t in txs))
-            opts = (["--reading", reading] if reading else []) + [
-                a for p, v in params for a in ("--param", f"{p}={json.loads(v)}")]
+        folder = self.inputs / "examples"
+        for group in json.loads((folder / "groups.json").read_text()):
+            opts = (["--reading", group["reading"]] if group["reading"] else []) + [
+                a for p, v in sorted(group["params"].items()) for a in ("--param", f"{p}={v}")]
             for engine in ("eval", "smt", "asp"):
-                self.record("examples", f"{engine}.group{k:02d}",
-                            ["earl", "ask", "--json", "--jobs", "1", "--engine", engine, *opts, str(batch)],
-                            lines=True)
+                self.record("examples", f"{engine}.{group['file'].removesuffix('.jsonl')}",
+                            ["earl", "ask", "--json", "--jobs", "1", "--engine", engine, *opts,
+                             str(folder / group["file"])], lines=True)
 
     def verify(self) -> None:
         copy = self.work / "verify"
@@ -552,11 +609,10 @@ class Recorder:
             self.record("queries", f"find{k:02d}", ["earl", "find", "--json", cond])
         if quick:
             return
-        examples = sorted((self.inputs / "examples").glob("*.json"))[:: max(1, len(conds) // 5)][:5]
-        for k, (f, cond) in enumerate(zip(examples, conds[::7])):
-            tx = self.work / f"whatif{k}.json"
-            tx.write_text(json.dumps(json.loads(f.read_text())["transaction"]))
-            self.record("queries", f"whatif{k}", ["earl", "whatif", "--json", str(tx), cond])
+        folder = self.inputs / "whatif"
+        for k, pair in enumerate(json.loads((folder / "pairs.json").read_text())):
+            self.record("queries", f"whatif{k}", ["earl", "whatif", "--json", str(folder / pair["file"]),
+                                                  pair["condition"]])
         self.record("queries", "diff-readings", ["earl", "diff", "--left", "reading=regulation",
                                                  "--right", "reading=summary", "--json"])
 
@@ -674,17 +730,22 @@ def run(quick: bool = False, n: int | None = None, rev: str = DEFAULT_REV, basel
         t = time.perf_counter()
         facts = read_spec(spec_files_at(commit))
         inputs_digest = write_inputs(inputs, facts, n, quick, commit)
-        notes.append(f"inputs: {n:,} transactions over {len(facts.readings)} readings, "
+        manifest = json.loads((inputs / "manifest.json").read_text())
+        notes.append(f"inputs: {n:,} transactions over {len(facts.readings)} readings "
+                     f"({manifest['countries']} countries, {manifest['with_unknowns']:,} with unknown fields), "
                      f"{len(facts.examples)} examples, {len(json.loads((inputs / 'conditions.json').read_text()))} "
                      f"find conditions, written in {time.perf_counter() - t:.1f} s (digest {inputs_digest[:12]})")
         old_dir = baseline.resolve() if baseline else work / "old"
         try:
             old_seconds = _old_record(commit, rev, inputs, inputs_digest, old_dir, quick, keep, work, notes)
-        except BaselineMismatch as e:
+        except CannotCompare as e:
             return _refused(str(e))
         except subprocess.CalledProcessError as e:
             return _refused(f"{e}\n{e.stderr or ''}")
-        new_seconds = record_side(current_side(), inputs, work / "new", quick)
+        current = current_side()
+        if why := reads_other_spec(current):
+            return _refused(why)
+        new_seconds = record_side(current, inputs, work / "new", quick)
         categories = json.loads((inputs / "manifest.json").read_text())["categories"]
         diffs = compare(old_dir, work / "new", categories)
     finally:
@@ -711,32 +772,39 @@ def _refused(why: str) -> dict:
 
 
 def _old_record(commit, rev, inputs, inputs_digest, old_dir: Path, quick, keep, work, notes) -> dict:
-    """Records the old side into old_dir, or reuses old_dir when it was recorded from the same
-    revision and inputs; ValueError if it was not."""
+    """Records the old side into old_dir (complete or not at all), or reuses old_dir when it was
+    recorded from the same revision and inputs; CannotCompare if it was not."""
     meta_file = old_dir / "meta.json"
     if meta_file.is_file():
         meta = json.loads(meta_file.read_text())
         if (meta.get("rev"), meta.get("inputs")) != (commit, inputs_digest):
-            raise BaselineMismatch(
+            raise CannotCompare(
                 f"{old_dir} was recorded from revision {meta.get('rev')} and inputs {meta.get('inputs')}, "
-                f"not {commit} and {inputs_digest} (other --rev, --n or --quick?)")
+                f"not {commit} and {inputs_digest} (another --rev, --n or --quick?)")
         notes.append(f"old side reused from {old_dir} (recorded {meta.get('when')})")
         return meta["seconds"]
     if old_dir.exists() and any(old_dir.iterdir()):
-        raise BaselineMismatch(f"{old_dir} is not empty and holds no meta.json: not a recorded baseline")
-    tree_work = work / "old-side"
-    side = old_side(commit, tree_work)
+        raise CannotCompare(f"{old_dir} is not empty and holds no meta.json: not a recorded baseline")
+    side = old_side(commit, work / "old-side")
+    staged = work / "old-record"
     try:
-        seconds = record_side(side, inputs, old_dir, quick)
+        if why := reads_other_spec(side):
+            raise CannotCompare(why)
+        seconds = record_side(side, inputs, staged, quick)
     finally:
         if keep:
             notes.append(f"old worktree kept: {side.root}")
         else:
             remove_worktree(side.root)
-    meta_file.write_text(json.dumps({"rev": commit, "asked_rev": rev, "inputs": inputs_digest, "seconds": seconds,
-                                     "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, indent=1))
+    (staged / "meta.json").write_text(json.dumps(
+        {"rev": commit, "asked_rev": rev, "inputs": inputs_digest, "seconds": seconds,
+         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, indent=1) + "\n")
+    if old_dir.exists():
+        old_dir.rmdir()
+    shutil.move(staged, old_dir)
     return seconds
 
 
-class BaselineMismatch(Exception):
-    """A --baseline folder recorded from another revision or other inputs."""
+class CannotCompare(Exception):
+    """The two sides cannot be compared: a --baseline folder recorded from another revision or
+    other inputs, or an `earl` that does not read its own checkout's spec."""
