@@ -30,8 +30,8 @@ there once, with REV and a digest of the inputs, and reuses it when both match):
    `earl whatif --json`, `earl diff --left reading=regulation --right reading=summary --json`
    (`--quick`: find only).
 
-Normalised, and nothing else: the value of every JSON field holding a time (`TIME_KEYS`) is
-blanked; each side's own absolute folders (its checkout, its temporary copy, the inputs folder)
+Normalised, and nothing else: the value of every JSON field holding a time (`TIME_KEYS`) and
+the duration in `earl generate`'s summary line are blanked; each side's own absolute folders (its checkout, its temporary copy, the inputs folder)
 are written as `<root>` / `<work>` / `<inputs>` when recorded. Everything else, including the
 order of lines, lists and keys and the JSON's whitespace, must be byte-identical.
 
@@ -72,7 +72,7 @@ READINGS_SAMPLE, QUICK_READINGS_SAMPLE = 500, 200    # --all-readings: ~150 ms a
 UNKNOWN_SHARE = 0.02
 CATEGORIES = ("determinations", "examples", "verify", "generate", "queries")
 QUICK_SKIPS = ("generate",)
-TIME_KEYS = frozenset({"seconds"})   # the only time field earl prints (verify, test, find ...)
+TIME_KEYS = frozenset({"seconds"})   # the only time field earl prints (verify, test, generate)
 SHOWN_DIFFS = 3
 HASH_SEED = "0"     # see the module docstring: earl's witnesses depend on it
 COMMAND_TIMEOUT = 4 * 3600
@@ -633,16 +633,21 @@ def record_side(side: Side, inputs: Path, out: Path, quick: bool) -> dict[str, f
 
 # --------------------------------------------------------------------------- comparing two records
 
-_TIME_FIELD = re.compile(r'"(%s)"(\s*):(\s*)-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?' % "|".join(sorted(TIME_KEYS)))
+_NUMBER = r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?"
+_TIME_FIELD = re.compile(r'"(%s)"(\s*):(\s*)(?:%s|\{[^{}]*\})' % ("|".join(sorted(TIME_KEYS)), _NUMBER))
+_TIME_TEXT = re.compile(r"(?<=\bin )%ss\b" % _NUMBER)    # earl generate's "... in 220.2s"
 
 
 def without_times(text: str) -> str:
-    """The text with the value of every JSON time field blanked, all other bytes kept.
+    """The text with every JSON time field's value (a number, or an object of numbers per phase)
+    and every "in 1.5s" of a text report blanked, all other bytes kept.
 
-    >>> without_times('{"proved": 3, "seconds": 12.062}')
-    '{"proved": 3, "seconds": "-"}'
+    >>> without_times('{"proved": 3, "seconds": 12.062, "x": {"seconds": {"cover": 1.5}}}')
+    '{"proved": 3, "seconds": "-", "x": {"seconds": "-"}}'
+    >>> without_times("149 transactions (greedy 166) in 220.2s")
+    '149 transactions (greedy 166) in -s'
     """
-    return _TIME_FIELD.sub(r'"\1"\2:\3"-"', text)
+    return _TIME_TEXT.sub("-s", _TIME_FIELD.sub(r'"\1"\2:\3"-"', text))
 
 
 def _items(path: Path):
