@@ -25,7 +25,8 @@ there once, with REV and a digest of the inputs, and reuses it when both match):
 2. examples: `earl test --json` and `earl ask --json --engine E` on each example's transaction;
 3. verify: `verify spec --json` on a temporary copy of each side's spec/ and counterexamples/,
    and the counterexample files it leaves there;
-4. generate: `earl generate --out DIR --format json --format pytest` (not with `--quick`);
+4. generate: `earl generate --out DIR --format json --format pytest`, and `earl generate --check`
+   of the old side's set (not with `--quick`);
 5. queries: `earl find --json` on conditions naming outcomes, inputs, groups and countries,
    `earl whatif --json`, `earl diff --left reading=regulation --right reading=summary --json`
    (`--quick`: find only).
@@ -514,8 +515,9 @@ def remove_worktree(tree: Path) -> None:
 class Recorder:
     """Runs one side's commands and writes what they print into `out`, category by category."""
 
-    def __init__(self, side: Side, inputs: Path, out: Path, work: Path):
-        self.side, self.inputs, self.out, self.work = side, inputs, out, work
+    def __init__(self, side: Side, inputs: Path, out: Path, work: Path, reference: Path | None = None):
+        """`reference`: the old side's record, when this is the new side."""
+        self.side, self.inputs, self.out, self.work, self.reference = side, inputs, out, work, reference
         self.seconds: dict[str, float] = {}
 
     def run(self, argv: list[str], cwd: Path, stdout) -> tuple[int, str]:
@@ -596,12 +598,18 @@ class Recorder:
             shutil.copytree(copy / "counterexamples", self.out / "verify" / "counterexamples")
 
     def generate(self) -> None:
+        """The generated set, and `earl generate --check` of the old side's set: the set itself
+        depends on how far the time-bounded search gets, the check of a given set does not."""
         work = self.work / "generate"
         work.mkdir()
         self.record("generate", "generate", ["earl", "generate", "--out", "set", "--format", "json",
                                              "--format", "pytest"], cwd=work)
         if (work / "set").is_dir():
             shutil.copytree(work / "set", self.out / "generate" / "set")
+        old_set = (self.reference or self.out) / "generate" / "set"
+        if old_set.is_dir():
+            shutil.copytree(old_set, work / "old-set")
+            self.record("generate", "check-old-set", ["earl", "generate", "--check", "old-set"], cwd=work)
 
     def queries(self, quick: bool) -> None:
         conds = json.loads((self.inputs / "conditions.json").read_text())
@@ -617,11 +625,13 @@ class Recorder:
                                                  "--right", "reading=summary", "--json"])
 
 
-def record_side(side: Side, inputs: Path, out: Path, quick: bool) -> dict[str, float]:
-    """Every category's outputs of one side into `out`; seconds per category."""
+def record_side(side: Side, inputs: Path, out: Path, quick: bool, reference: Path | None = None
+                ) -> dict[str, float]:
+    """Every category's outputs of one side into `out`; seconds per category. `reference`: the
+    old side's record, when this is the new side."""
     manifest = json.loads((inputs / "manifest.json").read_text())
     with tempfile.TemporaryDirectory(prefix="earl-identity-") as tmp:
-        rec = Recorder(side, inputs, out, Path(tmp))
+        rec = Recorder(side, inputs, out, Path(tmp), reference)
         rec.timed("determinations", lambda: rec.determinations(manifest["readings"]))
         rec.timed("examples", rec.examples)
         rec.timed("verify", rec.verify)
@@ -750,7 +760,7 @@ def run(quick: bool = False, n: int | None = None, rev: str = DEFAULT_REV, basel
         current = current_side()
         if why := reads_other_spec(current):
             return _refused(why)
-        new_seconds = record_side(current, inputs, work / "new", quick)
+        new_seconds = record_side(current, inputs, work / "new", quick, reference=old_dir)
         categories = json.loads((inputs / "manifest.json").read_text())["categories"]
         diffs = compare(old_dir, work / "new", categories)
     finally:
