@@ -752,7 +752,7 @@ def run(quick: bool = False, n: int | None = None, rev: str = DEFAULT_REV, basel
                      f"find conditions, written in {time.perf_counter() - t:.1f} s (digest {inputs_digest[:12]})")
         old_dir = baseline.resolve() if baseline else work / "old"
         try:
-            old_seconds = _old_record(commit, rev, inputs, inputs_digest, old_dir, quick, keep, work, notes)
+            old_meta = _old_record(commit, rev, inputs, inputs_digest, old_dir, quick, keep, work, notes)
         except CannotCompare as e:
             return _refused(str(e))
         except subprocess.CalledProcessError as e:
@@ -760,6 +760,7 @@ def run(quick: bool = False, n: int | None = None, rev: str = DEFAULT_REV, basel
         current = current_side()
         if why := reads_other_spec(current):
             return _refused(why)
+        notes += _environment_notes(old_meta.get("packages"), packages(current))
         new_seconds = record_side(current, inputs, work / "new", quick, reference=old_dir)
         categories = json.loads((inputs / "manifest.json").read_text())["categories"]
         diffs = compare(old_dir, work / "new", categories)
@@ -768,6 +769,7 @@ def run(quick: bool = False, n: int | None = None, rev: str = DEFAULT_REV, basel
             notes.append(f"kept: {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
+    old_seconds = old_meta["seconds"]
     rows = [[c, d.items, "identical" if not d.differing else f"{d.differing} differ",
              old_seconds.get(c), new_seconds.get(c)] for c, d in diffs.items()]
     identical = all(not d.differing for d in diffs.values())
@@ -786,9 +788,30 @@ def _refused(why: str) -> dict:
     return {"identical": None, "exit": 2, "refused": why, "notes": [], "table": f"\n## identity\nREFUSED: {why}"}
 
 
+def packages(side: Side) -> list[str]:
+    """The distributions `side`'s interpreter sees, earl left out (`pip list --format=freeze`)."""
+    p = subprocess.run([str(side.bin / "python"), "-m", "pip", "list", "--format=freeze"], capture_output=True,
+                       text=True, env=side.env())
+    return sorted(line for line in p.stdout.splitlines()
+                  if line and re.split(r"==| @ ", line)[0].lower() != "earl")
+
+
+def _environment_notes(old: list[str] | None, new: list[str]) -> list[str]:
+    """What differs between the two sides' installed packages: output can depend on it (earl ask
+    writes compact JSON when orjson is importable)."""
+    if old is None:
+        return ["the old side's packages were not recorded: its environment is not compared"]
+    only_old, only_new = sorted(set(old) - set(new)), sorted(set(new) - set(old))
+    if not (only_old or only_new):
+        return []
+    return [f"ENVIRONMENTS DIFFER (outputs may differ for that reason alone): only the old side has "
+            f"{', '.join(only_old) or 'nothing else'}; only the current side has {', '.join(only_new) or 'nothing else'}"]
+
+
 def _old_record(commit, rev, inputs, inputs_digest, old_dir: Path, quick, keep, work, notes) -> dict:
     """Records the old side into old_dir (complete or not at all), or reuses old_dir when it was
-    recorded from the same revision and inputs; CannotCompare if it was not."""
+    recorded from the same revision and inputs; CannotCompare if it was not. Returns old_dir's
+    meta.json: revision, inputs digest, seconds per category, packages."""
     meta_file = old_dir / "meta.json"
     if meta_file.is_file():
         meta = json.loads(meta_file.read_text())
@@ -797,7 +820,7 @@ def _old_record(commit, rev, inputs, inputs_digest, old_dir: Path, quick, keep, 
                 f"{old_dir} was recorded from revision {meta.get('rev')} and inputs {meta.get('inputs')}, "
                 f"not {commit} and {inputs_digest} (another --rev, --n or --quick?)")
         notes.append(f"old side reused from {old_dir} (recorded {meta.get('when')})")
-        return meta["seconds"]
+        return meta
     if old_dir.exists() and any(old_dir.iterdir()):
         raise CannotCompare(f"{old_dir} is not empty and holds no meta.json: not a recorded baseline")
     side = old_side(commit, work / "old-side")
@@ -806,18 +829,18 @@ def _old_record(commit, rev, inputs, inputs_digest, old_dir: Path, quick, keep, 
         if why := reads_other_spec(side):
             raise CannotCompare(why)
         seconds = record_side(side, inputs, staged, quick)
+        meta = {"rev": commit, "asked_rev": rev, "inputs": inputs_digest, "seconds": seconds,
+                "packages": packages(side), "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     finally:
         if keep:
             notes.append(f"old worktree kept: {side.root}")
         else:
             remove_worktree(side.root)
-    (staged / "meta.json").write_text(json.dumps(
-        {"rev": commit, "asked_rev": rev, "inputs": inputs_digest, "seconds": seconds,
-         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, indent=1) + "\n")
+    (staged / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
     if old_dir.exists():
         old_dir.rmdir()
     shutil.move(staged, old_dir)
-    return seconds
+    return meta
 
 
 class CannotCompare(Exception):
