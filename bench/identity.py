@@ -32,9 +32,16 @@ there once, with REV and a digest of the inputs, and reuses it when both match):
    (`--quick`: find only).
 
 Normalised, and nothing else: the value of every JSON field holding a time (`TIME_KEYS`) and
-the duration in `earl generate`'s summary line are blanked; each side's own absolute folders (its checkout, its temporary copy, the inputs folder)
-are written as `<root>` / `<work>` / `<inputs>` when recorded. Everything else, including the
-order of lines, lists and keys and the JSON's whitespace, must be byte-identical.
+the duration in `earl generate`'s summary line are blanked; each side's own absolute folders
+(its checkout, its temporary copy, the inputs folder) are written as `<root>` / `<work>` /
+`<inputs>` when recorded. Everything else, including the order of lines, lists and keys and the
+JSON's whitespace, must be byte-identical.
+
+Not normalised, and so reported when they differ: the two sides' installed packages (`earl ask
+--json` writes compact JSON when orjson is importable, spaced JSON otherwise), and the set `earl
+generate` finds, which depends on how far its time-bounded searches get (on a loaded machine
+they stop early); `earl generate --check` of the old set is the part of that category that does
+not depend on time.
 
 Both sides run with PYTHONHASHSEED=0. At 8477560 some witnesses depend on the hash seed: the
 minimal transaction `earl find` shows and the witnesses of verify's findings are z3's pick among
@@ -45,7 +52,6 @@ identical, 1 some difference, 2 the comparison could not be made.
 """
 from __future__ import annotations
 
-import argparse
 import difflib
 import gzip
 import hashlib
