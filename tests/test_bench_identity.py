@@ -6,7 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 
-from bench.identity import TransactionMaker, compare, read_spec
+from bench.identity import TransactionMaker, compare, read_spec, run
 
 ANSWER = {"reading": "regulation", "eccn": "3A090.a", "license_required": True, "exceptions": []}
 
@@ -108,3 +108,11 @@ def test_transactions_are_the_same_for_the_same_seed_and_cover_the_constants():
     tpps = {tx["item"]["tpp"] for tx in a if tx.get("item", {}).get("tpp") is not None}
     assert {4800, 4799, 4801} <= tpps
     assert "XK" in {tx.get("destination") for tx in a}
+
+
+def test_a_baseline_recorded_from_other_inputs_is_refused(tmp_path):
+    """`--baseline DIR` made with another revision, --n or --quick is refused before anything
+    is run (exit status 2)."""
+    (tmp_path / "meta.json").write_text(json.dumps({"rev": "0" * 40, "inputs": "x", "seconds": {}}))
+    result = run(quick=True, n=3, rev="HEAD", baseline=tmp_path)
+    assert result["exit"] == 2 and "was recorded from revision 0000000000" in result["refused"]
