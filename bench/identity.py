@@ -32,7 +32,7 @@ there once, with REV and a digest of the inputs, and reuses it when both match):
    (`--quick`: find only).
 
 Normalised, and nothing else: the value of every JSON field holding a time (`TIME_KEYS`) and
-the duration in `earl generate`'s summary line are blanked; each side's own absolute folders
+the durations `earl generate` reports ("in 1.5s", "(1.5s)") are blanked; each side's own absolute folders
 (its checkout, its temporary copy, the inputs folder) are written as `<root>` / `<work>` /
 `<inputs>` when recorded. Everything else, including the order of lines, lists and keys and the
 JSON's whitespace, must be byte-identical.
@@ -651,17 +651,17 @@ def record_side(side: Side, inputs: Path, out: Path, quick: bool, reference: Pat
 
 _NUMBER = r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?"
 _TIME_FIELD = re.compile(r'"(%s)"(\s*):(\s*)(?:%s|\{[^{}]*\})' % ("|".join(sorted(TIME_KEYS)), _NUMBER))
-_TIME_TEXT = re.compile(r"(?<=\bin )%ss\b" % _NUMBER)    # earl generate's "... in 220.2s"
+_TIME_TEXT = re.compile(r"(?:(?<=\bin )|(?<=\())%ss\b" % _NUMBER)   # earl generate: "in 220.2s", "(127.8s)"
 
 
 def without_times(text: str) -> str:
     """The text with every JSON time field's value (a number, or an object of numbers per phase)
-    and every "in 1.5s" of a text report blanked, all other bytes kept.
+    and every "in 1.5s" or "(1.5s)" of a text report blanked, all other bytes kept.
 
     >>> without_times('{"proved": 3, "seconds": 12.062, "x": {"seconds": {"cover": 1.5}}}')
     '{"proved": 3, "seconds": "-", "x": {"seconds": "-"}}'
-    >>> without_times("149 transactions (greedy 166) in 220.2s")
-    '149 transactions (greedy 166) in -s'
+    >>> without_times("149 transactions (greedy 166) in 220.2s; cover: 152 (127.8s)")
+    '149 transactions (greedy 166) in -s; cover: 152 (-s)'
     """
     return _TIME_TEXT.sub("-s", _TIME_FIELD.sub(r'"\1"\2:\3"-"', text))
 
