@@ -6,7 +6,8 @@ from __future__ import annotations
 import gzip
 import json
 
-from bench.identity import TransactionMaker, compare, read_spec, run
+from bench.identity import TransactionMaker, compare, run
+from bench.spec_text import read_spec
 
 ANSWER = {"reading": "regulation", "eccn": "3A090.a", "license_required": True, "exceptions": []}
 
