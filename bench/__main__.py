@@ -16,7 +16,7 @@ import traceback
 from pathlib import Path
 
 BENCHES = ("determinations", "latency", "verify", "scaling", "generate", "diff", "screening", "find", "mutate", "fuzz",
-           "findfuzz")
+           "findfuzz", "identity")
 
 
 def _jsonable(x):
@@ -29,13 +29,22 @@ def _jsonable(x):
     return str(x)
 
 
+def _identity_options(a) -> dict:
+    return {k: v for k, v in (("n", a.n), ("rev", a.rev), ("baseline", a.baseline), ("keep", a.keep)) if v}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     ap.add_argument("benches", nargs="*", metavar="BENCH",
                     help=f"any of {', '.join(BENCHES)} (default: all)")
     ap.add_argument("--quick", action="store_true", help="smaller samples, fewer repeats (~2 min)")
     ap.add_argument("--n", type=int, default=None, metavar="N",
-                    help="findfuzz: number of random conditions (default 10,000; 1,000 with --quick)")
+                    help="findfuzz: number of random conditions (default 10,000; 1,000 with --quick); "
+                    "identity: random transactions (default 100,000; 10,000 with --quick)")
+    ap.add_argument("--rev", default=None, help="identity: the revision to compare with (default 8477560)")
+    ap.add_argument("--baseline", type=Path, default=None, metavar="DIR",
+                    help="identity: record the old side's outputs into DIR once, then reuse them")
+    ap.add_argument("--keep", action="store_true", help="identity: keep the temporary folders and worktree")
     a = ap.parse_args(argv)
     unknown = [b for b in a.benches if b not in BENCHES]
     if unknown:
@@ -62,7 +71,8 @@ def main(argv=None) -> int:
         t = time.perf_counter()
         try:
             mod = importlib.import_module(f"bench.{name}")
-            res = mod.run(quick=a.quick, **({"n": a.n} if name == "findfuzz" and a.n else {}))
+            res = mod.run(quick=a.quick, **({"n": a.n} if name == "findfuzz" and a.n else {}),
+                          **(_identity_options(a) if name == "identity" else {}))
         except Exception as e:  # noqa: BLE001 - a broken benchmark is reported, the others run
             res = {"error": f"{type(e).__name__}: {e}", "traceback": traceback.format_exc(),
                    "table": f"\n## {name}\nFAILED: {type(e).__name__}: {e}", "notes": []}
@@ -77,7 +87,8 @@ def main(argv=None) -> int:
         results = Path(__file__).parent / "results"
         results.mkdir(exist_ok=True)
         (results / "latest.json").write_text(json.dumps(_jsonable(out), indent=2, ensure_ascii=False))
-    return 0
+    # identity is a check as well as a benchmark: its exit status says whether all was identical
+    return max((out["results"][name].get("exit", 0) for name in selected), default=0)
 
 
 if __name__ == "__main__":
