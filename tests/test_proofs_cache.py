@@ -8,7 +8,7 @@ from fractions import Fraction as F
 import pytest
 
 from earl import ir
-from earl.solver import evaluate
+from earl.solver import eval as evaluate
 from earl.solver.replay import EngineDisagreement
 from earl.solver.results import Instance, Proof, Unknown
 from earl.solver.smt import SmtEngine, prove
