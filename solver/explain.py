@@ -88,9 +88,9 @@ def render_conclusion(c: Conclusion) -> str:
 # --------------------------------------------------------------------------- facts
 
 def _reads(model: Model, exprs) -> tuple[list[str], list[str], list[str]]:
-    """(inputs, outcomes, params) read by `exprs`, through definitions; inputs and outcomes in
-    declaration order."""
-    read = set().union(*(walk.reads(e, model.defs) for e in exprs))
+    """(inputs, outcomes, params) read by `exprs`, through definitions and rule tests; inputs
+    and outcomes in declaration order."""
+    read = set().union(*(walk.reads(e, model.defs, model.rules) for e in exprs))
 
     def named(kind: str, order) -> list[str]:
         rank = {name: i for i, name in enumerate(order)}
