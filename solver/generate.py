@@ -99,7 +99,7 @@ class _Z3:
                 self.lits.append(None)
                 continue
             try:
-                t = self.comp.expr(g.expr, ir.Bool())
+                t = self.comp.expr(g.expr)
             except CompileError:
                 self.lits.append(None)
                 continue
@@ -107,7 +107,7 @@ class _Z3:
             self.solver.add(z3.Implies(lit, t))
             self.lits.append(lit)
         self.solver.add(*self.pool.domain)
-        self.terms = {i: self.comp.expr(g.expr, ir.Bool()) for i, g in enumerate(goals)
+        self.terms = {i: self.comp.expr(g.expr) for i, g in enumerate(goals)
                       if self.lits[i] is not None}
 
     def check(self, idxs, timeout_ms: int):
