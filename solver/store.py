@@ -67,5 +67,6 @@ class Identity:
 
 
 # every engine's compilations share this store: per model, a handful of artifacts (the evaluator's
-# code, the z3 runner, proof queries, the clingo abstraction), so 512 keeps a few dozen models
-STORE = Store(size=512)
+# code, the z3 runner, proof queries, the clingo abstraction). Coverage and mutation analyses run
+# one model per mutant over and over (814 on the shipped spec): they must all stay compiled
+STORE = Store(size=4096)
