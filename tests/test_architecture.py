@@ -123,3 +123,12 @@ def test_every_module_is_well_under_800_lines(repo_root):
     long = {str(p.relative_to(repo_root)): n for p in _modules(repo_root).values()
             if (n := len(p.read_text().splitlines())) > MAX_LINES}
     assert long == {}
+
+
+def test_every_package_folder_is_installed(repo_root):
+    """A non-editable install (CI's `pip install .`) ships only the packages pyproject lists."""
+    import tomllib
+    listed = set(tomllib.loads((repo_root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    folders = {".".join([package, *init.parent.relative_to(repo_root / folder).parts])
+               for folder, package in PACKAGES.items() for init in (repo_root / folder).rglob("__init__.py")}
+    assert folders <= listed, sorted(folders - listed)
