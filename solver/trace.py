@@ -59,7 +59,8 @@ def decide(model: Model, applicable: Iterable[str], fired: Iterable[str],
     members: dict[str, set] = {}
     conflicts = []
     order = {name: i for i, name in enumerate(model.outcomes)}
-    for (outcome, slot), rs in slot_rules(model).items():
+    slots = slot_rules(model)
+    for (outcome, slot), rs in slots.items():
         firing = [(r, v) for r, v in rs if r in fired]
         default = model.outcomes[outcome].default.value
         if slot is None:
@@ -71,7 +72,7 @@ def decide(model: Model, applicable: Iterable[str], fired: Iterable[str],
     for name, decl in model.outcomes.items():
         if isinstance(decl.type, SetOf):
             # a set outcome: its default's members no rule decides stay in
-            undecided = {m for m in (decl.default.value or ()) if (name, m) not in slot_rules(model)}
+            undecided = {m for m in (decl.default.value or ()) if (name, m) not in slots}
             outcomes[name] = frozenset(members.get(name, set()) | undecided)
         elif name not in outcomes:
             outcomes[name] = decl.default.value

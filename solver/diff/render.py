@@ -4,7 +4,6 @@ text and JSON reports.
 from __future__ import annotations
 
 import json
-from fractions import Fraction
 from typing import Sequence
 
 from ... import ir
@@ -12,6 +11,7 @@ from ...ir.values import non_default, render_value
 from ..eval import eval_expr
 from ..explain import render_expr
 from ..results import Instance, Proof, Unknown
+from ..smt.minimize import constant_value
 from ..transaction import complete, to_json as tx_json, value_to_json
 from .product import LEFT, RIGHT, SIDES, Change, Pair, all_of, rewrite
 from .regions import DiffResult, Region
@@ -87,23 +87,6 @@ def _tidy(literals: Sequence[ir.Expr]) -> list[ir.Expr]:
     return out
 
 
-def _constant(e: ir.Expr) -> Fraction | None:
-    """The number an arithmetic expression over number literals stands for (a threshold the
-    spec writes as a product or a minimum), None if it reads anything else."""
-    if isinstance(e, ir.Lit):
-        v = e.value
-        return Fraction(v) if isinstance(v, (int, Fraction)) and not isinstance(v, bool) else None
-    if not isinstance(e, (ir.Arith, ir.MinMax)):
-        return None
-    xs = [_constant(c) for c in e.children()]
-    if any(x is None for x in xs):
-        return None
-    if isinstance(e, ir.MinMax):
-        return max(xs) if e.op == "max" else min(xs)
-    a, b = xs
-    return a + b if e.op == "+" else a - b if e.op == "-" else a * b
-
-
 def render_condition(e: ir.Expr, agreed: set[str] = frozenset()) -> str:
     """A region's condition as the spec writes it; a field or definition (`agreed`) both sides
     decide alike is named plainly, a definition that differs between the sides says whose it is."""
@@ -129,8 +112,8 @@ def render_condition(e: ir.Expr, agreed: set[str] = frozenset()) -> str:
             if isinstance(x.date, ir.Lit):    # a side's fixed date
                 group = f"{group} on {x.date.value.isoformat()}"
             return ir.InGroup(rewrite(x.country, plain), group, x.date)
-        if isinstance(x, (ir.Arith, ir.MinMax)) and _constant(x) is not None:
-            return ir.Lit(_constant(x), ir.Num())       # a threshold as one number
+        if isinstance(x, (ir.Arith, ir.MinMax)) and (number := constant_value(x, {})) is not None:
+            return ir.Lit(number, ir.Num())       # a threshold as one number
         if isinstance(x, ir.Not) and isinstance(x.arg, ir.Cmp):
             return rewrite(ir.Cmp(_NEGATED[x.arg.op], x.arg.left, x.arg.right), plain)
         return None
