@@ -36,7 +36,7 @@ from hypothesis import strategies as st
 
 from . import ir
 from .ir import walk
-from .solver.verify.counterexamples import literal
+from .ir.values import spec_literal
 from .solver.eval import EvalError, compile_expr
 from .solver.transaction import complete as complete_tx
 
@@ -367,7 +367,6 @@ class _ConditionMaker:
     `random` (for large runs) draw from the same space."""
 
     def __init__(self, spec: ir.Spec):
-        self.literal = literal
         self.spec = spec
         by_type: dict[type, list[tuple[str, ir.Type]]] = {}
         named = [(p, d.type) for p, d in spec.inputs.items()]
@@ -402,7 +401,7 @@ class _ConditionMaker:
 
     def atom(self, pick) -> str:
         kind = pick(self.kinds)
-        lit = self.literal
+        lit = spec_literal
         if kind == "bool":
             name, _ = pick(self.names[ir.Bool])
             return pick([name, f"{name} == {pick(['true', 'false'])}"])

@@ -20,7 +20,7 @@ from .nodes import InputRef, Lit
 from .types import Value
 
 __all__ = ["UNKNOWN", "parse_number", "decimal_places", "format_fraction", "format_number",
-           "render_value", "literal", "non_default"]
+           "render_value", "literal", "spec_literal", "non_default"]
 
 
 class _Unknown:
@@ -120,12 +120,28 @@ def render_value(v: Any) -> str:
 
 
 def literal(v: Any) -> str:
+    """A value as a reader sees it in an explanation (numbers with thousands separators)."""
     if isinstance(v, str):
         return f'"{v}"'
     if isinstance(v, (frozenset, set)):
         return "{" + ", ".join(f'"{x}"' for x in sorted(v)) + "}"
     return render_value(v)
 
+
+def spec_literal(v: Value) -> str:
+    """A value written as an earl literal, as a spec's `given`/`with`/`expect` reads it back
+    (exact numbers without thousands separators, quotes escaped)."""
+    if v is None:
+        return "none"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, Fraction)):
+        return str(format_fraction(Fraction(v)))
+    if isinstance(v, datetime.date):
+        return v.isoformat()
+    if isinstance(v, (frozenset, set)):
+        return "{" + ", ".join(spec_literal(x) for x in sorted(v)) + "}"
+    return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def non_default(spec: Spec, transaction: dict[str, Value]) -> dict[str, Value]:

@@ -8,7 +8,7 @@ from fractions import Fraction
 from earl.parser import load_spec
 from earl.present import console, report
 from earl.ir.values import non_default
-from earl.solver.verify.counterexamples import literal
+from earl.ir.values import spec_literal
 from earl.ir import Pos
 from earl.solver.transaction import complete
 from earl.solver.verify.run import verify
@@ -23,12 +23,12 @@ def test_annotation_escapes_data_and_properties():
 
 
 def test_literals_round_trip_through_the_language():
-    assert literal(Fraction(26_900_000)) == "26900000"
-    assert literal(Fraction(592, 100)) == "5.92"
-    assert literal(None) == "none" and literal(True) == "true"
-    assert literal(datetime.date(2025, 5, 15)) == "2025-05-15"
-    assert literal(frozenset({"b", "a"})) == '{"a", "b"}'
-    assert literal('say "hi"') == '"say \\"hi\\""'
+    assert spec_literal(Fraction(26_900_000)) == "26900000"
+    assert spec_literal(Fraction(592, 100)) == "5.92"
+    assert spec_literal(None) == "none" and spec_literal(True) == "true"
+    assert spec_literal(datetime.date(2025, 5, 15)) == "2025-05-15"
+    assert spec_literal(frozenset({"b", "a"})) == '{"a", "b"}'
+    assert spec_literal('say "hi"') == '"say \\"hi\\""'
 
 
 def test_non_default_completes_back():

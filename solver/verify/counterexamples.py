@@ -36,7 +36,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from ...ir import Model, Spec, Value
-from ...ir.values import UNKNOWN, format_fraction, non_default
+from ...ir.values import UNKNOWN, format_fraction, non_default, spec_literal
 from ..results import Instance
 from ..transaction import TransactionError, complete, parse_json, parse_value, to_json, value_to_json
 from .analyses.context import outcomes_read
@@ -53,22 +53,6 @@ def changed_params(model: Model, params: dict[str, Value]) -> dict[str, Value]:
 
 # --------------------------------------------------------------------------- literals
 
-def literal(v: Value) -> str:
-    """A value written as an earl literal, as a spec's `given`/`with`/`expect` reads it back
-    (exact numbers without thousands separators, quotes escaped)."""
-    if v is None:
-        return "none"
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, Fraction)):
-        return str(format_fraction(Fraction(v)))
-    if isinstance(v, datetime.date):
-        return v.isoformat()
-    if isinstance(v, (frozenset, set)):
-        return "{" + ", ".join(literal(x) for x in sorted(v)) + "}"
-    return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def spec_example(model: Model, prop, given: dict[str, Value], params: dict[str, Value],
                  expect: dict[str, Value]) -> str:
     spec = model.spec
@@ -77,17 +61,17 @@ def spec_example(model: Model, prop, given: dict[str, Value], params: dict[str, 
         name += f"_{model.reading}"
     title = f"Counterexample to {prop.name}" + (f" under {model.reading}"
                                                 if model.reading != spec.default_reading else "")
-    lines = [f'example {name} {literal(title)}']
+    lines = [f'example {name} {spec_literal(title)}']
     if prop.cite:
-        lines.append(f"  cite {literal(prop.cite)}")
+        lines.append(f"  cite {spec_literal(prop.cite)}")
     if model.reading != spec.default_reading:
         lines.append(f"  under {model.reading}")
     if given:
-        lines.append("  given " + ", ".join(f"{p} = {literal(v)}" for p, v in given.items()))
+        lines.append("  given " + ", ".join(f"{p} = {spec_literal(v)}" for p, v in given.items()))
     if params:
-        lines.append("  with " + ", ".join(f"{p} = {literal(v)}" for p, v in params.items()))
+        lines.append("  with " + ", ".join(f"{p} = {spec_literal(v)}" for p, v in params.items()))
     if expect:
-        lines.append("  expect " + ", ".join(f"{o} = {literal(v)}" for o, v in expect.items()))
+        lines.append("  expect " + ", ".join(f"{o} = {spec_literal(v)}" for o, v in expect.items()))
     inexact = [x for x in list(given.values()) + list(params.values())
                if isinstance(x, Fraction) and "/" in str(format_fraction(x))]
     if inexact:
